@@ -1,0 +1,1 @@
+"""Database layer: models, sessions, migrations and the demo data generator."""

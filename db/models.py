@@ -1,0 +1,477 @@
+"""Typed SQLAlchemy 2 models: the one database layer.
+
+Conventions, and why:
+- Customers and sites keep the identifiers of the source systems as primary
+  keys (``customer_id``, ``site_id`` in every CSV), so imports are upserts and
+  nothing needs a lookup table.
+- Reading times are Unix seconds UTC (``start_s``/``end_s``), the convention of
+  Green Button as well. The table is the largest by far; integers keep it small,
+  compare fast on every backend and never meet a time-zone bug. Energy is
+  stored as integer watt-hours so that sums are exact and the inclusive
+  thresholds of the VIP rule compare exactly (1,000,000 kWh is 1e9 Wh, not
+  999999.9999).
+- Other timestamps are timezone-aware UTC (:class:`UTCDateTime`); calendar
+  facts (a classification date, a rollup day) are local ``Date`` values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    TypeDecorator,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+#: An auto-incrementing 64-bit key; SQLite only auto-increments INTEGER keys.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Stores aware datetimes as UTC and always returns them aware (SQLite forgets)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+class ScaledDecimal(TypeDecorator[Decimal]):
+    """An exact decimal kept as an integer count of 10**-scale units.
+
+    SQLite has no exact decimal type (SQLAlchemy would go through float), so
+    money is stored as integer agorot (scale 2) and rates as millionths of a
+    shekel (scale 6) on every backend; Python always sees ``Decimal``.
+    """
+
+    impl = BigInteger
+    cache_ok = True
+
+    def __init__(self, scale: int) -> None:
+        super().__init__()
+        self.scale = scale
+        self.unit = Decimal(1).scaleb(-scale)
+
+    def process_bind_param(self, value: Decimal | int | None, dialect: Any) -> int | None:
+        if value is None:
+            return None
+        exact = Decimal(value).quantize(self.unit, rounding=ROUND_HALF_UP)
+        return int(exact.scaleb(self.scale))
+
+    def process_result_value(self, value: int | None, dialect: Any) -> Decimal | None:
+        if value is None:
+            return None
+        return Decimal(value).scaleb(-self.scale).quantize(self.unit)
+
+
+#: Shekels with agorot.
+Money = ScaledDecimal(2)
+#: Prices per unit (e.g. ILS per kWh), to the millionth.
+Rate = ScaledDecimal(6)
+#: Quantities (kWh, kVA, months), to the thousandth.
+Quantity = ScaledDecimal(3)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Role(StrEnum):
+    CLIENT = "client"
+    ACCOUNT_MANAGER = "account_manager"
+    DEMAND_STAFF = "demand_staff"
+    ADMIN = "admin"
+
+
+class Quality(StrEnum):
+    ACTUAL = "actual"
+    ESTIMATED = "estimated"
+
+
+class Customer(Base):
+    __tablename__ = "customer"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    tax_id: Mapped[str] = mapped_column(String(20), unique=True)
+    segment: Mapped[str | None] = mapped_column(String(40))
+    language: Mapped[str] = mapped_column(String(5), default="he")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    sites: Mapped[list[Site]] = relationship(back_populates="customer", order_by="Site.id")
+
+
+class Site(Base):
+    __tablename__ = "site"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customer.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    region: Mapped[str] = mapped_column(String(60), index=True)
+    address: Mapped[str | None] = mapped_column(String(300))
+    supplier: Mapped[str | None] = mapped_column(String(100))
+    meter_number: Mapped[str | None] = mapped_column(String(40))
+    #: What the site is (store, plant, warehouse, ...), for cuts by group of sites.
+    site_type: Mapped[str | None] = mapped_column(String(40))
+    #: The first and last local months the site's readings touch (None without
+    #: readings), kept by :mod:`lounge.rollups`. The monthly rollup has a row for
+    #: every month in between, so the classification finds a site whose data ends
+    #: inside its window here (by index) instead of scanning the window.
+    first_data_month: Mapped[dt.date | None] = mapped_column(Date)
+    last_data_month: Mapped[dt.date | None] = mapped_column(Date, index=True)
+
+    customer: Mapped[Customer] = relationship(back_populates="sites")
+    contracts: Mapped[list[Contract]] = relationship(
+        back_populates="site", order_by="Contract.start_date"
+    )
+
+
+class Contract(Base):
+    __tablename__ = "contract"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("site.id"), index=True)
+    tariff: Mapped[str] = mapped_column(String(60))
+    voltage_level: Mapped[str] = mapped_column(String(20))
+    capacity_kva: Mapped[int] = mapped_column(Integer)
+    supplier: Mapped[str] = mapped_column(String(100))
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    end_date: Mapped[dt.date | None] = mapped_column(Date)
+
+    site: Mapped[Site] = relationship(back_populates="contracts")
+
+
+class ImportBatch(Base):
+    """One accepted import file: what it was, who sent it, what it changed."""
+
+    __tablename__ = "import_batch"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    filename: Mapped[str] = mapped_column(String(300))
+    rows: Mapped[int] = mapped_column(Integer)
+    inserted: Mapped[int] = mapped_column(Integer)
+    replaced: Mapped[int] = mapped_column(Integer)
+    unchanged: Mapped[int] = mapped_column(Integer)
+    actor: Mapped[str] = mapped_column(String(200))
+    imported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Reading(Base):
+    """Energy of a site over [start_s, end_s), in Wh.
+
+    The natural key is the primary key: a row with the same site, start and end
+    is the same reading, and a new value for it is a correction.
+    """
+
+    __tablename__ = "reading"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    site_id: Mapped[str] = mapped_column(ForeignKey("site.id"), primary_key=True)
+    start_s: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    end_s: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    wh: Mapped[int] = mapped_column(BigInteger)
+    estimated: Mapped[bool] = mapped_column(Boolean, default=False)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))
+
+
+class ConsumptionMonthly(Base):
+    """Energy per site and local calendar month, readings split pro rata by time.
+
+    Built at import from the readings (finer data wins where both exist); the
+    classification and every monthly view read this, never the raw rows.
+
+    A site has a row for every month from its first to its last month with
+    readings (``Site.first_data_month`` to ``last_data_month``), zero where a
+    gap lies between, so that ``rolling_wh`` of one month says everything about
+    the 12 months before it.
+    """
+
+    __tablename__ = "consumption_monthly"
+    __table_args__ = (
+        # Every site's row of one month, read off the index alone: the classification.
+        # Partial on a condition every row meets, so that only a statement that says
+        # so can use it: one over the months of given sites keeps the primary key even
+        # when the planner's statistics are stale (PostgreSQL took this index for
+        # those, range by range, while an import filled the table it had seen empty).
+        Index(
+            "ix_consumption_monthly_month",
+            "month",
+            "site_id",
+            "rolling_wh",
+            sqlite_where=text("rolling_wh IS NOT NULL"),
+            postgresql_where=text("rolling_wh IS NOT NULL"),
+        ),
+        {"sqlite_with_rowid": False},
+    )
+
+    site_id: Mapped[str] = mapped_column(ForeignKey("site.id"), primary_key=True)
+    month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    wh: Mapped[int] = mapped_column(BigInteger)
+    estimated_wh: Mapped[int] = mapped_column(BigInteger, default=0)
+    #: The site's energy in the 12 months ending with this one (``month`` - 11
+    #: months to ``month``): the VIP rule's per-site figure, one row per site.
+    #: Always set by the rollups; NULL only on rows written some other way.
+    rolling_wh: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class ConsumptionDaily(Base):
+    """Energy per site and local day, from interval readings only.
+
+    Billing reads (one or two months) are not spread over days: that would
+    invent a daily shape nobody measured.
+    """
+
+    __tablename__ = "consumption_daily"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    site_id: Mapped[str] = mapped_column(ForeignKey("site.id"), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    wh: Mapped[int] = mapped_column(BigInteger)
+    estimated_wh: Mapped[int] = mapped_column(BigInteger, default=0)
+    #: Highest average demand of any interval that day, in watts.
+    peak_w: Mapped[int] = mapped_column(BigInteger, default=0)
+    #: Energy per local wall-clock hour (24 little-endian int64 Wh; on the autumn
+    #: DST day hour 1 holds both 01:00 hours, on the spring day hour 2 is empty).
+    #: Time-of-use bands and the typical-day profile are cut from it at read time,
+    #: so a change of the band table needs no rebuild.
+    hourly_wh: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class ClassificationRun(Base):
+    __tablename__ = "classification_run"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    window_start: Mapped[dt.date] = mapped_column(Date)
+    window_end: Mapped[dt.date] = mapped_column(Date)
+    customers: Mapped[int] = mapped_column(Integer)
+    members: Mapped[int] = mapped_column(Integer)
+    entered: Mapped[int] = mapped_column(Integer)
+    exited: Mapped[int] = mapped_column(Integer)
+    actor: Mapped[str] = mapped_column(String(200))
+    ran_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class VipStatus(Base):
+    """Current membership of a customer; a row exists once it was ever a member."""
+
+    __tablename__ = "vip_status"
+
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customer.id"), primary_key=True)
+    is_vip: Mapped[bool] = mapped_column(Boolean)
+    #: The date the current state began (entry for members, exit otherwise).
+    since: Mapped[dt.date] = mapped_column(Date)
+    rule: Mapped[str | None] = mapped_column(String(20))
+
+
+class VipEvent(Base):
+    __tablename__ = "vip_event"
+    __table_args__ = (Index("ix_vip_event_customer_date", "customer_id", "effective_date"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customer.id"))
+    event: Mapped[str] = mapped_column(String(10))
+    effective_date: Mapped[dt.date] = mapped_column(Date)
+    rule: Mapped[str] = mapped_column(String(20))
+    window_start: Mapped[dt.date] = mapped_column(Date)
+    window_end: Mapped[dt.date] = mapped_column(Date)
+    window_wh: Mapped[int] = mapped_column(BigInteger)
+    max_site_wh: Mapped[int] = mapped_column(BigInteger)
+    max_site_id: Mapped[str | None] = mapped_column(String(40))
+    run_id: Mapped[int] = mapped_column(ForeignKey("classification_run.id"))
+
+
+class User(Base):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(20))
+    customer_id: Mapped[str | None] = mapped_column(ForeignKey("customer.id"))
+    language: Mapped[str] = mapped_column(String(5), default="en")
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: Part of the login cookie; rotating it signs the user out everywhere.
+    session_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class ManagerAssignment(Base):
+    """The personal account manager of a customer (one at a time)."""
+
+    __tablename__ = "manager_assignment"
+
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customer.id"), primary_key=True)
+    manager_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    assigned_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Contact(Base):
+    """A person at a customer who receives notices, over the channels they chose."""
+
+    __tablename__ = "contact"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customer.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str | None] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(30))
+    email: Mapped[str | None] = mapped_column(String(254))
+    language: Mapped[str] = mapped_column(String(5), default="he")
+    by_email: Mapped[bool] = mapped_column(Boolean, default=True)
+    by_sms: Mapped[bool] = mapped_column(Boolean, default=False)
+    by_post: Mapped[bool] = mapped_column(Boolean, default=False)
+    in_app: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class AuditLog(Base):
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(254))
+    action: Mapped[str] = mapped_column(String(60))
+    target: Mapped[str | None] = mapped_column(String(200))
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class InvoiceStatus(StrEnum):
+    ISSUED = "issued"
+    CANCELLED = "cancelled"
+
+
+class Invoice(Base):
+    """A bill for one contract and period. What is paid of it comes from allocations."""
+
+    __tablename__ = "invoice"
+    __table_args__ = (
+        Index("ix_invoice_customer_due", "customer_id", "due_date"),
+        CheckConstraint("total >= 0", name="total_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    number: Mapped[str] = mapped_column(String(30), unique=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customer.id"))
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id"), index=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("site.id"), index=True)
+    #: The billed period, [period_start, period_end) in local dates.
+    period_start: Mapped[dt.date] = mapped_column(Date)
+    period_end: Mapped[dt.date] = mapped_column(Date)
+    issue_date: Mapped[dt.date] = mapped_column(Date)
+    due_date: Mapped[dt.date] = mapped_column(Date)
+    wh: Mapped[int] = mapped_column(BigInteger)
+    subtotal: Mapped[Decimal] = mapped_column(Money)
+    vat_rate: Mapped[Decimal] = mapped_column(Rate)
+    vat: Mapped[Decimal] = mapped_column(Money)
+    total: Mapped[Decimal] = mapped_column(Money)
+    status: Mapped[str] = mapped_column(String(12), default=InvoiceStatus.ISSUED)
+
+    lines: Mapped[list[InvoiceLine]] = relationship(
+        back_populates="invoice", order_by="InvoiceLine.position"
+    )
+
+
+class InvoiceLine(Base):
+    __tablename__ = "invoice_line"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoice.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    #: energy_peak / energy_shoulder / energy_offpeak / energy / fixed / capacity
+    kind: Mapped[str] = mapped_column(String(20))
+    quantity: Mapped[Decimal] = mapped_column(Quantity)
+    #: kWh, kVA or month
+    unit: Mapped[str] = mapped_column(String(10))
+    unit_price: Mapped[Decimal] = mapped_column(Rate)
+    amount: Mapped[Decimal] = mapped_column(Money)
+
+    invoice: Mapped[Invoice] = relationship(back_populates="lines")
+
+
+class PaymentStatus(StrEnum):
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class Payment(Base):
+    """Money received from a customer. The idempotency key makes a repeated
+    request (double click, retry) find the payment it already made."""
+
+    __tablename__ = "payment"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customer.id"), index=True)
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    method: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(12), default=PaymentStatus.PENDING)
+    provider: Mapped[str] = mapped_column(String(30))
+    #: The provider's id of the charge; card data never reaches this database.
+    provider_reference: Mapped[str | None] = mapped_column(String(100))
+    failure_reason: Mapped[str | None] = mapped_column(String(200))
+    receipt_number: Mapped[str | None] = mapped_column(String(30), unique=True)
+    created_by: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    allocations: Mapped[list[PaymentAllocation]] = relationship(back_populates="payment")
+
+
+class PaymentAllocation(Base):
+    """The part of a payment that settles one invoice (oldest open invoices first)."""
+
+    __tablename__ = "payment_allocation"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payment.id"), primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoice.id"), primary_key=True, index=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+
+    payment: Mapped[Payment] = relationship(back_populates="allocations")

@@ -1,0 +1,3 @@
+from lounge.cli import main
+
+main(prog_name="python -m lounge")

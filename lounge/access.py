@@ -1,0 +1,115 @@
+"""Who may see what. Every read of customer data takes the viewer.
+
+The rule is written once, in :func:`customer_scope`; every list is built on it
+and every single object is fetched through :func:`get_customer` /
+:func:`get_site`, so a page or callback cannot forget the check. A customer the
+viewer may not see is reported as not found, never as forbidden, so that ids
+cannot be probed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Select, select, true
+from sqlalchemy.orm import Session
+
+from db.models import Customer, ManagerAssignment, Role, Site, User
+
+
+class AccessDenied(Exception):
+    """The viewer's role may not do this at all."""
+
+
+class NotFound(AccessDenied):
+    """No such object, or one the viewer may not see (indistinguishable on purpose)."""
+
+
+@dataclass(frozen=True)
+class Viewer:
+    user_id: int
+    email: str
+    role: Role
+    customer_id: str | None = None
+
+    @classmethod
+    def of(cls, user: User) -> Viewer:
+        return cls(user.id, user.email, Role(user.role), user.customer_id)
+
+    @property
+    def is_client(self) -> bool:
+        return self.role is Role.CLIENT
+
+
+#: Roles that see every customer (demand staff need all sites by region).
+ALL_CUSTOMER_ROLES = (Role.ADMIN, Role.DEMAND_STAFF)
+#: Roles that see a customer's commercial data (contracts, invoices, payments);
+#: demand staff work with sites and load, not with money.
+COMMERCIAL_ROLES = (Role.CLIENT, Role.ACCOUNT_MANAGER, Role.ADMIN)
+#: The command line acts as an administrator.
+SYSTEM = Viewer(0, "system", Role.ADMIN)
+
+
+def customer_scope(viewer: Viewer) -> ColumnElement[bool]:
+    """A condition on ``Customer.id`` true exactly for the customers the viewer may see.
+
+    Clients see their own customer; account managers their portfolio; demand
+    staff and admins every customer (demand staff need all sites by region).
+    """
+    if viewer.role in ALL_CUSTOMER_ROLES:
+        return true()
+    if viewer.role is Role.ACCOUNT_MANAGER:
+        return Customer.id.in_(
+            select(ManagerAssignment.customer_id).where(
+                ManagerAssignment.manager_id == viewer.user_id
+            )
+        )
+    if viewer.customer_id is None:
+        return Customer.id.is_(None)
+    return Customer.id == viewer.customer_id
+
+
+def visible_customers(viewer: Viewer) -> Select[Customer]:
+    return select(Customer).where(customer_scope(viewer))
+
+
+def visible_sites(viewer: Viewer) -> Select[Site]:
+    return (
+        select(Site).join(Customer, Customer.id == Site.customer_id).where(customer_scope(viewer))
+    )
+
+
+def get_customer(session: Session, viewer: Viewer, customer_id: object) -> Customer:
+    if not isinstance(customer_id, str) or not customer_id:
+        raise NotFound(customer_id)
+    customer = session.scalars(
+        visible_customers(viewer).where(Customer.id == customer_id)
+    ).one_or_none()
+    if customer is None:
+        raise NotFound(customer_id)
+    return customer
+
+
+def get_site(session: Session, viewer: Viewer, site_id: object) -> Site:
+    if not isinstance(site_id, str) or not site_id:
+        raise NotFound(site_id)
+    site = session.scalars(visible_sites(viewer).where(Site.id == site_id)).one_or_none()
+    if site is None:
+        raise NotFound(site_id)
+    return site
+
+
+def get_commercial_customer(session: Session, viewer: Viewer, customer_id: object) -> Customer:
+    """A customer whose contracts and money the viewer may see."""
+    require(viewer, *COMMERCIAL_ROLES)
+    return get_customer(session, viewer, customer_id)
+
+
+def require(viewer: Viewer, *roles: Role) -> None:
+    if viewer.role not in roles:
+        raise AccessDenied(f"{viewer.role} may not do this")
+
+
+def home_customer(viewer: Viewer) -> str | None:
+    """The customer a page shows when none is asked for (a client's own)."""
+    return viewer.customer_id if viewer.is_client else None

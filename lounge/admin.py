@@ -1,0 +1,75 @@
+"""What only administrators do, each operation checking the viewer first.
+
+The admin page calls these; a callback forged by any other role gets
+:class:`lounge.access.AccessDenied` before anything is read or written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.orm import Session
+
+from db.models import AuditLog, Role, User
+from lounge import access, audit, classification, ingest, users
+from lounge.access import Viewer
+from lounge.classification import RunResult
+from lounge.ingest.summary import ImportSummary
+
+
+def list_users(session: Session, viewer: Viewer) -> list[User]:
+    access.require(viewer, Role.ADMIN)
+    return users.list_users(session)
+
+
+def add_user(
+    session: Session,
+    viewer: Viewer,
+    *,
+    email: str,
+    role: str,
+    password: str,
+    customer_id: str | None,
+    full_name: str,
+    language: str,
+) -> User:
+    access.require(viewer, Role.ADMIN)
+    return users.create_user(
+        session,
+        email=email,
+        role=role,
+        password=password,
+        customer_id=customer_id or None,
+        full_name=full_name,
+        language=language,
+        actor=viewer.email,
+    )
+
+
+def import_upload(
+    session: Session, viewer: Viewer, kind: str, data: bytes, filename: str
+) -> ImportSummary:
+    access.require(viewer, Role.ADMIN)
+    if kind not in ingest.IMPORTERS:
+        raise access.AccessDenied(f"unknown import kind {kind!r}")
+    return ingest.import_file(session, kind, data, filename, viewer.email)
+
+
+def run_classification(session: Session, viewer: Viewer, as_of: dt.date) -> RunResult:
+    access.require(viewer, Role.ADMIN)
+    result = classification.classify(session, as_of, viewer.email)
+    audit.record(
+        session,
+        viewer.email,
+        "classification.run",
+        as_of.isoformat(),
+        members=result.run.members,
+        entered=result.entered,
+        exited=result.exited,
+    )
+    return result
+
+
+def audit_log(session: Session, viewer: Viewer, limit: int = 200) -> list[AuditLog]:
+    access.require(viewer, Role.ADMIN)
+    return audit.recent(session, limit)

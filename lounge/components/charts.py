@@ -1,0 +1,178 @@
+"""Plotly figures in the lounge's style, with labels in the reader's language.
+
+Values come in as the domain keeps them (Wh, W) and are shown as kWh and kW.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from lounge.i18n import _, format_month, is_rtl
+
+PALETTE = ["#1f5fa8", "#f29e4c", "#3aa17e", "#c44e52", "#8172b3", "#937860", "#64b5cd"]
+KWH = "%{x}: %{y:,.0f} kWh<extra>%{fullData.name}</extra>"
+KW = "%{x}: %{y:,.1f} kW<extra>%{fullData.name}</extra>"
+
+
+def _base(figure: go.Figure, height: int = 320, unit: str | None = None) -> go.Figure:
+    figure.update_layout(
+        height=height,
+        # room for the value axis on its side (right in Hebrew), which automargin alone
+        # left clipped
+        margin={
+            "l": 10 if is_rtl() else 60,
+            "r": 60 if is_rtl() else 10,
+            "t": 30,
+            "b": 10,
+            "autoexpand": True,
+        },
+        template="plotly_white",
+        legend={
+            "orientation": "h",
+            "y": -0.2,
+            "x": 1 if is_rtl() else 0,
+            "xanchor": "right" if is_rtl() else "left",
+        },
+        font={"family": "system-ui, -apple-system, 'Segoe UI', Arial, sans-serif"},
+        hoverlabel={"align": "right" if is_rtl() else "left"},
+    )
+    figure.update_yaxes(
+        separatethousands=True,
+        automargin=True,
+        side="right" if is_rtl() else "left",
+        ticksuffix=f" {unit}" if unit else None,
+    )
+    figure.update_xaxes(automargin=True, nticks=14)
+    return figure
+
+
+def energy_bars(labels: Sequence[str], wh: Sequence[int], estimated_wh: Sequence[int]) -> go.Figure:
+    """Energy per period: measured and estimated parts stacked (estimated hatched), kWh."""
+    wh_s, est_s = pd.Series(wh, dtype="float64"), pd.Series(estimated_wh, dtype="float64")
+    figure = go.Figure(
+        [
+            go.Bar(
+                x=list(labels),
+                y=(wh_s - est_s) / 1000,
+                name=_("Measured"),
+                marker_color=PALETTE[0],
+                hovertemplate=KWH,
+            ),
+            go.Bar(
+                x=list(labels),
+                y=est_s / 1000,
+                name=_("Estimated"),
+                marker_color="#9fbfe3",
+                marker_pattern_shape="/",
+                hovertemplate=KWH,
+            ),
+        ]
+    )
+    figure.update_layout(barmode="stack")
+    return _base(figure)
+
+
+def monthly_bars(frame: pd.DataFrame) -> go.Figure:
+    """Energy per month (columns month, wh, estimated_wh)."""
+    labels = [format_month(m) for m in frame["month"]]
+    return energy_bars(labels, frame["wh"].tolist(), frame["estimated_wh"].tolist())
+
+
+def columns(
+    labels: Sequence[str],
+    series: dict[str, Sequence[float]],
+    stacked: bool,
+    unit: str = "kWh",
+    divide: float = 1000,
+) -> go.Figure:
+    """One bar per label and series (stacked or side by side), in kWh by default."""
+    figure = go.Figure(
+        [
+            go.Bar(
+                x=list(labels),
+                y=[v / divide for v in values],
+                name=name,
+                marker_color=PALETTE[i % len(PALETTE)],
+                hovertemplate=KWH if unit == "kWh" else KW,
+            )
+            for i, (name, values) in enumerate(series.items())
+        ]
+    )
+    figure.update_layout(barmode="stack" if stacked else "group")
+    return _base(figure, unit=None if unit == "kWh" else unit)
+
+
+def stacked_by(
+    frame: pd.DataFrame, group: str, label_of: dict[str, str] | None = None
+) -> go.Figure:
+    """Energy per month stacked by ``group`` (columns group, month, wh)."""
+    figure = go.Figure()
+    order = [format_month(m) for m in sorted(frame["month"].unique())]
+    figure.update_xaxes(categoryorder="array", categoryarray=order)
+    for i, (name, part) in enumerate(frame.groupby(group, sort=True)):
+        figure.add_bar(
+            x=[format_month(m) for m in part["month"]],
+            y=part["wh"] / 1000,
+            name=(label_of or {}).get(str(name), str(name)),
+            marker_color=PALETTE[i % len(PALETTE)],
+            hovertemplate=KWH,
+        )
+    figure.update_layout(barmode="stack")
+    return _base(figure, height=360)
+
+
+def lines(
+    x: Sequence[object],
+    series: Mapping[str, Sequence[float]],
+    unit: str,
+    thresholds: Mapping[str, float] | None = None,
+    divide: float = 1000,
+) -> go.Figure:
+    """Lines over ``x`` (values divided into the shown unit), with dashed threshold lines."""
+    hover = f"%{{x}}: %{{y:,.1f}} {unit}<extra>%{{fullData.name}}</extra>"
+    figure = go.Figure(
+        [
+            go.Scatter(
+                x=list(x),
+                y=[v / divide for v in values],
+                name=name,
+                mode="lines+markers",
+                line={"color": PALETTE[i % len(PALETTE)], "width": 2},
+                hovertemplate=hover,
+            )
+            for i, (name, values) in enumerate(series.items())
+        ]
+    )
+    for i, (name, value) in enumerate((thresholds or {}).items()):
+        figure.add_hline(
+            y=value / divide,
+            line_dash="dash",
+            line_color=PALETTE[(i + 3) % len(PALETTE)],
+            annotation_text=name,
+            annotation_position="top left" if is_rtl() else "top right",
+        )
+    return _base(figure, unit=unit)
+
+
+def zoom_figure(points: pd.DataFrame, title: str) -> go.Figure:
+    """Average demand (kW) of each point; estimated points in a lighter colour."""
+    # wall-clock Israel time: Plotly's date axes know no time zones
+    x = [ts.strftime("%Y-%m-%d %H:%M") for ts in points["start"]] if len(points) else []
+    colours = ["#9fbfe3" if est else PALETTE[0] for est in points.get("estimated", [])]
+    figure = go.Figure(
+        go.Bar(
+            x=x,
+            y=(points["average_w"] / 1000).tolist() if len(points) else [],
+            marker_color=colours,
+            name=_("Average demand"),
+            hovertemplate="%{x}: %{y:,.1f} kW<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        title={"text": title, "font": {"size": 14}}, bargap=0.05, uirevision="zoom"
+    )
+    figure.update_xaxes(type="date")
+    return _base(figure, height=360, unit="kW")

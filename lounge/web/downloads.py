@@ -1,0 +1,151 @@
+"""File downloads: bill copies, receipts and reports, each one an access-checked endpoint.
+
+Links are plain GET routes, so a browser can open or save them; who may have
+which file is decided by the domain call that builds the document, exactly as
+for the screens. Whatever the reason a file cannot be had (another customer's
+id, a payment that failed, no such thing), the answer is 404.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, Flask, Response, abort, request, send_file
+
+from lounge import access, billing, contracts, exports, i18n, localtime, membership, reporting
+from lounge.web.context import db_session, viewer
+from reports.bill import build_bill
+from reports.documents import ReportDocument
+from reports.receipt import build_receipt
+from reports.report import build_report
+
+blueprint = Blueprint("downloads", __name__)
+
+PDF = "application/pdf"
+
+
+def _file(data: bytes, name: str, mimetype: str) -> Response:
+    """An attachment; Werkzeug encodes any file name (ids may be Hebrew) per RFC 6266."""
+    response = send_file(
+        io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name, max_age=0
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _guarded(build: Callable[[], tuple[bytes, str, str]]) -> Response:
+    try:
+        data, name, mimetype = build()
+    except (access.AccessDenied, billing.BillingError):
+        abort(404)
+    except reporting.ReportError as error:
+        return Response(str(error), status=400, mimetype="text/plain")
+    return _file(data, name, mimetype)
+
+
+@blueprint.get("/download/bill/<invoice_id>.pdf")
+def bill(invoice_id: str) -> Any:
+    def build() -> tuple[bytes, str, str]:
+        with db_session() as db:
+            document = billing.bill_document(db, viewer(), invoice_id)
+        return build_bill(document), f"bill-{document.number}.pdf", PDF
+
+    return _guarded(build)
+
+
+@blueprint.get("/download/receipt/<payment_id>.pdf")
+def receipt(payment_id: str) -> Any:
+    def build() -> tuple[bytes, str, str]:
+        with db_session() as db:
+            document = billing.receipt_document(db, viewer(), payment_id)
+        return build_receipt(document), f"receipt-{document.receipt_number}.pdf", PDF
+
+    return _guarded(build)
+
+
+#: Report formats: (builder, file extension, MIME type).
+REPORT_FORMATS: dict[str, tuple[Callable[[ReportDocument], bytes], str]] = {
+    "pdf": (build_report, PDF),
+    "csv": (exports.to_csv, "text/csv; charset=utf-8"),
+    "xlsx": (
+        exports.to_xlsx,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ),
+}
+
+
+def report_href(wanted: reporting.ReportRequest, fmt: str) -> str:
+    query = urlencode(
+        {
+            "kind": wanted.kind,
+            "customer": wanted.customer_id,
+            "from": f"{wanted.first:%Y-%m}",
+            "to": f"{wanted.last_month:%Y-%m}",
+            "group": wanted.group_by,
+        }
+    )
+    return f"/download/report.{fmt}?{query}"
+
+
+@blueprint.get("/download/report.<fmt>")
+def report(fmt: str) -> Any:
+    """The report the page shows, rebuilt from the same request: the same figures."""
+    if fmt not in REPORT_FORMATS:
+        abort(404)
+    args = request.args
+
+    def build() -> tuple[bytes, str, str]:
+        wanted = reporting.ReportRequest.parse(
+            args.get("kind"),
+            args.get("customer"),
+            args.get("from"),
+            args.get("to"),
+            args.get("group", ""),
+        )
+        with db_session() as db:
+            document = reporting.build(db, viewer(), wanted, i18n.current())
+        render, mimetype = REPORT_FORMATS[fmt]
+        name = f"{wanted.kind}-{wanted.customer_id}-{wanted.first:%Y%m}-{wanted.last_month:%Y%m}"
+        return render(document), f"{name}.{fmt}", mimetype
+
+    return _guarded(build)
+
+
+@blueprint.get("/download/contracts.<fmt>")
+def contracts_file(fmt: str) -> Any:
+    """The customer's contracts as CSV or XLSX (the PDF reports cover the rest)."""
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    customer_id = request.args.get("customer")
+
+    def build() -> tuple[bytes, str, str]:
+        with db_session() as db:
+            you = viewer()
+            wanted = customer_id or access.home_customer(you)
+            document = contracts.document(db, you, wanted, localtime.today(), i18n.current())
+        render, mimetype = REPORT_FORMATS[fmt]
+        return render(document), f"contracts-{wanted}.{fmt}", mimetype
+
+    return _guarded(build)
+
+
+@blueprint.get("/download/portfolio.<fmt>")
+def portfolio_file(fmt: str) -> Any:
+    """The account manager's portfolio (an admin's: every customer) as CSV or XLSX."""
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+
+    def build() -> tuple[bytes, str, str]:
+        with db_session() as db:
+            document = membership.document(db, viewer(), i18n.current())
+        render, mimetype = REPORT_FORMATS[fmt]
+        return render(document), f"portfolio-{localtime.today():%Y%m%d}.{fmt}", mimetype
+
+    return _guarded(build)
+
+
+def init_downloads(server: Flask) -> None:
+    server.register_blueprint(blueprint)

@@ -1,0 +1,1 @@
+"""PDF builders: take plain data (``reports.documents``), return bytes; no database access."""

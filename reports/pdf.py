@@ -1,0 +1,695 @@
+"""What every PDF document shares: fonts, right-to-left text, styles, tables, charts, pages.
+
+The builders (:mod:`reports.bill`, :mod:`reports.receipt`, :mod:`reports.report`)
+only decide what goes where; how a string is ordered, wrapped, aligned and
+mirrored for Hebrew is decided here, once.
+
+Right-to-left: reportlab draws glyphs in the order it is given and has no
+bidirectional algorithm, so every string goes through :func:`visual` (python-bidi)
+before it is drawn, lines are broken in logical order first (:class:`BidiText`),
+labels sit on the right, table columns run right to left and charts are
+mirrored. The fonts are DejaVu Sans (``assets/fonts``), which has Latin, Hebrew
+and the shekel sign; reportlab embeds only the glyphs a document uses.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache, partial
+from pathlib import Path
+from typing import Any
+
+from reportlab.graphics.charts.barcharts import VerticalBarChart
+from reportlab.graphics.charts.legends import Legend
+from reportlab.graphics.shapes import Drawing, String
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    PageTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from lounge import i18n
+from lounge.company import COMPANY
+from lounge.i18n import _
+from reports.rtl import embed, starts_rtl, unmarked, visual
+
+FONTS_DIR = Path(__file__).resolve().parent.parent / "assets" / "fonts"
+FONT = "DejaVuSans"
+FONT_BOLD = "DejaVuSans-Bold"
+#: Narrower faces of the same family for dense report tables (a year of months side by side).
+FONT_CONDENSED = "DejaVuSansCondensed"
+FONT_CONDENSED_BOLD = "DejaVuSansCondensed-Bold"
+
+BRAND = colors.HexColor("#1F3A5F")
+ACCENT = colors.HexColor("#E08A1E")
+MUTED = colors.HexColor("#5B6770")
+RULE = colors.HexColor("#C9D1D9")
+ZEBRA = colors.HexColor("#F2F5F8")
+#: Colours of a chart's series, in order.
+SERIES = (BRAND, ACCENT, colors.HexColor("#4F9D69"), colors.HexColor("#8E5EA2"))
+
+MARGIN = 15 * mm
+#: Room under the frame for the footer line.
+BOTTOM_MARGIN = 20 * mm
+CELL_PADDING = 4
+
+
+@cache
+def register_fonts() -> None:
+    """Register the TrueType fonts with reportlab, once per process."""
+    for name in (FONT, FONT_BOLD, FONT_CONDENSED, FONT_CONDENSED_BOLD):
+        pdfmetrics.registerFont(TTFont(name, str(FONTS_DIR / f"{name}.ttf")))
+
+
+# --- text blocks -------------------------------------------------------------
+
+
+class BidiText(Flowable):
+    """A block of plain text, wrapped in logical order, then each line reordered.
+
+    reportlab's ``Paragraph`` would wrap an already reordered Hebrew string from
+    its visual start, putting the end of a sentence on the first line.
+    """
+
+    def __init__(self, text: str, style: ParagraphStyle, rtl: bool | None = None) -> None:
+        super().__init__()
+        self.text = text
+        self.style = style
+        self.rtl = starts_rtl(text) if rtl is None else rtl
+        self.lines: list[str] = []
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        logical = simpleSplit(self.text, self.style.fontName, self.style.fontSize, avail_width)
+        self.lines = [visual(line, self.rtl) for line in logical] or [""]
+        self.width = avail_width
+        self.height = len(self.lines) * self.style.leading
+        return self.width, self.height
+
+    def draw(self) -> None:
+        canvas = self.canv
+        style = self.style
+        canvas.setFont(style.fontName, style.fontSize)
+        canvas.setFillColor(style.textColor)
+        # The baseline sits a fifth of the leading above the line's bottom (room for descenders).
+        baseline = self.height - style.leading * 0.8
+        for line in self.lines:
+            if style.alignment == TA_RIGHT:
+                canvas.drawRightString(self.width, baseline, line)
+            elif style.alignment == TA_CENTER:
+                canvas.drawCentredString(self.width / 2, baseline, line)
+            else:
+                canvas.drawString(0, baseline, line)
+            baseline -= style.leading
+
+
+# --- styles -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Styles:
+    """Text styles of one direction: ``start`` is the side a line begins on."""
+
+    rtl: bool
+    title: ParagraphStyle
+    heading: ParagraphStyle
+    body: ParagraphStyle
+    small: ParagraphStyle
+    label: ParagraphStyle
+    value: ParagraphStyle
+    strong: ParagraphStyle
+    cell: ParagraphStyle
+    cell_bold: ParagraphStyle
+    cell_head: ParagraphStyle
+
+    @property
+    def start(self) -> int:
+        return TA_RIGHT if self.rtl else TA_LEFT
+
+    @property
+    def end(self) -> int:
+        return TA_LEFT if self.rtl else TA_RIGHT
+
+    @property
+    def numbers(self) -> int:
+        """Figures align on their last digit in both directions, so columns of amounts
+        line up (digits run left to right in Hebrew too)."""
+        return TA_RIGHT
+
+    def aligned(self, style: ParagraphStyle, alignment: int) -> ParagraphStyle:
+        return _aligned(style, alignment)
+
+
+@cache
+def _aligned(style: ParagraphStyle, alignment: int) -> ParagraphStyle:
+    """``style`` aligned otherwise (styles live as long as the process, so this is bounded)."""
+    return ParagraphStyle(f"{style.name}-{alignment}", parent=style, alignment=alignment)
+
+
+def _style(
+    name: str,
+    size: float,
+    *,
+    bold: bool = False,
+    font: str | None = None,
+    color: Any = colors.black,
+    alignment: int = TA_LEFT,
+) -> ParagraphStyle:
+    return ParagraphStyle(
+        name,
+        fontName=font or (FONT_BOLD if bold else FONT),
+        fontSize=size,
+        leading=size * 1.3,
+        textColor=color,
+        alignment=alignment,
+    )
+
+
+@cache
+def styles(rtl: bool, compact: bool = False) -> Styles:
+    """The document styles, every one aligned to the start of a line in its direction.
+
+    ``compact`` sets table cells in the condensed face, for reports with many columns.
+    """
+    register_fonts()
+    start = TA_RIGHT if rtl else TA_LEFT
+    cell, cell_bold = (FONT_CONDENSED, FONT_CONDENSED_BOLD) if compact else (FONT, FONT_BOLD)
+    return Styles(
+        rtl=rtl,
+        title=_style("title", 15, bold=True, color=BRAND, alignment=start),
+        heading=_style("heading", 11, bold=True, color=BRAND, alignment=start),
+        body=_style("body", 9, alignment=start),
+        small=_style("small", 7.5, color=MUTED, alignment=start),
+        label=_style("label", 8, color=MUTED, alignment=start),
+        value=_style("value", 8.5, alignment=start),
+        strong=_style("strong", 9.5, bold=True, alignment=start),
+        cell=_style("cell", 8, font=cell, alignment=start),
+        cell_bold=_style("cell-bold", 8, font=cell_bold, alignment=start),
+        cell_head=_style("cell-head", 8, font=cell_bold, color=colors.white, alignment=start),
+    )
+
+
+def text(value: str, style: ParagraphStyle, rtl: bool | None = None) -> BidiText:
+    """A text block; ``rtl`` is the document's direction for labels, ``None`` for data."""
+    return BidiText(value, style, rtl)
+
+
+def left_to_right(cells: Sequence[Any], rtl: bool) -> list[Any]:
+    """Cells given in reading order, as placed from the left: reversed in Hebrew."""
+    return list(reversed(cells)) if rtl else list(cells)
+
+
+# --- tables -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    """A table column: its header and whether its cells are numbers (aligned at the end)."""
+
+    label: str
+    numeric: bool = False
+
+
+def _widest(texts: Sequence[str], font: str, size: float) -> float:
+    return max((pdfmetrics.stringWidth(t, font, size) for t in texts), default=0.0)
+
+
+def _longest_word(texts: Sequence[str], font: str, size: float) -> float:
+    return _widest([word for t in texts for word in t.split()], font, size)
+
+
+@dataclass(frozen=True)
+class ColumnWidths:
+    """What a column would like (no wrapping) and the least it can take (wrapping words)."""
+
+    natural: float
+    least: float
+
+
+def measure(column: Column, cells: Sequence[str], st: Styles) -> ColumnWidths:
+    """Numbers never wrap; text and headers may wrap between words."""
+    size = st.cell.fontSize
+    bold, regular = st.cell_bold.fontName, st.cell.fontName
+    pad = 2 * CELL_PADDING
+    content = _widest(cells, bold, size)
+    header = _widest([column.label], bold, size)
+    header_word = _longest_word([column.label], bold, size)
+    least_content = content if column.numeric else min(content, _longest_word(cells, regular, size))
+    return ColumnWidths(
+        natural=max(content, header) + pad,
+        least=max(least_content, header_word, 12) + pad,
+    )
+
+
+def fit_widths(widths: Sequence[ColumnWidths], total: float) -> list[float]:
+    """Column widths that fill ``total``: slack is shared out, a shortfall wraps text first.
+
+    The shape of a browser's automatic table layout: each column gets its least
+    width plus a share of the room left in proportion to how much more it would
+    like; only when even the least widths do not fit is everything scaled down.
+    """
+    natural = sum(w.natural for w in widths)
+    least = sum(w.least for w in widths)
+    if natural <= total:
+        return [w.natural * total / natural for w in widths]
+    if least >= total:
+        return [w.least * total / least for w in widths]
+    share = (total - least) / (natural - least)
+    return [w.least + (w.natural - w.least) * share for w in widths]
+
+
+def data_table(
+    columns: Sequence[Column],
+    rows: Sequence[Sequence[str]],
+    width: float,
+    st: Styles,
+    totals: Sequence[str] | None = None,
+    widths: Sequence[float] | None = None,
+) -> Table:
+    """A table with a repeated header row, banded rows and an optional bold totals row.
+
+    Cells are display strings in the columns' logical order; in Hebrew the
+    columns are laid out right to left. Long tables split across pages.
+    """
+    all_rows = [*rows, *([totals] if totals is not None else [])]
+    if widths is None:
+        widths = fit_widths(
+            [measure(c, [r[i] for r in all_rows], st) for i, c in enumerate(columns)], width
+        )
+    aligns = [st.numbers if c.numeric else st.start for c in columns]
+
+    def cells(texts: Sequence[str], style: ParagraphStyle, rtl: bool | None = None) -> list[Any]:
+        styled = [st.aligned(style, a) for a in aligns]
+        return [text(t, s, rtl) for t, s in zip(texts, styled, strict=True)]
+
+    body = [cells([c.label for c in columns], st.cell_head, st.rtl)]
+    body += [cells(row, st.cell) for row in rows]
+    if totals is not None:
+        body.append(cells(totals, st.cell_bold))
+    table = Table(
+        [left_to_right(r, st.rtl) for r in body],
+        colWidths=left_to_right(widths, st.rtl),
+        repeatRows=1,
+    )
+    table.setStyle(_table_style(len(rows), totals is not None))
+    return table
+
+
+def _table_style(rows: int, has_totals: bool) -> TableStyle:
+    commands: list[tuple[Any, ...]] = [
+        ("BACKGROUND", (0, 0), (-1, 0), BRAND),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+        ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+        ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
+    ]
+    commands += [("BACKGROUND", (0, r), (-1, r), ZEBRA) for r in range(2, rows + 1, 2)]
+    if has_totals:
+        commands.append(("LINEABOVE", (0, -1), (-1, -1), 1, BRAND))
+    return TableStyle(commands)
+
+
+def field_grid(
+    fields: Sequence[tuple[str, str]], width: float, st: Styles, label_share: float = 0.42
+) -> Table:
+    """Label / value pairs one under the other, labels on the side a line starts.
+
+    A field with no value (no address on file) is left out rather than printed empty.
+    """
+    label_width = width * label_share
+    rows = [
+        left_to_right(
+            [text(label, st.label, st.rtl), text(value, st.aligned(st.value, st.start))], st.rtl
+        )
+        for label, value in fields
+        if value
+    ]
+    table = Table(rows, colWidths=left_to_right([label_width, width - label_width], st.rtl))
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+                ("TOPPADDING", (0, 0), (-1, -1), 1),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+            ]
+        )
+    )
+    return table
+
+
+def side_by_side(
+    start: Flowable,
+    end: Flowable,
+    width: float,
+    st: Styles,
+    start_share: float = 0.5,
+    gap: float = 6 * mm,
+) -> Table:
+    """Two blocks next to each other; the first on the side a reader starts from."""
+    start_width = (width - gap) * start_share
+    cells = left_to_right([start, "", end], st.rtl)
+    widths = left_to_right([start_width, gap, width - gap - start_width], st.rtl)
+    table = Table([cells], colWidths=widths)
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
+    return table
+
+
+def boxed(content: Flowable, title: str, width: float, st: Styles) -> Table:
+    """A titled panel (customer, invoice details) with a thin frame."""
+    table = Table([[text(title, st.heading, st.rtl)], [content]], colWidths=[width])
+    table.setStyle(
+        TableStyle(
+            [
+                ("BOX", (0, 0), (-1, -1), 0.5, RULE),
+                ("LINEBELOW", (0, 0), (-1, 0), 0.5, RULE),
+                ("LEFTPADDING", (0, 0), (-1, -1), 6),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 6),
+                ("TOPPADDING", (0, 0), (-1, -1), 4),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+            ]
+        )
+    )
+    return table
+
+
+def amounts_block(lines: Sequence[tuple[str, str, bool]], width: float, st: Styles) -> Table:
+    """Label / amount lines (subtotal, VAT, total) aligned at the end of the page.
+
+    Each line is ``(label, amount, bold)``; a bold line gets a rule above it.
+    """
+    label_width, amount_width = width * 0.6, width * 0.4
+    rows = []
+    bold_rows = []
+    for index, (label, amount, bold) in enumerate(lines):
+        style = st.cell_bold if bold else st.cell
+        rows.append(
+            left_to_right(
+                [
+                    text(label, st.aligned(style, st.start), st.rtl),
+                    text(amount, st.aligned(style, st.numbers)),
+                ],
+                st.rtl,
+            )
+        )
+        if bold:
+            bold_rows.append(index)
+    table = Table(
+        rows,
+        colWidths=left_to_right([label_width, amount_width], st.rtl),
+        hAlign="LEFT" if st.rtl else "RIGHT",
+    )
+    commands: list[tuple[Any, ...]] = [
+        ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+        ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+    ]
+    commands += [("LINEABOVE", (0, r), (-1, r), 0.75, BRAND) for r in bold_rows]
+    table.setStyle(TableStyle(commands))
+    return table
+
+
+def company_header(
+    document_title: str, document_lines: Sequence[str], width: float, st: Styles
+) -> list[Flowable]:
+    """The issuer (name, address, tax id, phone, website) facing the document's title."""
+    company = [
+        text(_(COMPANY.name), st.strong, st.rtl),
+        text(_(COMPANY.address), st.small, st.rtl),
+        text(_("Tax ID {tax_id}").format(tax_id=embed(COMPANY.tax_id)), st.small, st.rtl),
+        text(_("Phone {phone}").format(phone=embed(COMPANY.phone)), st.small, st.rtl),
+        text(COMPANY.website, st.small),
+    ]
+    title = [text(document_title, st.aligned(st.title, st.end), st.rtl)]
+    title += [text(line, st.aligned(st.body, st.end), st.rtl) for line in document_lines]
+    return [
+        side_by_side(_stack(company), _stack(title), width, st, start_share=0.42),
+        Spacer(1, 2 * mm),
+        _Rule(width),
+        Spacer(1, 4 * mm),
+    ]
+
+
+def _stack(flowables: Sequence[Flowable]) -> Table:
+    """Flowables one under the other inside a table cell."""
+    table = Table([[f] for f in flowables])
+    table.setStyle(
+        TableStyle(
+            [
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+            ]
+        )
+    )
+    return table
+
+
+class _Rule(Flowable):
+    """A full-width line under the header."""
+
+    def __init__(self, width: float) -> None:
+        super().__init__()
+        self.width = width
+        self.height = 1.5
+
+    def draw(self) -> None:
+        self.canv.setStrokeColor(BRAND)
+        self.canv.setLineWidth(1.5)
+        self.canv.line(0, 0, self.width, 0)
+
+
+# --- charts -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChartData:
+    """Bars to draw: labels of the categories, then one list of values per series."""
+
+    categories: Sequence[str]
+    series: Sequence[Sequence[float]]
+    names: Sequence[str] = ()
+    stacked: bool = False
+    #: Categories drawn in the accent colour (the billed months on a bill).
+    highlight: frozenset[int] = frozenset()
+
+
+def bar_chart(
+    data: ChartData, width: float, height: float, st: Styles, value_label: Callable[[float], str]
+) -> Drawing:
+    """A small bar chart; in Hebrew time runs right to left and the value axis is on the right."""
+    legend_height = 14 if data.names else 0
+    drawing = Drawing(width, height)
+    chart = VerticalBarChart()
+    axis_room = max(
+        pdfmetrics.stringWidth(value_label(v), FONT, 7)
+        for v in (0.0, max((max(s, default=0) for s in data.series), default=0))
+    )
+    chart.x = 4 if st.rtl else axis_room + 10
+    chart.y = 22
+    chart.width = width - axis_room - 16
+    chart.height = height - chart.y - 6 - legend_height
+    chart.data = [list(s) for s in data.series]
+    chart.categoryAxis.categoryNames = [
+        "\n".join(visual(line) for line in c.split("\n")) for c in data.categories
+    ]
+    chart.categoryAxis.reverseDirection = st.rtl
+    chart.categoryAxis.labels.fontName = FONT
+    chart.categoryAxis.labels.fontSize = 6.5
+    chart.categoryAxis.labels.boxAnchor = "n"
+    chart.categoryAxis.strokeColor = MUTED
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.rangeRound = "ceiling"  # the top of the axis is a labelled tick
+    chart.valueAxis.labels.fontName = FONT
+    chart.valueAxis.labels.fontSize = 7
+    chart.valueAxis.labelTextFormat = lambda v: visual(value_label(v))
+    chart.valueAxis.strokeColor = MUTED
+    chart.valueAxis.gridStrokeColor = RULE
+    chart.valueAxis.visibleGrid = True
+    if st.rtl:
+        chart.valueAxis.joinAxisMode = "right"
+        chart.valueAxis.labels.boxAnchor = "w"
+        chart.valueAxis.labels.dx = 5
+        chart.valueAxis.tickLeft, chart.valueAxis.tickRight = 0, 3
+    chart.barSpacing = 1
+    chart.groupSpacing = 4
+    chart.bars.strokeColor = None
+    if data.stacked:
+        chart.categoryAxis.style = "stacked"
+    for index, colour in enumerate(SERIES[: len(data.series)]):
+        chart.bars[index].fillColor = colour
+    for category in data.highlight:
+        chart.bars[(0, category)].fillColor = ACCENT
+    drawing.add(chart)
+    if data.names:
+        drawing.add(_legend(data, width, height, st))
+    return drawing
+
+
+def _legend(data: ChartData, width: float, height: float, st: Styles) -> Legend:
+    """The series' names above the plot, starting on the reader's side."""
+    legend = Legend()
+    legend.fontName = FONT
+    legend.fontSize = 7
+    legend.alignment = "left" if st.rtl else "right"  # the swatch before the name
+    legend.columnMaximum = 1
+    legend.dx = legend.dy = 7
+    legend.deltax = 10
+    legend.y = height
+    legend.boxAnchor = "ne" if st.rtl else "nw"
+    legend.x = width if st.rtl else 0
+    pairs = [(SERIES[i], visual(name)) for i, name in enumerate(data.names)]
+    legend.colorNamePairs = left_to_right(pairs, st.rtl)
+    return legend
+
+
+def chart_title(title: str, width: float, st: Styles) -> Drawing:
+    """A caption above a chart (a ``String`` so it can be kept with the drawing)."""
+    drawing = Drawing(width, 14)
+    anchor = "end" if st.rtl else "start"
+    drawing.add(
+        String(
+            width if st.rtl else 0,
+            3,
+            visual(title, st.rtl),
+            fontName=FONT_BOLD,
+            fontSize=9,
+            fillColor=BRAND,
+            textAnchor=anchor,
+        )
+    )
+    return drawing
+
+
+# --- pages --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Page:
+    """How a document's pages look: direction, size, and the title in the running header."""
+
+    title: str
+    rtl: bool
+    landscape: bool = False
+
+    @property
+    def size(self) -> tuple[float, float]:
+        return landscape(A4) if self.landscape else A4
+
+    @property
+    def frame_width(self) -> float:
+        return self.size[0] - 2 * MARGIN
+
+
+def frame_width(is_landscape: bool) -> float:
+    return Page("", rtl=False, landscape=is_landscape).frame_width
+
+
+class _PagedCanvas(Canvas):
+    """Holds pages back until the end so each footer can say "page X of Y"."""
+
+    def __init__(
+        self, *args: Any, decorate: Callable[[Canvas, int, int], None], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self._decorate = decorate
+        self._pages: list[dict[str, Any]] = []
+
+    def showPage(self) -> None:  # noqa: N802 - reportlab's name
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._pages)
+        for number, state in enumerate(self._pages, start=1):
+            self.__dict__.update(state)
+            self._decorate(self, number, total)
+            super().showPage()
+        super().save()
+
+
+def _decorate(page: Page, canvas: Canvas, number: int, total: int) -> None:
+    """Footer on every page; from page 2 on, the title at the top, so a loose page is known."""
+    width, height = page.size
+    start_x, end_x = (width - MARGIN, MARGIN) if page.rtl else (MARGIN, width - MARGIN)
+    draw_start = canvas.drawRightString if page.rtl else canvas.drawString
+    draw_end = canvas.drawString if page.rtl else canvas.drawRightString
+    canvas.saveState()
+    canvas.setStrokeColor(RULE)
+    canvas.setLineWidth(0.5)
+    canvas.setFillColor(MUTED)
+    canvas.setFont(FONT, 7)
+    footer_y = BOTTOM_MARGIN - 10 * mm
+    canvas.line(MARGIN, footer_y + 9, width - MARGIN, footer_y + 9)
+    draw_start(start_x, footer_y, visual(f"{_(COMPANY.name)}  ·  {COMPANY.website}", page.rtl))
+    pages = _("Page {page} of {pages}").format(page=number, pages=total)
+    draw_end(end_x, footer_y, visual(pages, page.rtl))
+    if number > 1:
+        header_y = height - MARGIN + 3 * mm
+        draw_start(start_x, header_y, visual(page.title, page.rtl))
+        draw_end(end_x, header_y, visual(_(COMPANY.name), page.rtl))
+        canvas.line(MARGIN, header_y - 4, width - MARGIN, header_y - 4)
+    canvas.restoreState()
+
+
+def render(story: Sequence[Flowable], page: Page) -> bytes:
+    """The PDF of ``story``: A4 pages with footers, metadata and the document's language."""
+    register_fonts()
+    buffer = io.BytesIO()
+    height = page.size[1]
+    # No frame padding: tables and rules span exactly ``page.frame_width``.
+    frame = Frame(
+        MARGIN,
+        BOTTOM_MARGIN,
+        page.frame_width,
+        height - MARGIN - BOTTOM_MARGIN,
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+    )
+    document = BaseDocTemplate(
+        buffer,
+        pagesize=page.size,
+        pageTemplates=[PageTemplate(frames=[frame])],
+        title=unmarked(page.title),
+        author=_(COMPANY.name),
+        lang="he-IL" if page.rtl else "en-IL",
+    )
+    canvasmaker = partial(_PagedCanvas, decorate=partial(_decorate, page))
+    document.build(list(story), canvasmaker=canvasmaker)
+    return buffer.getvalue()
+
+
+def reads_rtl(language: str) -> bool:
+    """Whether a document in ``language`` reads right to left (and so is mirrored)."""
+    return i18n.is_rtl(i18n.normalize(language))

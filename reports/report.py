@@ -1,0 +1,108 @@
+"""A report ("cut") as a PDF: title, subtitle, when it was made, then each section as a table.
+
+Cells are shown by :func:`reports.values.display`, the rule the CSV and the XLSX
+follow too. A section whose columns do not fit an upright page puts the whole
+report on landscape pages; long tables continue over pages under a repeated header.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, KeepTogether, Spacer
+
+from lounge import i18n
+from lounge.i18n import _
+from reports import pdf, values
+from reports.documents import ColumnKind, ReportDocument, ReportSection
+
+CHART_HEIGHT = 60 * mm
+#: More columns than this go on landscape pages, where figures need not be squeezed.
+MAX_UPRIGHT_COLUMNS = 8
+
+
+@dataclass(frozen=True)
+class _Cells:
+    """A section's display strings and the widths its columns ask for."""
+
+    section: ReportSection
+    columns: list[pdf.Column]
+    rows: list[list[str]]
+    totals: list[str] | None
+    widths: list[pdf.ColumnWidths]
+
+    def needs_landscape(self) -> bool:
+        """Many columns, or more than an upright page holds even with text wrapped."""
+        least = sum(w.least for w in self.widths)
+        return len(self.columns) > MAX_UPRIGHT_COLUMNS or least > pdf.frame_width(False)
+
+
+def build_report(doc: ReportDocument) -> bytes:
+    """The PDF bytes of ``doc``, laid out in ``doc.language`` (mirrored in Hebrew)."""
+    with i18n.use(doc.language):
+        st = pdf.styles(pdf.reads_rtl(doc.language), compact=True)
+        sections = [_cells(section, st) for section in doc.sections]
+        page = pdf.Page(doc.title, st.rtl, landscape=any(s.needs_landscape() for s in sections))
+        width = page.frame_width
+        generated = _("Generated {time}").format(time=i18n.format_datetime(doc.generated_at))
+        story: list[Flowable] = pdf.company_header(doc.title, [doc.subtitle, generated], width, st)
+        for cells in sections:
+            story += _section(cells, width, st)
+        return pdf.render(story, page)
+
+
+def _cells(section: ReportSection, st: pdf.Styles) -> _Cells:
+    columns = [pdf.Column(c.label, numeric=values.is_numeric(c)) for c in section.columns]
+    rows = [_row(section, row) for row in section.rows]
+    totals_row = values.totals_row(section)
+    totals = _row(section, totals_row) if totals_row is not None else None
+    every_row = rows + ([totals] if totals is not None else [])
+    widths = [
+        pdf.measure(column, [row[i] for row in every_row], st) for i, column in enumerate(columns)
+    ]
+    return _Cells(section, columns, rows, totals, widths)
+
+
+def _row(section: ReportSection, row: dict[str, object]) -> list[str]:
+    return [values.display(row.get(c.key), c.kind) for c in section.columns]
+
+
+def _section(cells: _Cells, width: float, st: pdf.Styles) -> list[Flowable]:
+    section = cells.section
+    heading = pdf.text(section.title, st.heading, st.rtl)
+    heading.keepWithNext = True
+    story: list[Flowable] = [Spacer(1, 4 * mm), heading, Spacer(1, 1.5 * mm)]
+    if section.note:
+        note = pdf.text(section.note, st.small, st.rtl)
+        note.keepWithNext = True
+        story += [note, Spacer(1, 1.5 * mm)]
+    widths = pdf.fit_widths(cells.widths, width)
+    story.append(pdf.data_table(cells.columns, cells.rows, width, st, cells.totals, widths))
+    if section.chart is not None and section.rows:
+        story += [Spacer(1, 4 * mm), KeepTogether([_chart(section, width, st)])]
+    return story
+
+
+def _chart(section: ReportSection, width: float, st: pdf.Styles) -> Flowable:
+    assert section.chart is not None
+    kinds = {c.key: c.kind for c in section.columns}
+    labels = {c.key: c.label for c in section.columns}
+    x_kind = kinds.get(section.chart.x, "text")
+    data = pdf.ChartData(
+        categories=[values.display(row.get(section.chart.x), x_kind) for row in section.rows],
+        series=[
+            [values.chart_number(row.get(key), kinds[key]) for row in section.rows]
+            for key in section.chart.y
+        ],
+        names=[labels[key] for key in section.chart.y] if len(section.chart.y) > 1 else [],
+        stacked=section.chart.stacked,
+    )
+    return pdf.bar_chart(data, width, CHART_HEIGHT, st, _axis_label(kinds[section.chart.y[0]]))
+
+
+def _axis_label(kind: ColumnKind) -> Callable[[float], str]:
+    """Tick labels in the table's unit; percent ticks carry their sign."""
+    suffix = "%" if kind == "percent" else ""
+    return lambda value: i18n.format_number(round(value)) + suffix

@@ -1,0 +1,126 @@
+"""Shared fixtures: a real database on SQLite and on PostgreSQL.
+
+``db`` is parametrised over both backends: every database test runs twice.
+The schema is migrated once per backend and session (through Alembic, as in
+production); each test starts from empty tables. PostgreSQL tests are skipped
+with a message when no server answers, and fail instead when
+``LOUNGE_REQUIRE_POSTGRES=1`` (CI sets it).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from db import migrate
+from db.models import Base
+from db.session import Database
+
+POSTGRES_URL = os.environ.get(
+    "LOUNGE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+REQUIRE_POSTGRES = os.environ.get("LOUNGE_REQUIRE_POSTGRES") == "1"
+SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+
+
+def _postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, dropped afterwards."""
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    name = f"lounge_test_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as exc:
+        admin.dispose()
+        message = f"PostgreSQL not reachable at {POSTGRES_URL}: {exc.orig}"
+        if REQUIRE_POSTGRES:
+            pytest.fail(message + " (LOUNGE_REQUIRE_POSTGRES=1)", pytrace=False)
+        pytest.skip(message)
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """scrypt with a small work factor: the same code path, a hundred times faster."""
+    from werkzeug.security import generate_password_hash
+
+    from lounge import users
+
+    monkeypatch.setattr(
+        users, "hash_password", lambda password: generate_password_hash(password, "scrypt:1024:8:1")
+    )
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'lounge.db'}"
+        database = Database(url)
+        migrate.upgrade(database.engine)
+        database.dispose()
+        yield url
+        return
+    generator = _postgres_database()
+    url = next(generator)
+    database = Database(url)
+    migrate.upgrade(database.engine)
+    database.dispose()
+    yield url
+    generator.close()
+
+
+def _empty_tables(database: Database) -> None:
+    """DELETE, children first: on tables this small it is far cheaper than TRUNCATE."""
+    with database.engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+@pytest.fixture
+def db(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
+    """An empty, migrated database; the CLI and the app see it too (LOUNGE_DATABASE_URL)."""
+    monkeypatch.setenv("LOUNGE_DATABASE_URL", database_url)
+    database = Database(database_url)
+    _empty_tables(database)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def session(db: Database):
+    """A session in a transaction committed at the end of the test (if it passed)."""
+    with db.session() as session:
+        yield session
+
+
+@pytest.fixture
+def world(db: Database):
+    """The small world of tests/web_fixtures.py, seeded into ``db``."""
+    from tests.web_fixtures import seed
+
+    return seed(db)
+
+
+@pytest.fixture
+def app(db: Database, world):
+    """The whole web application on the test database (sign-in rate limit relaxed)."""
+    from app import create_app
+
+    return create_app({"database_url": db.url, "login_rate_limit": "1000 per minute"})
+
+
+@pytest.fixture
+def client(app):
+    return app.server.test_client()

@@ -1,0 +1,220 @@
+"""The lounge in a real browser (headless Chromium through dash_duo).
+
+A user signs in, meets their page, switches to Hebrew and finds it right to
+left; an account manager opens a customer from the portfolio; an admin
+imports a file. SQLite only: the database layer is tested on both backends
+elsewhere, these tests are about what the browser shows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from selenium.webdriver.common.by import By
+
+from db import migrate
+from db.models import Site
+from db.session import Database
+from lounge import ingest, localtime
+from tests.web_fixtures import PASSWORD, seed
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def lounge(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    url = f"sqlite:///{tmp_path / 'browser.db'}"
+    monkeypatch.setenv("LOUNGE_DATABASE_URL", url)
+    database = Database(url)
+    migrate.upgrade(database.engine)
+    world = seed(database)
+    database.dispose()
+    from app import create_app
+
+    return create_app({"database_url": url, "login_rate_limit": "1000 per minute"}), world
+
+
+def _sign_in(dash_duo, app, email: str) -> None:
+    dash_duo.start_server(app, navigate=False)  # "/" is the sign-in page, not a Dash page
+    dash_duo._url = dash_duo.server.url  # so that dash_duo.server_url works without navigating
+    dash_duo.driver.set_window_size(1400, 1000)
+    dash_duo.driver.get(dash_duo.server_url + "/login")
+    dash_duo.driver.find_element(By.ID, "email").send_keys(email)
+    dash_duo.driver.find_element(By.ID, "password").send_keys(PASSWORD)
+    dash_duo.driver.find_element(By.ID, "login-submit").click()
+
+
+def _click(dash_duo, element_id: str) -> None:
+    """Click through the page's JavaScript: the pay button may sit below the fold."""
+    element = dash_duo.driver.find_element(By.ID, element_id)
+    dash_duo.driver.execute_script("arguments[0].click()", element)
+
+
+def _direction(dash_duo) -> tuple[str, str]:
+    script = "return [document.documentElement.lang, getComputedStyle(document.body).direction]"
+    lang, direction = dash_duo.driver.execute_script(script)
+    return lang, direction
+
+
+def test_client_signs_in_sees_status_and_switches_to_hebrew(dash_duo, lounge):
+    app, _world = lounge
+    _sign_in(dash_duo, app, "client@a.test")
+    dash_duo.wait_for_text_to_equal("#overview-name", "Acme Steel Works", timeout=20)
+    dash_duo.wait_for_contains_text("#overview-status", "Lounge member")
+    assert "one site used at least 1,000,000 kWh" in dash_duo.find_element("#overview-why").text
+    assert _direction(dash_duo) == ("en", "ltr")
+
+    hebrew = dash_duo.driver.find_element(By.XPATH, "//button[.//span[@lang='he']]")
+    hebrew.click()
+    dash_duo.wait_for_contains_text("#overview-status", "חבר", timeout=20)
+    assert _direction(dash_duo) == ("he", "rtl")
+    assert "סקירה" in dash_duo.find_element("#shell-nav-overview").text
+    dash_duo.driver.refresh()  # remembered for the user, not just this page
+    dash_duo.wait_for_contains_text("#overview-status", "חבר", timeout=20)
+    assert _direction(dash_duo) == ("he", "rtl")
+
+
+def test_client_cannot_open_another_customer(dash_duo, lounge):
+    app, world = lounge
+    _sign_in(dash_duo, app, "client@a.test")
+    dash_duo.wait_for_element("#overview-name", timeout=20)
+    dash_duo.driver.get(dash_duo.server_url + f"/overview?customer={world.other}")
+    dash_duo.wait_for_element("#not-found", timeout=20)
+    assert world.other_name not in dash_duo.driver.page_source
+
+
+def test_manager_opens_a_customer_from_the_portfolio(dash_duo, lounge):
+    app, world = lounge
+    _sign_in(dash_duo, app, "manager@a.test")
+    dash_duo.wait_for_contains_text("#portfolio-grid", "Acme Steel Works", timeout=20)
+    assert world.other_name not in dash_duo.find_element("#portfolio-grid").text
+    cell = dash_duo.driver.find_element(
+        By.XPATH, "//div[@id='portfolio-grid']//div[@col-id='name' and text()='Acme Steel Works']"
+    )
+    cell.click()
+    dash_duo.wait_for_text_to_equal("#overview-name", "Acme Steel Works", timeout=20)
+
+
+def test_admin_imports_a_file_and_sees_every_bad_row(dash_duo, lounge, tmp_path):
+    app, _world = lounge
+    _sign_in(dash_duo, app, "admin@a.test")
+    dash_duo.wait_for_element("#admin-upload", timeout=20)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("customer_id,name,tax_id\nC9,,123\nC10,Ok Ltd,\n")
+    upload = dash_duo.driver.find_element(By.CSS_SELECTOR, "#admin-upload input[type=file]")
+    upload.send_keys(str(bad))
+    dash_duo.wait_for_contains_text("#admin-import-rejected", "line 2: name is empty", timeout=20)
+    assert "line 3: tax_id is empty" in dash_duo.find_element("#admin-import-rejected").text
+    good = tmp_path / "good.csv"
+    good.write_text("customer_id,name,tax_id\nC9,Nine Ltd,123456789\n")
+    upload.send_keys(str(good))
+    dash_duo.wait_for_contains_text("#admin-import-ok", "1 new", timeout=20)
+
+
+def test_demand_staff_sees_regions(dash_duo, lounge):
+    app, _world = lounge
+    _sign_in(dash_duo, app, "demand@a.test")
+    dash_duo.wait_for_contains_text("#regions-summary", "South", timeout=20)
+    assert "Haifa" in dash_duo.find_element("#regions-summary").text
+
+
+def test_page_has_no_browser_errors(dash_duo, lounge):
+    app, _world = lounge
+    _sign_in(dash_duo, app, "client@a.test")
+    dash_duo.wait_for_element("#overview-status", timeout=20)
+    errors = [entry for entry in dash_duo.get_logs() or [] if entry["level"] == "SEVERE"]
+    assert errors == []
+
+
+def _quarter_hours(site: str, day: dt.date, days: int) -> bytes:
+    rows = ["site_id,start,end,kwh"]
+    start = dt.datetime.combine(day, dt.time())
+    for n in range(days * 96):
+        begin = start + dt.timedelta(minutes=15 * n)
+        end = begin + dt.timedelta(minutes=15)
+        rows.append(f"{site},{begin:%Y-%m-%dT%H:%M},{end:%Y-%m-%dT%H:%M},{5 + n % 96 / 10:.1f}")
+    return ("\n".join(rows) + "\n").encode()
+
+
+@pytest.fixture
+def metered(lounge):
+    """The world plus a site of CA with three days of quarter-hour readings last month."""
+    app, world = lounge
+    database = Database(app.server.extensions["lounge.database"].url)
+    day = localtime.add_months(localtime.first_of_month(localtime.today()), -1) + dt.timedelta(3)
+    with database.session() as session:
+        session.add(Site(id="SA3", customer_id="CA", name="Acme Eilat Store", region="South"))
+        session.flush()
+        ingest.import_file(session, "readings", _quarter_hours("SA3", day, 3), "q.csv", "test")
+    database.dispose()
+    return app, world, day
+
+
+def test_client_pays_an_invoice_and_gets_a_receipt(dash_duo, lounge):
+    app, _world = lounge
+    _sign_in(dash_duo, app, "client@a.test")
+    dash_duo.wait_for_element("#overview-name", timeout=20)
+    dash_duo.driver.get(dash_duo.server_url + "/billing")
+    dash_duo.wait_for_contains_text("#billing-invoices", "INV-A-1", timeout=20)
+    box = dash_duo.driver.find_element(By.CSS_SELECTOR, "#billing-invoices .ag-checkbox-input")
+    box.click()
+    assert dash_duo.driver.find_element(By.ID, "billing-amount").get_attribute("value") == "1180.00"
+    dash_duo.driver.find_element(By.ID, "billing-card").send_keys("4000 0000 0000 0002")
+    dash_duo.driver.find_element(By.ID, "billing-expiry").send_keys("12/39")
+    dash_duo.driver.find_element(By.ID, "billing-cvc").send_keys("123")
+    _click(dash_duo, "billing-pay")
+    dash_duo.wait_for_contains_text("#billing-pay-failed", "declined", timeout=20)
+    assert dash_duo.driver.find_element(By.ID, "billing-card").get_attribute("value") == ""
+
+    dash_duo.driver.find_element(By.ID, "billing-card").send_keys("4242 4242 4242 4242")
+    dash_duo.driver.find_element(By.ID, "billing-cvc").send_keys("123")
+    _click(dash_duo, "billing-pay")
+    dash_duo.wait_for_contains_text("#billing-pay-ok", "Receipt", timeout=20)
+    link = dash_duo.driver.find_element(By.CSS_SELECTOR, "#billing-pay-ok a")
+    assert link.get_attribute("href").endswith(".pdf")
+    dash_duo.wait_for_contains_text("#billing-open", "₪0.00", timeout=10)
+
+
+def test_consumption_tabs_and_zoom_to_quarter_hours(dash_duo, metered):
+    app, _world, day = metered
+    _sign_in(dash_duo, app, "client@a.test")
+    dash_duo.wait_for_element("#overview-name", timeout=20)
+    dash_duo.driver.get(dash_duo.server_url + "/consumption")
+    dash_duo.wait_for_element("#consumption-series", timeout=20)
+    tabs = dash_duo.driver.find_elements(By.CSS_SELECTOR, "#consumption-tabs .nav-link")
+    tabs[1].click()
+    dash_duo.wait_for_element("#consumption-tou", timeout=20)
+    assert "Not metered by band" in dash_duo.find_element("#consumption-content").text
+    tabs[6].click()
+    dash_duo.wait_for_contains_text("#consumption-zoom", "one per", timeout=20)
+    script = (
+        "const g = document.querySelector('#consumption-zoom .js-plotly-plot');"
+        f"Plotly.relayout(g, {{'xaxis.range[0]': '{day:%Y-%m-%d} 00:00',"
+        f" 'xaxis.range[1]': '{day + dt.timedelta(days=1):%Y-%m-%d} 00:00'}});"
+    )
+    dash_duo.driver.execute_script(script)
+    dash_duo.wait_for_contains_text("#consumption-zoom", "96 points, one per reading", timeout=20)
+
+
+def test_reports_page_shows_the_report_and_links_its_files(dash_duo, lounge):
+    app, _world = lounge
+    _sign_in(dash_duo, app, "manager@a.test")
+    dash_duo.wait_for_element("#portfolio-grid", timeout=20)
+    dash_duo.driver.get(dash_duo.server_url + "/reports?customer=CA")
+    dash_duo.wait_for_contains_text("#report-view", "Acme Steel Works", timeout=20)
+    assert "SA1" in dash_duo.find_element("#report-section-0").text
+    href = dash_duo.driver.find_element(By.ID, "reports-download-xlsx").get_attribute("href")
+    assert "/download/report.xlsx?kind=consumption&customer=CA" in href
+
+
+def test_contracts_page_lists_contracts_with_status(dash_duo, lounge):
+    app, _world = lounge
+    _sign_in(dash_duo, app, "client@a.test")
+    dash_duo.wait_for_element("#overview-name", timeout=20)
+    dash_duo.driver.get(dash_duo.server_url + "/contracts")
+    dash_duo.wait_for_contains_text("#contracts-grid", "K-INV-A-1", timeout=20)
+    assert "Active" in dash_duo.find_element("#contracts-grid").text
+    xlsx = dash_duo.driver.find_element(By.ID, "contracts-download-xlsx").get_attribute("href")
+    assert xlsx.endswith("/download/contracts.xlsx?customer=CA")

@@ -1,0 +1,249 @@
+"""The demo data: repeatable, realistic where it shows, and telling the stories it should.
+
+Generating takes seconds, so each backend generates once and checks everything
+on that data as subtests; only the determinism check generates a second time
+(into a fresh SQLite file, so on PostgreSQL it also shows that both backends
+receive the same data).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from db import demo, migrate
+from db.models import (
+    ClassificationRun,
+    ConsumptionDaily,
+    Contact,
+    Contract,
+    Customer,
+    ManagerAssignment,
+    Reading,
+    Site,
+    VipEvent,
+    VipStatus,
+)
+from db.session import Database
+from lounge import classification, localtime, users
+from lounge.classification import SITE_THRESHOLD_WH, Window
+
+CUSTOMERS = 40
+SEED = 11
+TODAY = dt.date(2026, 5, 14)
+SEGMENT_CODES = {"factory", "retail", "hospital", "office", "cold_storage"}
+#: The membership rule each special customer must meet today (None: not a member).
+EXPECTED_RULE = {
+    demo.CHAIN_ID: "multi-site",
+    "C10002": "site",
+    "C10003": None,
+    "C10004": "site",
+    "C10005": None,
+    "C10006": "multi-site",
+    "C10007": None,
+    demo.ENTERING_ID: "site",
+    demo.LEAVING_ID: None,
+}
+#: Columns that must come out the same for the same seed and date (no ids, no timestamps).
+COMPARED = (
+    (Reading.site_id, Reading.start_s, Reading.end_s, Reading.wh, Reading.estimated),
+    (Customer.id, Customer.name, Customer.tax_id, Customer.segment, Customer.language),
+    (Site.id, Site.customer_id, Site.name, Site.region, Site.address, Site.meter_number),
+    (Contract.number, Contract.site_id, Contract.tariff, Contract.capacity_kva,
+     Contract.supplier, Contract.start_date, Contract.end_date),
+    (Contact.customer_id, Contact.name, Contact.phone, Contact.email, Contact.by_sms),
+    (VipEvent.customer_id, VipEvent.event, VipEvent.effective_date, VipEvent.window_wh),
+)  # fmt: skip
+
+
+@contextmanager
+def _generated_sqlite(path: Path, today: dt.date) -> Iterator[Database]:
+    """A new SQLite database with the test's demo data, as of ``today``."""
+    database = Database(f"sqlite:///{path}")
+    try:
+        migrate.upgrade(database.engine)
+        demo.generate(database, customers=CUSTOMERS, seed=SEED, today=today)
+        yield database
+    finally:
+        database.dispose()
+
+
+def _digest(database: Database) -> str:
+    digest = hashlib.sha256()
+    with database.session() as session:
+        for columns in COMPARED:
+            for row in session.execute(select(*columns).order_by(*columns)):
+                digest.update(repr(tuple(row)).encode())
+    return digest.hexdigest()
+
+
+def _dst_days(first: dt.date, end: dt.date) -> dict[int, list[dt.date]]:
+    """Days in [first, end) by their length in hours (23 and 25 are the DST switches)."""
+    found: dict[int, list[dt.date]] = {}
+    for day in localtime.day_starts(first, end - dt.timedelta(days=1)):
+        seconds = localtime.local_midnight_s(day + dt.timedelta(days=1))
+        found.setdefault((seconds - localtime.local_midnight_s(day)) // 3600, []).append(day)
+    return found
+
+
+def test_plan_needs_room_for_the_special_customers():
+    with pytest.raises(ValueError, match="at least"):
+        demo.plan(len(demo.SPECIALS) - 1, SEED)
+    assert [spec.id for spec in demo.plan(len(demo.SPECIALS), SEED)] == list(EXPECTED_RULE)
+
+
+def test_demo_data(db: Database, tmp_path: Path, subtests: pytest.Subtests):
+    with db.session() as session:
+        assert not demo.has_customers(session)
+    logins = demo.generate(db, customers=CUSTOMERS, seed=SEED, today=TODAY)
+    with db.session() as session:
+        assert demo.has_customers(session)
+
+    with subtests.test("same seed and date, same data"):
+        with _generated_sqlite(tmp_path / "again.db", TODAY) as again:
+            assert _digest(db) == _digest(again)
+
+    with db.session() as session:
+        with subtests.test("special customers land exactly where intended"):
+            _check_special_customers(session)
+        with subtests.test("one customer entered and one left during the past year"):
+            _check_history(session)
+        with subtests.test("every demo login signs in, one per role first"):
+            _check_logins(session, logins)
+        with subtests.test("master data looks like a book of key accounts"):
+            _check_master_data(session)
+        with subtests.test("15-minute data follows DST, the working week and the seasons"):
+            _check_interval_data(session)
+
+
+def _check_special_customers(session: Session) -> None:
+    window = Window.for_date(TODAY)
+    found = classification.figures(session.connection(), window, list(EXPECTED_RULE))
+    for spec in demo.SPECIALS:
+        figures = found[spec.id]
+        assert figures.rule == EXPECTED_RULE[spec.id], spec.id
+        assert figures.total_wh == sum(spec.site_kwh) * 1000, spec.id
+        assert figures.max_site_wh == max(spec.site_kwh) * 1000, spec.id
+        status = session.get(VipStatus, spec.id)
+        assert bool(status and status.is_vip) == (EXPECTED_RULE[spec.id] is not None), spec.id
+    chain = found[demo.CHAIN_ID]
+    chain_sites = session.scalar(
+        select(func.count()).select_from(Site).where(Site.customer_id == demo.CHAIN_ID)
+    )
+    assert chain_sites == 40
+    assert chain.max_site_wh < SITE_THRESHOLD_WH // 4
+
+
+def _check_history(session: Session) -> None:
+    runs = session.scalars(select(ClassificationRun.as_of).order_by(ClassificationRun.id)).all()
+    first_run = localtime.add_months(TODAY.replace(day=1), -12)
+    assert runs[0] == first_run and runs[-1] == TODAY and len(runs) == 14
+    events = {
+        (event.customer_id, event.event): event.effective_date
+        for event in session.scalars(select(VipEvent).where(VipEvent.effective_date > first_run))
+    }
+    year_ago = TODAY - dt.timedelta(days=365)
+    assert year_ago < events[demo.ENTERING_ID, "enter"] <= TODAY
+    assert year_ago < events[demo.LEAVING_ID, "exit"] <= TODAY
+    # the threshold customers have been on their side all year: no later events
+    edge = set(EXPECTED_RULE) - {demo.ENTERING_ID, demo.LEAVING_ID}
+    assert not {customer for customer, _ in events} & edge
+
+
+def _check_logins(session: Session, logins: list[tuple[str, str]]) -> None:
+    first_roles = [role for role, _ in logins[:4]]
+    assert first_roles == ["client", "account_manager", "demand_staff", "admin"]
+    for role, email in logins:
+        user = users.authenticate(session, email, demo.PASSWORD, 5, dt.timedelta(minutes=15))
+        assert user is not None and user.role == role, email
+    client = users.find_by_email(session, logins[0][1])
+    assert client is not None and client.customer_id == demo.CHAIN_ID
+    manager = users.find_by_email(session, logins[1][1])
+    assert manager is not None
+    portfolio = set(
+        session.scalars(
+            select(ManagerAssignment.customer_id).where(ManagerAssignment.manager_id == manager.id)
+        )
+    )
+    assert set(EXPECTED_RULE) <= portfolio
+    unmanaged = select(Customer.id).where(~Customer.id.in_(select(ManagerAssignment.customer_id)))
+    assert session.scalars(unmanaged).all() == []
+    assert users.count(session) < 12
+
+
+def _check_master_data(session: Session) -> None:
+    customers = session.scalars(select(Customer)).all()
+    assert len(customers) == CUSTOMERS
+    assert {c.segment for c in customers} == SEGMENT_CODES
+    assert all(len(c.tax_id) == 9 and c.tax_id.isdigit() for c in customers)
+    assert {c.language for c in customers} == {"he", "en"}
+    assert set(session.scalars(select(Site.region))) <= set(demo.REGIONS)
+    contracts = pd.DataFrame(
+        session.execute(select(Contract.site_id, Contract.start_date, Contract.end_date)).all(),
+        columns=["site_id", "start", "end"],
+    )
+    per_site = contracts.groupby("site_id").size()
+    sites = session.scalar(select(func.count()).select_from(Site))
+    assert len(per_site) == sites and per_site.between(1, 2).all()
+    active = contracts[(contracts["start"] <= TODAY) & (contracts["end"] >= TODAY)]
+    assert active["site_id"].is_unique and len(active) == sites
+    assert (active["end"] <= TODAY + dt.timedelta(days=90)).any()
+    contacts = session.execute(
+        select(Contact.customer_id, func.count()).group_by(Contact.customer_id)
+    ).all()
+    assert len(contacts) == CUSTOMERS and all(1 <= count <= 3 for _, count in contacts)
+    estimated, rows = session.execute(
+        select(func.count().filter(Reading.estimated), func.count())
+    ).one()
+    assert 0 < estimated < rows * 0.02
+
+
+def _check_interval_data(session: Session) -> None:
+    flagship = session.scalars(
+        select(Site.id).where(Site.customer_id == demo.CHAIN_ID).order_by(Site.id)
+    ).first()
+    first = localtime.add_months(TODAY.replace(day=1), -24)
+    by_length = _dst_days(first, TODAY)
+    assert len(by_length[23]) == len(by_length[25]) == 2
+    for hours, days in ((23, by_length[23]), (25, by_length[25]), (24, by_length[24][:5])):
+        for day in days:
+            start = localtime.local_midnight_s(day)
+            count = session.scalar(
+                select(func.count())
+                .select_from(Reading)
+                .where(Reading.site_id == flagship)
+                .where(Reading.start_s >= start, Reading.start_s < start + hours * 3600)
+            )
+            assert count == hours * 4, day
+    daily = pd.DataFrame(
+        session.execute(
+            select(ConsumptionDaily.day, ConsumptionDaily.wh).where(
+                ConsumptionDaily.site_id == flagship
+            )
+        ).all(),
+        columns=["day", "wh"],
+    ).set_index("day")["wh"]
+    weekday = pd.Series([day.weekday() for day in daily.index], index=daily.index)
+    month = pd.Series([day.month for day in daily.index], index=daily.index)
+    working = daily[weekday.isin([6, 0, 1, 2, 3])]
+    assert working.mean() > 1.5 * daily[weekday == 5].mean()  # a store closed on Saturday
+    assert daily[dt.date(2025, 10, 2)] < 0.7 * working.median()  # Yom Kippur, a Thursday
+    assert daily[month.isin([7, 8])].mean() > 1.05 * daily[month.isin([3, 4])].mean()
+
+
+def test_generation_on_the_first_of_a_month(tmp_path: Path):
+    first = dt.date(2026, 3, 1)
+    with _generated_sqlite(tmp_path / "first.db", first) as database, database.session() as session:
+        assert session.scalar(select(func.max(Reading.end_s))) == localtime.local_midnight_s(first)
+        runs = session.scalars(select(ClassificationRun.as_of)).all()
+        assert len(runs) == 13 and runs[-1] == first
+        found = classification.figures(session.connection(), Window.for_date(first))
+        assert {spec.id: found[spec.id].rule for spec in demo.SPECIALS} == EXPECTED_RULE

@@ -1,0 +1,116 @@
+"""The schema comes from Alembic, and the migrations agree with the models."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Date, DateTime, column, insert, select, table
+
+from db import migrate
+from db.models import Base, ConsumptionMonthly, Site
+from db.session import Database
+from lounge import localtime
+
+D = dt.date
+
+
+def test_migrations_have_a_single_head():
+    assert len(migrate.heads()) == 1
+
+
+def test_migrated_schema_matches_the_models(db: Database):
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, Base.metadata)
+    assert differences == []
+
+
+def test_database_is_at_head_after_upgrade(db: Database):
+    assert migrate.is_current(db.engine)
+
+
+def test_the_upgrade_to_0003_makes_the_monthly_rollup_dense_with_rolling_sums(db: Database):
+    """Rollup rows written before 0003 get their 12-month sums, zero rows in the gaps
+    between them, and their sites the first and last month: what the classification reads."""
+    config = migrate.alembic_config(db.engine)
+    command.downgrade(config, "0002")
+    try:
+        customer = table(
+            "customer",
+            column("id"),
+            column("name"),
+            column("tax_id"),
+            column("language"),
+            column("created_at", DateTime(timezone=True)),
+        )
+        site = table("site", column("id"), column("customer_id"), column("name"), column("region"))
+        monthly = table(
+            "consumption_monthly",
+            column("site_id"),
+            column("month", Date),
+            column("wh"),
+            column("estimated_wh"),
+        )
+        kwh = {("S1", D(2024, 11, 1)): 5, ("S1", D(2025, 2, 1)): 7, ("S1", D(2025, 12, 1)): 11}
+        kwh |= {("S2", D(2025, 6, 1)): 13}
+        with db.engine.begin() as connection:
+            connection.execute(
+                insert(customer).values(
+                    id="C1",
+                    name="C1",
+                    tax_id="T1",
+                    language="he",
+                    created_at=dt.datetime.now(dt.UTC),
+                )
+            )
+            connection.execute(
+                insert(site),
+                [
+                    {"id": s, "customer_id": "C1", "name": s, "region": "North"}
+                    for s in ("S1", "S2", "S3")
+                ],
+            )
+            connection.execute(
+                insert(monthly),
+                [
+                    {"site_id": s, "month": m, "wh": wh, "estimated_wh": 0}
+                    for (s, m), wh in kwh.items()
+                ],
+            )
+        command.upgrade(config, "head")
+    finally:
+        migrate.upgrade(db.engine)
+
+    with db.session() as session:
+        rows = session.execute(
+            select(
+                ConsumptionMonthly.site_id,
+                ConsumptionMonthly.month,
+                ConsumptionMonthly.wh,
+                ConsumptionMonthly.rolling_wh,
+            ).order_by(ConsumptionMonthly.site_id, ConsumptionMonthly.month)
+        ).all()
+        spans = session.execute(
+            select(Site.id, Site.first_data_month, Site.last_data_month).order_by(Site.id)
+        ).all()
+    expected = []
+    for s, first, last in (
+        ("S1", D(2024, 11, 1), D(2025, 12, 1)),
+        ("S2", D(2025, 6, 1), D(2025, 6, 1)),
+    ):
+        for month in localtime.month_starts(first, last):
+            rolling = sum(
+                wh
+                for (other_site, other), wh in kwh.items()
+                if other_site == s and localtime.add_months(month, -11) <= other <= month
+            )
+            expected.append((s, month, kwh.get((s, month), 0), rolling))
+    assert [tuple(row) for row in rows] == expected
+    assert [tuple(row) for row in spans] == [
+        ("S1", D(2024, 11, 1), D(2025, 12, 1)),
+        ("S2", D(2025, 6, 1), D(2025, 6, 1)),
+        ("S3", None, None),
+    ]

@@ -1,0 +1,416 @@
+"""Every callback is an endpoint: call each one as another customer, with forged ids.
+
+The table SCENARIOS holds, for every callback of the app, a forged call and
+what must (not) come back; a test fails when a callback has no scenario, so a
+new callback cannot ship without its access test.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import numpy as np
+import pytest
+from sqlalchemy import func, select
+
+from db.models import ClassificationRun, Customer, Payment, User
+from tests.web_fixtures import call, dependencies, sign_in
+
+ROUTER = ".._pages_content.children..._pages_store.data.."
+CHART = "..overview-chart.figure...overview-chart-note.children.."
+ADD_USER = "..admin-user-result.children...admin-users.rowData.."
+PAY = (
+    "..billing-pay-result.children...billing-key.data...billing-card.value...billing-cvc.value"
+    "...billing-invoices.rowData...billing-payments.rowData...billing-kpis.children"
+    "...billing-aging-box.children.."
+)
+CARD = {
+    "billing-card.value": "4242 4242 4242 4242",
+    "billing-expiry.value": "12/39",
+    "billing-cvc.value": "123",
+    "billing-amount.value": "1180.00",
+    "billing-key.data": "forged-key-0000000001",
+}
+
+
+def _upload(text: str) -> str:
+    return "data:text/csv;base64," + base64.b64encode(text.encode()).decode()
+
+
+def _page(client, path: str, search: str = "") -> str:
+    response = call(
+        client,
+        ROUTER,
+        {"_pages_location.pathname": path, "_pages_location.search": search},
+        triggered="_pages_location.pathname",
+    )
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def _values(array: object) -> np.ndarray:
+    """Plotly sends numeric arrays as base64 typed arrays."""
+    if isinstance(array, dict):
+        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"])
+    return np.asarray(array, dtype=float)
+
+
+def _count(db, model) -> int:
+    with db.session() as session:
+        return session.scalar(select(func.count()).select_from(model))
+
+
+# output -> (inputs, state) forged by client@a.test against customer CB / its site SB1
+SCENARIOS = {
+    CHART: ({"overview-site.value": "SB1"}, {"overview-customer.data": "CB"}),
+    "regions-sites.rowData": ({"regions-filter.value": "South"}, {}),
+    "portfolio-grid.dashGridOptions": ({"portfolio-search.value": "Zebra"}, {}),
+    "contracts-grid.dashGridOptions": (
+        {"contracts-search.value": "Zebra", "contracts-status.value": "'); alert(1); ('"},
+        {},
+    ),
+    "portfolio-go.href": ({"portfolio-grid.cellClicked": {"rowId": "CB"}}, {}),
+    "admin-import-result.children": (
+        {"admin-upload.contents": _upload("customer_id,name,tax_id\nCX,Intruder,999\n")},
+        {"admin-upload.filename": "x.csv", "admin-import-kind.value": "customers"},
+    ),
+    "admin-classify-result.children": (
+        {"admin-classify.n_clicks": 1},
+        {"admin-as-of.date": "2026-01-01"},
+    ),
+    ADD_USER: (
+        {"admin-user-add.n_clicks": 1},
+        {
+            "admin-user-email.value": "mole@a.test",
+            "admin-user-role.value": "admin",
+            "admin-user-password.value": "a-long-password-1",
+            "admin-user-language.value": "en",
+        },
+    ),
+    ROUTER: (
+        {"_pages_location.pathname": "/overview", "_pages_location.search": "?customer=CB"},
+        {},
+    ),
+    "billing-amount.value": ({"billing-invoices.selectedRows": [{"id": 1, "open": 5}]}, {}),
+    PAY: None,  # needs the other customer's invoice id: test_forged_payment_changes_nothing
+    "..reports-result.children...reports-downloads.children..": (
+        {"reports-show.n_clicks": 1, "reports-kind.value": "billing"},
+        {
+            "reports-customer.data": "CB",
+            "reports-from.value": "2020-01",
+            "reports-to.value": "2022-12",
+            "reports-group.value": "none",
+        },
+    ),
+    "consumption-content.children": (
+        {
+            "consumption-tabs.active_tab": "sites",
+            "consumption-scope.value": "site:SB1",
+            "consumption-from.value": "2025-01",
+            "consumption-to.value": "2025-12",
+            "consumption-period.value": "month",
+        },
+        {"consumption-customer.data": "CB"},
+    ),
+    "consumption-zoom.figure": (
+        {"consumption-zoom-site.value": "SB1", "consumption-zoom-view.data": None},
+        {
+            "consumption-customer.data": "CB",
+            "consumption-zoom-range.data": ["2025-01-01", "2025-02-01"],
+        },
+    ),
+    "shell-reload.href": None,  # pattern-matching ids; covered in test_web_auth (own user only)
+}
+
+
+def test_every_callback_has_a_forged_call_scenario(client):
+    sign_in(client, "admin@a.test")
+    outputs = {  # clientside callbacks run in the browser only: no endpoint
+        spec["output"] for spec in dependencies(client) if not spec.get("clientside_function")
+    }
+    assert outputs - set(SCENARIOS) == set(), "add an access scenario for the new callback"
+
+
+@pytest.mark.parametrize("output", [o for o, s in SCENARIOS.items() if s is not None])
+def test_forged_call_by_another_client_reveals_nothing_of_the_other_customer(
+    client, db, world, output
+):
+    sign_in(client, "client@a.test")
+    inputs, state = SCENARIOS[output]
+    before = (_count(db, Customer), _count(db, User), _count(db, ClassificationRun))
+    response = call(client, output, inputs, state)
+    body = response.get_data(as_text=True)
+    assert response.status_code in (200, 204)
+    for secret in (world.other_name, world.other_site_name, "SB1"):
+        assert secret not in body or output == "portfolio-go.href"
+    assert (_count(db, Customer), _count(db, User), _count(db, ClassificationRun)) == before
+
+
+def test_forged_chart_call_returns_an_empty_figure(client, world):
+    sign_in(client, "client@a.test")
+    for customer, site in (("CB", "SB1"), ("CA", "SB1"), ("CB", ""), (["CA"], "SA1")):
+        response = call(
+            client, CHART, {"overview-site.value": site}, {"overview-customer.data": customer}
+        )
+        payload = response.get_json()["response"]
+        assert payload["overview-chart"]["figure"]["data"] == []
+        assert "Nothing to show" in payload["overview-chart-note"]["children"]
+
+
+def test_own_chart_call_returns_data(client, world):
+    sign_in(client, "client@a.test")
+    response = call(client, CHART, {"overview-site.value": "SA1"}, {"overview-customer.data": "CA"})
+    figure = response.get_json()["response"]["overview-chart"]["figure"]
+    assert sum(_values(trace["y"]).sum() for trace in figure["data"]) == 13 * 100_000
+
+
+def test_regions_callback_keeps_a_client_to_its_own_sites(client, world):
+    sign_in(client, "client@a.test")
+    rows = call(client, "regions-sites.rowData", {"regions-filter.value": ""}).get_json()
+    sites = {row["site_id"] for row in rows["response"]["regions-sites"]["rowData"]}
+    assert sites == {"SA1", "SA2"}
+
+
+@pytest.mark.parametrize(
+    ("email", "path", "search", "expected"),
+    [
+        ("client@a.test", "/overview", "?customer=CB", "not-found"),
+        ("client@a.test", "/overview", "?customer=DOES-NOT-EXIST", "not-found"),
+        ("client@b.test", "/overview", "?customer=CA", "not-found"),
+        ("manager@a.test", "/overview", "?customer=CB", "not-found"),
+        ("client@a.test", "/portfolio", "", "not-allowed"),
+        ("client@a.test", "/admin", "", "not-allowed"),
+        ("demand@a.test", "/admin", "", "not-allowed"),
+        ("manager@a.test", "/admin", "", "not-allowed"),
+        ("client@a.test", "/regions", "", "not-allowed"),
+        ("client@a.test", "/contracts", "?customer=CB", "not-found"),
+        ("manager@a.test", "/contracts", "?customer=CB", "not-found"),
+        ("demand@a.test", "/contracts", "?customer=CA", "not-found"),
+    ],
+)
+def test_pages_refuse_what_is_not_the_viewers(client, world, email, path, search, expected):
+    sign_in(client, email)
+    body = _page(client, path, search)
+    assert f'"id":"{expected}"' in body.replace(" ", "")
+    assert world.other_name not in body or email == "client@b.test"
+
+
+def test_client_overview_ignores_a_forged_customer_and_shows_its_own(client, world):
+    sign_in(client, "client@b.test")
+    own = _page(client, "/overview")
+    assert world.other_name in own
+    assert "Acme" not in own
+
+
+def test_manager_sees_only_the_portfolio(client, world):
+    sign_in(client, "manager@a.test")
+    body = _page(client, "/portfolio")
+    assert "Acme Steel Works" in body
+    assert world.other_name not in body
+    assert "Acme Steel Works" in _page(client, "/overview", "?customer=CA")
+
+
+def test_admin_sees_everyone(client, world):
+    sign_in(client, "admin@a.test")
+    body = _page(client, "/portfolio")
+    assert "Acme Steel Works" in body and world.other_name in body
+
+
+def test_admin_import_upload_works_and_reports_bad_rows(client, db, world):
+    sign_in(client, "admin@a.test")
+    ok = call(
+        client,
+        "admin-import-result.children",
+        {"admin-upload.contents": _upload("customer_id,name,tax_id\nCX,New Co,777\n")},
+        {"admin-upload.filename": "new.csv", "admin-import-kind.value": "customers"},
+    )
+    assert "1 new" in ok.get_data(as_text=True)
+    bad = call(
+        client,
+        "admin-import-result.children",
+        {"admin-upload.contents": _upload("site_id,start,end,kwh\nSA1,2025-01-01,2024-01-01,-1\n")},
+        {"admin-upload.filename": "bad.csv", "admin-import-kind.value": "readings"},
+    )
+    text = json.dumps(bad.get_json())
+    assert "line 2" in text and "kwh is negative" in text and "is not after start" in text
+    assert _count(db, Customer) == 3
+
+
+def test_contracts_filter_cannot_inject_script(client, world):
+    sign_in(client, "client@a.test")
+    response = call(
+        client,
+        "contracts-grid.dashGridOptions",
+        {"contracts-search.value": "", "contracts-status.value": "'); alert(1); ('"},
+    )
+    options = response.get_json()["response"]["contracts-grid"]["dashGridOptions"]
+    assert "alert" not in json.dumps(options)
+
+
+def test_forged_payment_of_another_customers_invoice_changes_nothing(client, db, world):
+    sign_in(client, "client@a.test")
+    before = _count(db, Payment)
+    response = call(
+        client,
+        PAY,
+        {"billing-pay.n_clicks": 1},
+        {**CARD, "billing-invoices.selectedRows": [{"id": world.other_invoice, "open": 1180}]},
+    )
+    assert response.status_code == 200
+    assert '"id":"not-found"' in response.get_data(as_text=True).replace(" ", "")
+    assert _count(db, Payment) == before
+
+
+def test_a_manager_cannot_pay_for_a_customer(client, db, world):
+    sign_in(client, "manager@a.test")
+    before = _count(db, Payment)
+    response = call(
+        client,
+        PAY,
+        {"billing-pay.n_clicks": 1},
+        {**CARD, "billing-invoices.selectedRows": [{"id": world.own_invoice, "open": 1180}]},
+    )
+    assert response.status_code == 200
+    assert _count(db, Payment) == before
+
+
+def test_own_payment_goes_through_once_for_a_repeated_request(client, db, world):
+    sign_in(client, "client@a.test")
+    state = {**CARD, "billing-invoices.selectedRows": [{"id": world.own_invoice, "open": 1180}]}
+    first = call(client, PAY, {"billing-pay.n_clicks": 1}, state)
+    again = call(client, PAY, {"billing-pay.n_clicks": 2}, state)
+    assert "Receipt" in first.get_data(as_text=True)
+    assert "Receipt" in again.get_data(as_text=True)
+    with db.session() as session:
+        assert (
+            session.scalar(
+                select(func.count()).select_from(Payment).where(Payment.customer_id == "CA")
+            )
+            == 1
+        )
+
+
+@pytest.mark.parametrize(
+    ("email", "path", "status"),
+    [
+        ("client@a.test", "/download/bill/{own}.pdf", 200),
+        ("client@a.test", "/download/bill/{other}.pdf", 404),
+        ("client@a.test", "/download/bill/not-a-number.pdf", 404),
+        ("manager@a.test", "/download/bill/{own}.pdf", 200),
+        ("manager@a.test", "/download/bill/{other}.pdf", 404),
+        ("demand@a.test", "/download/bill/{own}.pdf", 404),
+        ("client@b.test", "/download/receipt/{payment}.pdf", 200),
+        ("client@a.test", "/download/receipt/{payment}.pdf", 404),
+        (
+            "client@a.test",
+            "/download/report.pdf?kind=debts&customer=CB&from=2025-01&to=2025-12",
+            404,
+        ),
+        (
+            "client@a.test",
+            "/download/report.xlsx?kind=yoy&customer=CB&from=2025-01&to=2025-12",
+            404,
+        ),
+        ("client@a.test", "/download/report.csv?kind=yoy&customer=CA&from=2025-01&to=2025-12", 200),
+        ("client@a.test", "/download/report.exe?kind=yoy&customer=CA&from=2025-01&to=2025-12", 404),
+        (
+            "client@a.test",
+            "/download/report.pdf?kind=nope&customer=CA&from=2025-01&to=2025-12",
+            400,
+        ),
+    ],
+)
+def test_downloads_check_access(client, world, email, path, status):
+    sign_in(client, email)
+    url = path.format(own=world.own_invoice, other=world.other_invoice, payment=world.other_payment)
+    response = client.get(url)
+    assert response.status_code == status
+    if status == 200:
+        assert response.headers["Content-Disposition"].startswith("attachment;")
+        expected = {".csv": b"\xef\xbb\xbf", ".xlsx": b"PK"}.get(
+            "." + url.split("?")[0].rsplit(".", 1)[1], b"%PDF"
+        )
+        assert response.data.startswith(expected)
+
+
+def test_anonymous_downloads_are_refused(client, world):
+    response = client.get(f"/download/bill/{world.own_invoice}.pdf")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+
+
+@pytest.mark.parametrize("tab", ["series", "tou", "yoy", "sites", "profile", "peak", "zoom", "vip"])
+@pytest.mark.parametrize(
+    ("customer", "scope"), [("CB", "all"), ("CA", "site:SB1"), ("CA", "region:South")]
+)
+def test_every_consumption_cut_refuses_another_customers_ids(client, world, tab, customer, scope):
+    sign_in(client, "client@a.test")
+    response = call(
+        client,
+        "consumption-content.children",
+        {
+            "consumption-tabs.active_tab": tab,
+            "consumption-scope.value": scope,
+            "consumption-from.value": "2025-01",
+            "consumption-to.value": "2025-12",
+            "consumption-period.value": "month",
+        },
+        {"consumption-customer.data": customer},
+    )
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "SB1" not in body and world.other_site_name not in body
+    if customer == "CB" or scope == "site:SB1":
+        assert '"id":"not-found"' in body.replace(" ", "")
+
+
+@pytest.mark.parametrize("kind", ["consumption", "tou", "yoy", "billing", "debts"])
+def test_every_report_refuses_another_customer(client, world, kind):
+    sign_in(client, "client@a.test")
+    response = call(
+        client,
+        "..reports-result.children...reports-downloads.children..",
+        {"reports-show.n_clicks": 1, "reports-kind.value": kind},
+        {
+            "reports-customer.data": "CB",
+            "reports-from.value": "2025-01",
+            "reports-to.value": "2025-12",
+            "reports-group.value": "region",
+        },
+    )
+    body = response.get_data(as_text=True)
+    assert '"id":"not-found"' in body.replace(" ", "")
+    assert world.other_name not in body
+
+
+WEIRD = [None, [1], {"a": 1}, "x" * 5000, 1e30, "1e30", True, "9999-12"]
+
+
+@pytest.mark.parametrize("weird", WEIRD, ids=[repr(w)[:12] for w in WEIRD])
+def test_callbacks_survive_values_of_any_type(client, world, weird):
+    """Forged inputs of the wrong type get a refusal or nothing, never a server error."""
+    sign_in(client, "client@a.test")
+    failures = []
+    for output, scenario in SCENARIOS.items():
+        if scenario is None or output == ROUTER:
+            continue  # the router is Dash's own: a wrong type there only breaks its own reply
+        inputs, state = scenario
+        for key in [*inputs, *state]:
+            forged_inputs = {k: (weird if k == key else v) for k, v in inputs.items()}
+            forged_state = {k: (weird if k == key else v) for k, v in state.items()}
+            response = call(client, output, forged_inputs, forged_state)
+            if response.status_code >= 500:
+                failures.append((output, key))
+    response = call(
+        client, PAY, {"billing-pay.n_clicks": 1}, {**CARD, "billing-amount.value": weird}
+    )
+    if response.status_code >= 500:
+        failures.append((PAY, "billing-amount.value"))
+    assert failures == []
+
+
+def test_portfolio_export_holds_only_the_portfolio(client, world):
+    sign_in(client, "manager@a.test")
+    text = client.get("/download/portfolio.csv").get_data(as_text=True)
+    assert "Acme Steel Works" in text and world.other_name not in text
