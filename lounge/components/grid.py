@@ -30,6 +30,7 @@ def _locale_text() -> dict[str, str]:
     """AG Grid's own words (filter menus, paging) in the reader's language."""
     return {
         "page": _("Page"),
+        "pageSizeSelectorLabel": _("Page size:"),
         "of": _("of"),
         "to": _("to"),
         "more": _("more"),

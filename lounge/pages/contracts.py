@@ -43,7 +43,7 @@ def _columns() -> list[grid.Column]:
         {"field": "number", "headerName": _("Contract"), "minWidth": 150},
         {"field": "site", "headerName": _("Site"), "minWidth": 200},
         {"field": "region", "headerName": _("Region")},
-        {"field": "tariff", "headerName": _("Tariff")},
+        {"field": "tariff", "headerName": _("Tariff"), "minWidth": 170},
         {"field": "voltage", "headerName": _("Voltage")},
         grid.number_column("capacity_kva", _("Capacity, kVA")),
         {"field": "supplier", "headerName": _("Supplier")},

@@ -137,7 +137,7 @@ def layout(**_query: Any) -> Any:
                 widgets.download_buttons(
                     "portfolio", {fmt: f"/download/portfolio.{fmt}" for fmt in ("csv", "xlsx")}
                 ),
-                className="d-flex gap-2",
+                className="d-flex gap-2 align-items-center",
             ),
         ],
         className="d-flex justify-content-between gap-2 mb-2",
