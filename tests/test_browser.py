@@ -160,7 +160,7 @@ def test_client_pays_an_invoice_and_gets_a_receipt(dash_duo, lounge):
     dash_duo.wait_for_contains_text("#billing-invoices", "INV-A-1", timeout=20)
     box = dash_duo.driver.find_element(By.CSS_SELECTOR, "#billing-invoices .ag-checkbox-input")
     box.click()
-    assert dash_duo.driver.find_element(By.ID, "billing-amount").get_attribute("value") == "1180.00"
+    dash_duo.wait_for_text_to_equal("#billing-amount", "1180.00", timeout=10)  # a callback fills it
     dash_duo.driver.find_element(By.ID, "billing-card").send_keys("4000 0000 0000 0002")
     dash_duo.driver.find_element(By.ID, "billing-expiry").send_keys("12/39")
     dash_duo.driver.find_element(By.ID, "billing-cvc").send_keys("123")
