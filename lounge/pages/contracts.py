@@ -41,9 +41,9 @@ def _rows(items: list[contracts.ContractRow]) -> list[dict[str, Any]]:
 def _columns() -> list[grid.Column]:
     return [
         {"field": "number", "headerName": _("Contract"), "minWidth": 150},
-        {"field": "site", "headerName": _("Site"), "minWidth": 200},
+        {"field": "site", "headerName": _("Site"), "minWidth": 200, "tooltipField": "site"},
         {"field": "region", "headerName": _("Region")},
-        {"field": "tariff", "headerName": _("Tariff"), "minWidth": 170},
+        {"field": "tariff", "headerName": _("Tariff"), "minWidth": 190, "tooltipField": "tariff"},
         {"field": "voltage", "headerName": _("Voltage")},
         grid.number_column("capacity_kva", _("Capacity, kVA")),
         {"field": "supplier", "headerName": _("Supplier")},
