@@ -69,6 +69,12 @@ def download_buttons(prefix: str, hrefs: dict[str, str]) -> list[dbc.Button]:
     ]
 
 
+def labelled_downloads(prefix: str, hrefs: dict[str, str]) -> list[html.Span | dbc.Button]:
+    """:func:`download_buttons` after a "Download:" label, for a bar of their own."""
+    label = html.Span(_("Download:"), className="small text-body-secondary")
+    return [label, *download_buttons(prefix, hrefs)]
+
+
 def empty(message: str, id_: str | None = None) -> dbc.Alert:
     return dbc.Alert(message, color="light", class_name="border", id=id_ or "")
 

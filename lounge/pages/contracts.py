@@ -99,16 +99,13 @@ def layout(you: Viewer, customer_id: str) -> Any:
             ),
             status_filter,
             html.Div(
-                [
-                    html.Span(_("Download:"), className="small text-body-secondary"),
-                    *widgets.download_buttons(
-                        "contracts",
-                        {
-                            fmt: f"/download/contracts.{fmt}?customer={quote(customer_id)}"
-                            for fmt in ("csv", "xlsx")
-                        },
-                    ),
-                ],
+                widgets.labelled_downloads(
+                    "contracts",
+                    {
+                        fmt: f"/download/contracts.{fmt}?customer={quote(customer_id)}"
+                        for fmt in ("csv", "xlsx")
+                    },
+                ),
                 className="d-flex gap-2 ms-auto align-items-center",
             ),
         ],

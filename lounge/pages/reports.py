@@ -128,10 +128,6 @@ def show(
         return dbc.Alert(str(error), color="warning", id="reports-error"), []
     except access.AccessDenied:
         return widgets.not_found(), []
-    links = widgets.download_buttons(
+    return report_view.document_view(document), widgets.labelled_downloads(
         "reports", {fmt: report_href(wanted, fmt) for fmt in REPORT_FORMATS}
     )
-    return report_view.document_view(document), [
-        html.Span(_("Download:"), className="me-1"),
-        *links,
-    ]
