@@ -9,6 +9,7 @@ elsewhere, these tests are about what the browser shows.
 from __future__ import annotations
 
 import datetime as dt
+import socket
 from pathlib import Path
 
 import pytest
@@ -36,8 +37,15 @@ def lounge(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     return create_app({"database_url": url, "login_rate_limit": "1000 per minute"}), world
 
 
+def _free_port() -> int:
+    """A port nobody listens on: several test runs may share this machine."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def _sign_in(dash_duo, app, email: str) -> None:
-    dash_duo.start_server(app, navigate=False)  # "/" is the sign-in page, not a Dash page
+    dash_duo.start_server(app, navigate=False, port=_free_port())  # "/" is the sign-in page, not a Dash page
     dash_duo._url = dash_duo.server.url  # so that dash_duo.server_url works without navigating
     dash_duo.driver.set_window_size(1400, 1000)
     dash_duo.driver.get(dash_duo.server_url + "/login")
