@@ -45,7 +45,8 @@ def _free_port() -> int:
 
 
 def _sign_in(dash_duo, app, email: str) -> None:
-    dash_duo.start_server(app, navigate=False, port=_free_port())  # "/" is the sign-in page, not a Dash page
+    # "/" is the sign-in page, not a Dash page
+    dash_duo.start_server(app, navigate=False, port=_free_port())
     dash_duo._url = dash_duo.server.url  # so that dash_duo.server_url works without navigating
     dash_duo.driver.set_window_size(1400, 1000)
     dash_duo.driver.get(dash_duo.server_url + "/login")
