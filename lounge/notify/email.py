@@ -71,7 +71,8 @@ def build(email: Email, sender: str) -> EmailMessage:
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = message_id(email.key, sender)
     message.set_content(email.text)
-    message.add_alternative(email.html, subtype="html")
+    if email.html:
+        message.add_alternative(email.html, subtype="html")
     for attachment in email.attachments:
         maintype, _, subtype = attachment.mime_type.partition("/")
         message.add_attachment(
