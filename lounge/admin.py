@@ -11,10 +11,11 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from db.models import AuditLog, Role, User
-from lounge import access, audit, classification, ingest, users
+from lounge import access, audit, classification, ingest, settings, users
 from lounge.access import Viewer
 from lounge.classification import RunResult
 from lounge.ingest.summary import ImportSummary
+from lounge.notify import membership as membership_notices
 
 
 def list_users(session: Session, viewer: Viewer) -> list[User]:
@@ -58,6 +59,7 @@ def import_upload(
 def run_classification(session: Session, viewer: Viewer, as_of: dt.date) -> RunResult:
     access.require(viewer, Role.ADMIN)
     result = classification.classify(session, as_of, viewer.email)
+    membership_notices.announce(session, result.run.id, settings.load().public_url)
     audit.record(
         session,
         viewer.email,

@@ -42,6 +42,8 @@ class Settings:
     secure_cookies: bool
     #: Served behind one reverse proxy whose X-Forwarded-* headers are to be believed.
     trust_proxy: bool
+    #: The lounge's address as recipients reach it: links in e-mails, texts and letters.
+    public_url: str
 
     def with_(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -76,4 +78,6 @@ def load() -> Settings:
         lockout_minutes=int(env("LOUNGE_LOCKOUT_MINUTES", "15")),
         secure_cookies=env("LOUNGE_SECURE_COOKIES", "") == "1",
         trust_proxy=env("LOUNGE_TRUST_PROXY", "") == "1",
+        public_url=env("LOUNGE_PUBLIC_URL")
+        or f"http://{env('LOUNGE_HOST', '127.0.0.1')}:{env('LOUNGE_PORT', '8050')}",
     )

@@ -59,6 +59,8 @@ class Message:
     customer_id: str | None = None
     contact_id: int | None = None
     user_id: int | None = None
+    #: Why this message cannot be sent at all (it is recorded as failed, for staff to see).
+    failure: str | None = None
 
 
 @dataclass(frozen=True)
@@ -79,15 +81,25 @@ def enqueue(session: Session, messages: Iterable[Message]) -> int:
     rows = []
     for message in messages:
         in_app = message.channel is Channel.IN_APP
+        if message.failure:
+            log.warning(
+                "%s to %s cannot be sent: %s", message.kind, message.recipient, message.failure
+            )
+        fields = {k: v for k, v in message.__dict__.items() if k != "failure"}
         rows.append(
-            message.__dict__
+            fields
             | {
                 "channel": str(message.channel),
                 "key": str(uuid.uuid4()),
                 "sms_parts": sms.segment(message.body).count
                 if message.channel is Channel.SMS
                 else None,
-                "status": Delivery.DELIVERED if in_app else Delivery.QUEUED,
+                "status": Delivery.FAILED
+                if message.failure
+                else Delivery.DELIVERED
+                if in_app
+                else Delivery.QUEUED,
+                "last_error": message.failure,
                 "attempts": 0,
                 "next_attempt_at": now,
                 "created_at": now,
