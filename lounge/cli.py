@@ -9,7 +9,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import getpass
+import signal
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,6 +35,7 @@ from lounge import (
     users,
 )
 from lounge.ingest.problems import ImportRejected
+from lounge.notify import worker as notify_worker
 
 
 def _actor() -> str:
@@ -152,6 +155,22 @@ def classify(as_of: dt.date) -> None:
             f"{result.run.members} members, {len(result.entered)} entered, "
             f"{len(result.exited)} left"
         )
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Send what is due now, then exit.")
+def worker(once: bool) -> None:
+    """Send queued notifications (e-mail, SMS) until stopped with Ctrl-C or SIGTERM."""
+    config = settings.load()
+    with _database() as database:
+        if once:
+            click.echo(f"tried {notify_worker.drain_once(database, config)} messages")
+            return
+        stop = threading.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stop.set())
+        click.echo(f"sending notifications every {config.notify_poll_seconds:g} s (Ctrl-C stops)")
+        notify_worker.run(database, config, stop)
 
 
 @main.group("vip")

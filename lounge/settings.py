@@ -44,6 +44,19 @@ class Settings:
     trust_proxy: bool
     #: The lounge's address as recipients reach it: links in e-mails, texts and letters.
     public_url: str
+    #: Outgoing mail. Without a host, mail goes to the local sandbox server on ``smtp_port``,
+    #: which keeps each message under ``sandbox_dir / "mail"``.
+    smtp_host: str | None
+    smtp_port: int
+    smtp_starttls: bool
+    smtp_user: str | None
+    smtp_password: str | None
+    mail_from: str
+    #: Where the SMS sandbox keeps texts (and the local mail server mail).
+    sandbox_dir: Path
+    #: How often an idle worker looks for due messages, and how long its claim lasts.
+    notify_poll_seconds: float
+    notify_lease_seconds: int
 
     def with_(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -80,4 +93,13 @@ def load() -> Settings:
         trust_proxy=env("LOUNGE_TRUST_PROXY", "") == "1",
         public_url=env("LOUNGE_PUBLIC_URL")
         or f"http://{env('LOUNGE_HOST', '127.0.0.1')}:{env('LOUNGE_PORT', '8050')}",
+        smtp_host=env("LOUNGE_SMTP_HOST") or None,
+        smtp_port=int(env("LOUNGE_SMTP_PORT", "8025")),
+        smtp_starttls=env("LOUNGE_SMTP_STARTTLS", "") == "1",
+        smtp_user=env("LOUNGE_SMTP_USER") or None,
+        smtp_password=env("LOUNGE_SMTP_PASSWORD") or None,
+        mail_from=env("LOUNGE_MAIL_FROM", "lounge@lounge-electric.example"),
+        sandbox_dir=Path(env("LOUNGE_SANDBOX_DIR") or INSTANCE / "sandbox"),
+        notify_poll_seconds=float(env("LOUNGE_NOTIFY_POLL_SECONDS", "5")),
+        notify_lease_seconds=int(env("LOUNGE_NOTIFY_LEASE_SECONDS", "120")),
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from email import message_from_bytes
 from email.message import Message
@@ -11,6 +10,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from lounge.notify.email import Attachment, Email, SendFailed, SmtpServer, send
+from tests.factories import free_port
 
 
 class Recorder:
@@ -32,16 +32,10 @@ class Recorder:
         return "250 Message accepted"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def smtp() -> Iterator[tuple[SmtpServer, Recorder]]:
     recorder = Recorder()
-    controller = Controller(recorder, hostname="127.0.0.1", port=_free_port())
+    controller = Controller(recorder, hostname="127.0.0.1", port=free_port())
     controller.start()
     try:
         yield SmtpServer("127.0.0.1", controller.port, "lounge@power.example"), recorder
@@ -94,7 +88,7 @@ def test_a_temporary_refusal_can_be_retried(smtp) -> None:
 
 
 def test_an_unreachable_server_can_be_retried() -> None:
-    server = SmtpServer("127.0.0.1", _free_port(), "lounge@power.example", timeout_s=2)
+    server = SmtpServer("127.0.0.1", free_port(), "lounge@power.example", timeout_s=2)
     with pytest.raises(SendFailed) as failure:
         send(server, _email())
     assert not failure.value.permanent

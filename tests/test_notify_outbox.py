@@ -15,13 +15,13 @@ from lounge.notify import outbox
 from lounge.notify.channels import senders
 from lounge.notify.email import SmtpServer
 from lounge.notify.outbox import MAX_ATTEMPTS, Message
-from lounge.notify.sandbox import SmsSandbox, _free_port, start_mail_sandbox
-from tests.factories import add_customer
+from lounge.notify.sandbox import SmsSandbox, serve_mail
+from tests.factories import add_customer, free_port
 
 
 @pytest.fixture
 def mail(tmp_path: Path) -> Iterator[tuple[SmtpServer, Path]]:
-    controller = start_mail_sandbox(tmp_path / "mail")
+    controller = serve_mail(tmp_path / "mail", free_port())
     try:
         yield SmtpServer("127.0.0.1", controller.port, "lounge@power.example"), tmp_path / "mail"
     finally:
@@ -91,7 +91,7 @@ def test_email_and_sms_are_sent_once_and_in_app_is_delivered_on_writing(db, mail
 
 def test_an_unreachable_server_is_retried_with_backoff_then_fails_and_a_letter_takes_over(db):
     contact = _contact(db)
-    down = SmtpServer("127.0.0.1", _free_port(), "lounge@power.example", timeout_s=2)
+    down = SmtpServer("127.0.0.1", free_port(), "lounge@power.example", timeout_s=2)
     with db.session() as session:
         outbox.enqueue(session, [_message(Channel.EMAIL, "dana@client.example", contact)])
     delays = []
@@ -138,7 +138,7 @@ def test_a_refused_address_fails_at_once_but_no_letter_while_the_sms_may_still_a
                 _message(Channel.SMS, "+972502345678", contact),
             ],
         )
-    down = SmtpServer("127.0.0.1", _free_port(), "lounge@power.example", timeout_s=2)
+    down = SmtpServer("127.0.0.1", free_port(), "lounge@power.example", timeout_s=2)
     outbox.drain(db, {Channel.SMS: senders(down, Refusing())[Channel.SMS]}, "w1")
     email, text = _rows(db)
     assert (text.status, text.attempts, text.last_error) == (
@@ -151,7 +151,7 @@ def test_a_refused_address_fails_at_once_but_no_letter_while_the_sms_may_still_a
 
 def test_a_contact_without_a_postal_address_gets_no_letter(db):
     contact = _contact(db, address=None)
-    down = SmtpServer("127.0.0.1", _free_port(), "lounge@power.example", timeout_s=2)
+    down = SmtpServer("127.0.0.1", free_port(), "lounge@power.example", timeout_s=2)
     with db.session() as session:
         outbox.enqueue(session, [_message(Channel.EMAIL, "dana@client.example", contact)])
         session.flush()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 from email import message_from_bytes
 from email.utils import make_msgid
 from pathlib import Path
@@ -55,17 +54,11 @@ class MailSandbox:
         return sorted(self.folder.glob("*.eml"))
 
 
-def start_mail_sandbox(folder: Path, port: int = 0) -> Controller:
-    """Serve :class:`MailSandbox` on 127.0.0.1 (``port`` 0: any free port; see ``.port``)."""
-    controller = Controller(MailSandbox(folder), hostname="127.0.0.1", port=port or _free_port())
+def serve_mail(folder: Path, port: int) -> Controller:
+    """Serve :class:`MailSandbox` on 127.0.0.1:``port``; stop it with ``.stop()``."""
+    controller = Controller(MailSandbox(folder), hostname="127.0.0.1", port=port)
     controller.start()
     return controller
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class SmsSandbox:
