@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -173,3 +174,37 @@ def test_a_claim_whose_lease_ran_out_is_taken_by_the_next_worker(db):
         later = claimed.lease_until + dt.timedelta(seconds=1)
         [again] = outbox.claim(session, "w2", [Channel.EMAIL], 10, now=later)
         assert (again.id, again.worker, again.attempts) == (claimed.id, "w2", 2)
+
+
+def test_two_workers_drain_one_outbox_without_sending_anything_twice(db, tmp_path):
+    """On PostgreSQL the claims skip each other's locked rows; on SQLite they take turns."""
+    _contact(db)
+    with db.session() as session:
+        outbox.enqueue(
+            session,
+            [_message(Channel.SMS, f"+97250234{n:04d}") for n in range(200)],
+        )
+    gateway = SmsSandbox(tmp_path / "sms")
+    sent: list[str] = []
+
+    class Counting:
+        def send(self, to, text, key):
+            sent.append(key)
+            return gateway.send(to, text, key)
+
+    down = SmtpServer("127.0.0.1", free_port(), "lounge@power.example")
+    workers = [
+        threading.Thread(
+            target=outbox.drain, args=(db, senders(down, Counting()), name), kwargs={"batch": 10}
+        )
+        for name in ("w1", "w2")
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(120)
+    rows = _rows(db)
+    assert len(sent) == len(set(sent)) == 200
+    assert {row.status for row in rows} == {Delivery.DELIVERED}
+    assert {row.attempts for row in rows} == {1}
+    assert {row.worker for row in rows} == {"w1", "w2"}
