@@ -18,6 +18,7 @@ from db.models import (
     Contact,
     Customer,
     ManagerAssignment,
+    Role,
     Topic,
     User,
     VipEvent,
@@ -55,22 +56,46 @@ def _facts(event: VipEvent, customer: Customer, manager: User | None, link: str)
 
 
 def _rendered(
-    kind: str, wanted: str, event: VipEvent, customer: Customer, manager: User | None, link: str
+    kind: str,
+    wanted: str,
+    name: str,
+    event: VipEvent,
+    customer: Customer,
+    manager: User | None,
+    link: str,
 ) -> Rendered:
+    """``kind`` for ``event`` in the reader's language (English if that one is not whole)."""
     language = language_for(kind, wanted)
     with i18n.use(language):
         facts = _facts(event, customer, manager, link)
-    return render(kind, language, facts | {"name": ""})
+    return render(kind, language, facts | {"name": name})
+
+
+def _in_app(
+    kind: str, user: User, event: VipEvent, customer: Customer, manager: User | None, link: str
+) -> Message:
+    name = user.full_name or user.email
+    note = _rendered(kind, user.language, name, event, customer, manager, link)
+    return Message(
+        topic=Topic.MEMBERSHIP,
+        kind=kind,
+        source=f"vip_event:{event.id}",
+        channel=Channel.IN_APP,
+        language=note.language,
+        recipient=name,
+        subject=note.subject,
+        body=note.text,
+        link=f"/customer/{customer.id}" if user.role == Role.ACCOUNT_MANAGER else "/overview",
+        customer_id=customer.id,
+        user_id=user.id,
+    )
 
 
 def _contact_messages(
     event: VipEvent, contact: Contact, customer: Customer, manager: User | None, link: str
 ) -> list[Message]:
     kind = "welcome" if event.event == "enter" else "farewell"
-    language = language_for(kind, contact.language)
-    with i18n.use(language):
-        facts = _facts(event, customer, manager, link) | {"name": contact.name}
-    text = render(kind, language, facts)
+    text = _rendered(kind, contact.language, contact.name, event, customer, manager, link)
     base = Message(
         topic=Topic.MEMBERSHIP,
         kind=kind,
@@ -138,28 +163,22 @@ def announce(session: Session, run_id: int, base_url: str) -> int:
         .order_by(Contact.id)
     ):
         contacts.setdefault(contact.customer_id, []).append(contact)
+    clients: dict[str, list[User]] = {}
+    for user in session.scalars(
+        select(User).where(User.customer_id.in_(customer_ids), User.is_active).order_by(User.id)
+    ):
+        clients.setdefault(user.customer_id or "", []).append(user)
     link = base_url.rstrip("/") + "/"
     messages: list[Message] = []
     for event in events:
         customer, manager = customers[event.customer_id], managers.get(event.customer_id)
         for contact in contacts.get(event.customer_id, []):
             messages.extend(_contact_messages(event, contact, customer, manager, link))
+        entered = event.event == "enter"
+        for user in clients.get(event.customer_id, []):
+            kind = "welcome" if entered else "farewell"
+            messages.append(_in_app(kind, user, event, customer, manager, link))
         if manager is not None:
-            kind = "manager_entered" if event.event == "enter" else "manager_exited"
-            note = _rendered(kind, manager.language, event, customer, manager, link)
-            messages.append(
-                Message(
-                    topic=Topic.MEMBERSHIP,
-                    kind=kind,
-                    source=f"vip_event:{event.id}",
-                    channel=Channel.IN_APP,
-                    language=note.language,
-                    recipient=manager.full_name or manager.email,
-                    subject=note.subject,
-                    body=note.text,
-                    link=f"/customer/{customer.id}",
-                    customer_id=customer.id,
-                    user_id=manager.id,
-                )
-            )
+            kind = "manager_entered" if entered else "manager_exited"
+            messages.append(_in_app(kind, manager, event, customer, manager, link))
     return outbox.enqueue(session, messages)
