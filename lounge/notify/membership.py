@@ -168,7 +168,7 @@ def announce(session: Session, run_id: int, base_url: str) -> int:
         select(User).where(User.customer_id.in_(customer_ids), User.is_active).order_by(User.id)
     ):
         clients.setdefault(user.customer_id or "", []).append(user)
-    link = base_url.rstrip("/") + "/"
+    link = base_url.rstrip("/")
     messages: list[Message] = []
     for event in events:
         customer, manager = customers[event.customer_id], managers.get(event.customer_id)
