@@ -13,7 +13,7 @@ from db.models import Contact, ContactChannel, Delivery, Role, Topic
 from db.session import Database
 from lounge import admin, users
 from lounge.access import SYSTEM, AccessDenied, Viewer
-from lounge.notify import letters
+from lounge.notify import letters, status
 from tests.factories import add_customer, import_readings, month_reads
 
 
@@ -85,3 +85,24 @@ def test_marking_posted_takes_only_the_viewers_waiting_letters(db, staff):
         assert letters.mark_posted(session, staff["manager"], ids) == 0  # nothing twice
         [left] = letters.queued(session, staff["demand"])
         assert left.customer_id == "C2" and left.status == Delivery.QUEUED
+
+
+def test_staff_see_each_message_of_their_customers_with_its_status(db, staff):
+    with db.session() as session:
+        rows = status.messages(session, staff["manager"])
+        assert [(m.customer_id, m.channel, m.status) for m, _name in rows] == [
+            ("C1", "post", Delivery.QUEUED)
+        ]
+        assert status.counts(session, staff["demand"]) == {Delivery.QUEUED: 2}
+        assert status.messages(session, staff["demand"], status=Delivery.FAILED) == []
+        with pytest.raises(AccessDenied):
+            status.messages(session, staff["client"])
+
+
+def test_staff_preview_every_template_in_both_languages(staff):
+    welcome = status.preview(staff["manager"], "welcome", "he")
+    assert welcome.language == "he" and welcome.subject == "ברוכים הבאים לטרקלין העסקי"
+    assert "Avi Levi" in welcome.text and 'dir="rtl"' in welcome.html
+    assert status.preview(staff["demand"], "farewell", "en").sms.startswith("Ofek Industries")
+    with pytest.raises(AccessDenied):
+        status.preview(staff["client"], "welcome", "en")
