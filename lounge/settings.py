@@ -52,6 +52,9 @@ class Settings:
     smtp_user: str | None
     smtp_password: str | None
     mail_from: str
+    #: A real SMS gateway (HTTP, bearer token); without one, texts go to the sandbox.
+    sms_gateway_url: str | None
+    sms_gateway_token: str | None
     #: Where the SMS sandbox keeps texts (and the local mail server mail).
     sandbox_dir: Path
     #: How often an idle worker looks for due messages, and how long its claim lasts.
@@ -99,6 +102,8 @@ def load() -> Settings:
         smtp_user=env("LOUNGE_SMTP_USER") or None,
         smtp_password=env("LOUNGE_SMTP_PASSWORD") or None,
         mail_from=env("LOUNGE_MAIL_FROM", "lounge@lounge-electric.example"),
+        sms_gateway_url=env("LOUNGE_SMS_GATEWAY_URL") or None,
+        sms_gateway_token=env("LOUNGE_SMS_GATEWAY_TOKEN") or None,
         sandbox_dir=Path(env("LOUNGE_SANDBOX_DIR") or INSTANCE / "sandbox"),
         notify_poll_seconds=float(env("LOUNGE_NOTIFY_POLL_SECONDS", "5")),
         notify_lease_seconds=int(env("LOUNGE_NOTIFY_LEASE_SECONDS", "120")),

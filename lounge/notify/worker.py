@@ -18,8 +18,9 @@ from aiosmtpd.controller import Controller
 from db.models import Channel
 from db.session import Database
 from lounge.notify import outbox
-from lounge.notify.channels import senders
+from lounge.notify.channels import SmsGateway, senders
 from lounge.notify.email import SmtpServer
+from lounge.notify.gateway import HttpSmsGateway
 from lounge.notify.outbox import Sender
 from lounge.notify.sandbox import SmsSandbox, serve_mail
 from lounge.settings import Settings
@@ -32,7 +33,7 @@ def worker_name() -> str:
 
 
 def configured_senders(config: Settings) -> dict[Channel, Sender]:
-    """SMTP as configured (the local sandbox server without a host); texts to the sandbox."""
+    """SMTP and the SMS gateway as configured; the local sandboxes where none is."""
     server = SmtpServer(
         host=config.smtp_host or "127.0.0.1",
         port=config.smtp_port,
@@ -41,7 +42,12 @@ def configured_senders(config: Settings) -> dict[Channel, Sender]:
         user=config.smtp_user,
         password=config.smtp_password,
     )
-    return senders(server, SmsSandbox(config.sandbox_dir / "sms"))
+    gateway: SmsGateway = (
+        HttpSmsGateway(config.sms_gateway_url, config.sms_gateway_token or "")
+        if config.sms_gateway_url
+        else SmsSandbox(config.sandbox_dir / "sms")
+    )
+    return senders(server, gateway)
 
 
 def drain_once(database: Database, config: Settings) -> int:
