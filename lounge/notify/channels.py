@@ -20,9 +20,11 @@ class SmsGateway(Protocol):
 
 
 def email_sender(server: email.SmtpServer) -> Sender:
+    """Sends over one connection kept for as long as the sender lives (a worker's drain)."""
+    mailer = email.Mailer(server)
+
     def send(message: Notification) -> Receipt:
-        sent_id = email.send(
-            server,
+        sent_id = mailer.send(
             email.Email(
                 to=message.recipient,
                 to_name="",

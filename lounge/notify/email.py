@@ -81,27 +81,69 @@ def build(email: Email, sender: str) -> EmailMessage:
     return message
 
 
+class Mailer:
+    """One SMTP connection reused across messages, opened on first use and again after a drop.
+
+    A worker sends a batch over one connection instead of one per message (the handshake, TLS
+    and login dominate a small message). A connection the server closed while idle fails at the
+    envelope, before any message is handed over, so opening a new one and sending again cannot
+    duplicate anything.
+    """
+
+    def __init__(self, server: SmtpServer) -> None:
+        self.server = server
+        self._smtp: smtplib.SMTP | None = None
+
+    def _connect(self) -> smtplib.SMTP:
+        server = self.server
+        # A fixed HELO name: smtplib would otherwise look up this host's FQDN on every connection.
+        smtp = smtplib.SMTP(server.host, server.port, "localhost", timeout=server.timeout_s)
+        if server.starttls:
+            smtp.starttls(context=ssl.create_default_context())
+        if server.user:
+            smtp.login(server.user, server.password or "")
+        return smtp
+
+    def send(self, email: Email) -> str:
+        """Hand ``email`` over; returns its Message-ID or raises :class:`SendFailed`."""
+        message = build(email, self.server.sender)
+        try:
+            try:
+                self._smtp = self._smtp or self._connect()
+                self._smtp.send_message(message)
+            except smtplib.SMTPServerDisconnected:
+                self.close()
+                self._smtp = self._connect()
+                self._smtp.send_message(message)
+        except smtplib.SMTPRecipientsRefused as exc:
+            code, answer = next(iter(exc.recipients.values()))
+            raise SendFailed(_answer(code, answer), permanent=code >= 500) from exc
+        except smtplib.SMTPResponseException as exc:
+            self.close()
+            permanent = exc.smtp_code >= 500
+            raise SendFailed(_answer(exc.smtp_code, exc.smtp_error), permanent=permanent) from exc
+        except (smtplib.SMTPException, OSError) as exc:
+            self.close()
+            reason = f"SMTP server {self.server.host}:{self.server.port} unreachable: {exc}"
+            raise SendFailed(reason, permanent=False) from exc
+        return str(message["Message-ID"])
+
+    def close(self) -> None:
+        if self._smtp is not None:
+            try:
+                self._smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                pass
+            self._smtp = None
+
+
 def send(server: SmtpServer, email: Email) -> str:
-    """Hand ``email`` to ``server``; returns its Message-ID or raises :class:`SendFailed`."""
-    message = build(email, server.sender)
+    """Hand one ``email`` to ``server`` over a connection of its own."""
+    mailer = Mailer(server)
     try:
-        with smtplib.SMTP(server.host, server.port, timeout=server.timeout_s) as smtp:
-            if server.starttls:
-                smtp.starttls(context=ssl.create_default_context())
-            if server.user:
-                smtp.login(server.user, server.password or "")
-            smtp.send_message(message)
-    except smtplib.SMTPRecipientsRefused as exc:
-        code, answer = next(iter(exc.recipients.values()))
-        raise SendFailed(_answer(code, answer), permanent=code >= 500) from exc
-    except smtplib.SMTPResponseException as exc:
-        raise SendFailed(
-            _answer(exc.smtp_code, exc.smtp_error), permanent=exc.smtp_code >= 500
-        ) from exc
-    except (smtplib.SMTPException, OSError) as exc:
-        reason = f"SMTP server {server.host}:{server.port} unreachable: {exc}"
-        raise SendFailed(reason, permanent=False) from exc
-    return str(message["Message-ID"])
+        return mailer.send(email)
+    finally:
+        mailer.close()
 
 
 def _answer(code: int, answer: bytes | str) -> str:

@@ -154,11 +154,19 @@ def claim(
 
 
 def _mine(message: Notification, worker: str) -> Update:
-    """The record of a send applies only while the claim is still this worker's."""
-    return update(Notification).where(
-        Notification.id == message.id,
-        Notification.worker == worker,
-        Notification.status == Delivery.SENDING,
+    """The record of a send applies only while the claim is still this worker's.
+
+    The session's copies of the batch are not refreshed from it (``synchronize_session``): the
+    worker never reads them again, and matching each update against the whole batch in memory
+    cost more than the send."""
+    return (
+        update(Notification)
+        .where(
+            Notification.id == message.id,
+            Notification.worker == worker,
+            Notification.status == Delivery.SENDING,
+        )
+        .execution_options(synchronize_session=False)
     )
 
 
