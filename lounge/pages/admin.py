@@ -62,7 +62,7 @@ def _progress(id_: str) -> Any:
 
 def _upload_box() -> Any:
     """The drop zone; a file over the limit is refused in the browser with the message
-    below it (assets/upload_limit.js), as the server would refuse it."""
+    below it (assets/upload.js), as the server would refuse it."""
     limit = upload_limit()
     return html.Div(
         [
@@ -84,7 +84,7 @@ def _upload_box() -> Any:
                     size=limit // (1024 * 1024)
                 ),
                 id="admin-upload-too-big",
-                className="alert alert-danger mt-3",
+                className="alert alert-danger mt-3 lounge-upload-too-big",
                 hidden=True,
             ),
         ],

@@ -1,5 +1,8 @@
-// dcc.Upload drops a file over its max_size without a word. Say so, with the message the
-// page carries (in the reader's language), next to a drop zone inside [data-max-bytes].
+// Two things dcc.Upload does not do, for every drop zone inside [data-max-bytes]:
+// - it drops a file over its max_size without a word: show the message the page
+//   carries (in the reader's language) next to it;
+// - a file input only reports a change, so choosing the same file name again (after
+//   fixing the file) would do nothing: empty the input once the file has been taken.
 (function () {
   function check(event) {
     var box = event.target && event.target.closest && event.target.closest("[data-max-bytes]");
@@ -11,9 +14,15 @@
     var tooBig = Array.prototype.some.call(files, function (file) {
       return file.size > limit;
     });
-    var message = box.querySelector("#admin-upload-too-big");
+    var message = box.querySelector(".lounge-upload-too-big");
     if (message) {
       message.hidden = !tooBig;
+    }
+    if (event.type === "change") {
+      var input = event.target;
+      setTimeout(function () {
+        input.value = "";
+      }, 0);
     }
   }
   document.addEventListener("change", check, true);
