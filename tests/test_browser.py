@@ -158,6 +158,27 @@ def test_admin_chooses_the_same_file_again_after_fixing_what_it_needs(dash_duo, 
     assert "import.sites" in dash_duo.find_element("#admin-audit").text
 
 
+def test_a_file_over_the_limit_is_refused_in_the_browser_with_a_message(dash_duo, lounge, tmp_path):
+    from app import create_app
+
+    app = create_app(
+        {
+            "database_url": os.environ["LOUNGE_DATABASE_URL"],
+            "login_rate_limit": "1000 per minute",
+            "max_upload_mb": 1,
+        }
+    )
+    _sign_in(dash_duo, app, "admin@a.test")
+    dash_duo.wait_for_element("#admin-upload", timeout=20)
+    assert not dash_duo.find_element("#admin-upload-too-big").is_displayed()
+    big = tmp_path / "big.csv"
+    big.write_text("customer_id,name,tax_id\n" + "CX,New Co,777\n" * 80_000)  # 1.1 MB
+    upload = dash_duo.driver.find_element(By.CSS_SELECTOR, "#admin-upload input[type=file]")
+    upload.send_keys(str(big))
+    dash_duo.wait_for_contains_text("#admin-upload-too-big", "up to 1 MB", timeout=20)
+    assert dash_duo.find_element("#admin-upload-too-big").is_displayed()
+
+
 def test_demand_staff_sees_regions(dash_duo, lounge):
     app, _world = lounge
     _sign_in(dash_duo, app, "demand@a.test")
