@@ -53,6 +53,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> LoungeDash:
         MAX_CONTENT_LENGTH=config.max_request_bytes,
     )
     server.extensions[DATABASE_KEY] = database
+    manager = server.extensions[jobs.MANAGER_KEY] = jobs.manager(config)
     init_auth(server, config)
     init_downloads(server)
 
@@ -68,7 +69,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> LoungeDash:
         update_title=None,
         suppress_callback_exceptions=True,
         external_stylesheets=[],
-        background_callback_manager=jobs.manager(config),
+        background_callback_manager=manager,
     )
     app.layout = shell.layout
     shell.register_callbacks(app)

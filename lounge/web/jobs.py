@@ -5,7 +5,7 @@ for progress and the result (Dash background callbacks), so no web thread is hel
 for the minutes a large import may take. By default each job is a child process
 with its progress and result in a disk cache under ``instance/jobs``: nothing more
 to run. With ``LOUNGE_CELERY_BROKER_URL`` set, jobs go through Redis to Celery
-workers (``celery -A lounge.web.worker worker``), which may run on other machines.
+workers (``celery -A worker worker``), which may run on other machines.
 
 A job runs outside the request that started it: no Flask globals, no signed-in
 user. So the manager hands every job its caller (user id, session token, language)
@@ -33,6 +33,8 @@ from lounge.access import AccessDenied, Viewer
 from lounge.settings import Settings
 
 JOBS_FOLDER = settings.INSTANCE / "jobs"
+#: Where the application keeps its manager (``server.extensions``), for the Celery worker.
+MANAGER_KEY = "lounge.jobs"
 
 
 def _caller() -> dict[str, Any] | None:
