@@ -538,3 +538,24 @@ def test_jobs_go_to_celery_when_a_broker_is_configured():
     celery = jobs.manager(config.with_(celery_broker_url="redis://127.0.0.1:6379/15"))
     assert isinstance(celery, jobs.LoungeCeleryManager)
     assert celery.handle.conf.broker_url == "redis://127.0.0.1:6379/15"
+
+
+def test_an_import_that_breaks_says_so_plainly(client, db, world, monkeypatch):
+    """Whatever goes wrong inside a job, the page says what happened, not a server error."""
+    from lounge import admin
+
+    def broken(*_args: object) -> None:
+        raise RuntimeError("too many SQL variables")
+
+    monkeypatch.setattr(admin, "import_upload", broken)  # the job's process is a fork of this one
+    sign_in(client, "admin@a.test")
+    response = call(
+        client,
+        IMPORT,
+        {"admin-upload.contents": _upload("customer_id,name,tax_id\nCX,New Co,777\n")},
+        {"admin-upload.filename": "new.csv", "admin-import-kind.value": "customers"},
+    )
+    assert response.status_code == 200
+    answer = response.get_json()["response"]
+    assert "The job failed and nothing was changed" in json.dumps(answer["admin-import-result"])
+    assert answer["admin-upload"]["contents"] is None
