@@ -559,3 +559,18 @@ def test_an_import_that_breaks_says_so_plainly(client, db, world, monkeypatch):
     answer = response.get_json()["response"]
     assert "The job failed and nothing was changed" in json.dumps(answer["admin-import-result"])
     assert answer["admin-upload"]["contents"] is None
+
+
+def test_a_job_answers_in_the_callers_language(client, db, world):
+    with db.session() as session:
+        session.scalar(select(User).where(User.email == "admin@a.test")).language = "he"
+    sign_in(client, "admin@a.test")
+    response = call(
+        client,
+        IMPORT,
+        {"admin-upload.contents": _upload("customer_id,name,tax_id\nC9,,123\n")},
+        {"admin-upload.filename": "bad.csv", "admin-import-kind.value": "customers"},
+    )
+    assert "bad.csv: נדחה, דבר לא נקלט (בעיה אחת)" in json.dumps(
+        response.get_json(), ensure_ascii=False
+    )

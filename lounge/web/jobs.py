@@ -80,7 +80,7 @@ def manager(config: Settings) -> DiskcacheManager | CeleryManager:
         return LoungeCeleryManager(Celery("lounge", broker=url, backend=url))
     import diskcache
 
-    return LoungeDiskcacheManager(diskcache.Cache(str(JOBS_FOLDER)), expire=3600)
+    return LoungeDiskcacheManager(diskcache.Cache(str(JOBS_FOLDER)))
 
 
 def _viewer(session: Session, caller: object) -> tuple[Viewer, str]:
