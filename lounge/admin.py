@@ -11,7 +11,7 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from db.models import AuditLog, Role, User
-from lounge import access, audit, classification, ingest, users
+from lounge import access, audit, classification, i18n, ingest, users
 from lounge.access import Viewer
 from lounge.classification import RunResult
 from lounge.ingest.problems import ImportRejected
@@ -62,16 +62,18 @@ def record_rejected_import(
     """Note a refused file in the audit log.
 
     The import rolled back, audit entry and all, so the caller writes this in a
-    unit of work of its own.
+    unit of work of its own. The reason is kept in English, as the rest of the log.
     """
     access.require(viewer, Role.ADMIN)
+    with i18n.use("en"):
+        reason = str(rejected.errors[0]) if rejected.errors else rejected.summary()
     audit.record(
         session,
         viewer.email,
         f"import.{kind}.rejected",
         filename,
         problems=len(rejected.errors),
-        reason=str(rejected.errors[0]) if rejected.errors else rejected.summary(),
+        reason=reason,
     )
 
 
