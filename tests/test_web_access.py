@@ -574,3 +574,19 @@ def test_a_job_answers_in_the_callers_language(client, db, world):
     assert "bad.csv: נדחה, דבר לא נקלט (בעיה אחת)" in json.dumps(
         response.get_json(), ensure_ascii=False
     )
+
+
+def test_classification_runs_as_a_background_job_and_shows_in_the_audit_log(client, db, world):
+    sign_in(client, "admin@a.test")
+    before = _count(db, ClassificationRun)
+    response = call(
+        client,
+        "admin-classify-result.children",
+        {"admin-classify.n_clicks": 1},
+        {"admin-as-of.date": world.as_of.isoformat()},
+    )
+    assert '"id":"admin-classify-ok"' in response.get_data(as_text=True).replace(" ", "")
+    assert _count(db, ClassificationRun) == before + 1
+    refreshed = call(client, "admin-audit.rowData", {"admin-classify-result.children": "x"})
+    rows = refreshed.get_json()["response"]["admin-audit"]["rowData"]
+    assert rows[0]["action"] == "classification.run"
