@@ -17,6 +17,7 @@ from db import migrate
 from db.session import Database
 from lounge import i18n, settings
 from lounge.components import shell
+from lounge.web import jobs
 from lounge.web.auth import init_auth
 from lounge.web.context import DATABASE_KEY
 from lounge.web.downloads import init_downloads
@@ -49,9 +50,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> LoungeDash:
         SESSION_COOKIE_SECURE=config.secure_cookies,
         SESSION_COOKIE_NAME="lounge_session",
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=8),
-        MAX_CONTENT_LENGTH=200 * 1024 * 1024,
+        MAX_CONTENT_LENGTH=config.max_request_bytes,
     )
     server.extensions[DATABASE_KEY] = database
+    manager = server.extensions[jobs.MANAGER_KEY] = jobs.manager(config)
     init_auth(server, config)
     init_downloads(server)
 
@@ -67,6 +69,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> LoungeDash:
         update_title=None,
         suppress_callback_exceptions=True,
         external_stylesheets=[],
+        background_callback_manager=manager,
     )
     app.layout = shell.layout
     shell.register_callbacks(app)

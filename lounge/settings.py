@@ -42,6 +42,21 @@ class Settings:
     secure_cookies: bool
     #: Served behind one reverse proxy whose X-Forwarded-* headers are to be believed.
     trust_proxy: bool
+    #: The largest file an administrator may upload, in MiB: the browser refuses bigger
+    #: files before sending them and the server refuses bigger requests.
+    max_upload_mb: int
+    #: Where background jobs (imports, classification) run: empty for a local process
+    #: per job with results under ``instance/jobs``; a Redis URL for Celery workers.
+    celery_broker_url: str
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.max_upload_mb * 1024 * 1024
+
+    @property
+    def max_request_bytes(self) -> int:
+        """The largest request: an upload travels base64-encoded (4/3 of its size) in JSON."""
+        return self.max_upload_bytes * 4 // 3 + 1024 * 1024
 
     def with_(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -76,4 +91,6 @@ def load() -> Settings:
         lockout_minutes=int(env("LOUNGE_LOCKOUT_MINUTES", "15")),
         secure_cookies=env("LOUNGE_SECURE_COOKIES", "") == "1",
         trust_proxy=env("LOUNGE_TRUST_PROXY", "") == "1",
+        max_upload_mb=int(env("LOUNGE_MAX_UPLOAD_MB", "200")),
+        celery_broker_url=env("LOUNGE_CELERY_BROKER_URL", ""),
     )

@@ -9,6 +9,7 @@ elsewhere, these tests are about what the browser shows.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import socket
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from db import migrate
-from db.models import Site
+from db.models import Customer, Site
 from db.session import Database
 from lounge import ingest, localtime
 from tests.web_fixtures import PASSWORD, seed
@@ -120,6 +121,62 @@ def test_admin_imports_a_file_and_sees_every_bad_row(dash_duo, lounge, tmp_path)
     good.write_text("customer_id,name,tax_id\nC9,Nine Ltd,123456789\n")
     upload.send_keys(str(good))
     dash_duo.wait_for_contains_text("#admin-import-ok", "1 new", timeout=20)
+
+
+_WATCH_PROGRESS = """
+window.sawProgress = false;
+const bar = document.getElementById("admin-import-running");
+new MutationObserver(() => {
+    if (getComputedStyle(bar).display !== "none") { window.sawProgress = true; }
+}).observe(bar, {attributes: true});
+"""
+
+
+def test_admin_chooses_the_same_file_again_after_fixing_what_it_needs(dash_duo, lounge, tmp_path):
+    app, _world = lounge
+    _sign_in(dash_duo, app, "admin@a.test")
+    dash_duo.wait_for_element("#admin-upload", timeout=20)
+    sites = dash_duo.driver.find_element(By.CSS_SELECTOR, "#admin-import-kind input[value='sites']")
+    dash_duo.driver.execute_script("arguments[0].click()", sites)
+    dash_duo.driver.execute_script(_WATCH_PROGRESS)
+    upload = dash_duo.driver.find_element(By.CSS_SELECTOR, "#admin-upload input[type=file]")
+    path = tmp_path / "sites.csv"
+    path.write_text("site_id,customer_id,name,region\nS9,C9,Nine Plant,South\n")
+    upload.send_keys(str(path))
+    dash_duo.wait_for_contains_text("#admin-import-rejected", "C9", timeout=30)
+    assert dash_duo.driver.execute_script("return window.sawProgress") is True
+    # the missing customer arrives some other way; the very same file now imports
+    with Database(os.environ["LOUNGE_DATABASE_URL"]).session() as session:
+        session.add(Customer(id="C9", name="Nine Ltd", tax_id="510000099"))
+    upload = dash_duo.driver.find_element(By.CSS_SELECTOR, "#admin-upload input[type=file]")
+    upload.send_keys(str(path))
+    dash_duo.wait_for_contains_text("#admin-import-ok", "1 new", timeout=30)
+    dash_duo.driver.find_element(
+        By.XPATH, "//a[contains(@class,'nav-link')][.='Audit log']"
+    ).click()
+    dash_duo.wait_for_contains_text("#admin-audit", "import.sites.rejected", timeout=20)
+    assert "import.sites" in dash_duo.find_element("#admin-audit").text
+
+
+def test_a_file_over_the_limit_is_refused_in_the_browser_with_a_message(dash_duo, lounge, tmp_path):
+    from app import create_app
+
+    app = create_app(
+        {
+            "database_url": os.environ["LOUNGE_DATABASE_URL"],
+            "login_rate_limit": "1000 per minute",
+            "max_upload_mb": 1,
+        }
+    )
+    _sign_in(dash_duo, app, "admin@a.test")
+    dash_duo.wait_for_element("#admin-upload", timeout=20)
+    assert not dash_duo.find_element("#admin-upload-too-big").is_displayed()
+    big = tmp_path / "big.csv"
+    big.write_text("customer_id,name,tax_id\n" + "CX,New Co,777\n" * 80_000)  # 1.1 MB
+    upload = dash_duo.driver.find_element(By.CSS_SELECTOR, "#admin-upload input[type=file]")
+    upload.send_keys(str(big))
+    dash_duo.wait_for_contains_text("#admin-upload-too-big", "up to 1 MB", timeout=20)
+    assert dash_duo.find_element("#admin-upload-too-big").is_displayed()
 
 
 def test_demand_staff_sees_regions(dash_duo, lounge):
