@@ -1,0 +1,152 @@
+"""Monthly cuts of a scope: energy per month or year, year over year, site shares.
+
+They read the monthly rollup, so they cover every site, billing reads included.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from db.models import ConsumptionDaily, ConsumptionMonthly, Site
+from lounge import access
+from lounge.access import Viewer
+from lounge.consumption.periods import Period, day_list, month_list, months_before
+from lounge.consumption.scope import WHOLE_CUSTOMER, Selection, scope
+from lounge.consumption.sums import bucket_sums
+
+
+def monthly(
+    session: Session,
+    viewer: Viewer,
+    customer_id: object,
+    end: dt.date,
+    count: int = 24,
+    site_id: object = None,
+) -> pd.DataFrame:
+    """Energy per month (columns month, wh, estimated_wh) for a customer or one of its sites.
+
+    Months without data are present with zero, so charts show gaps honestly.
+    """
+    customer = access.get_customer(session, viewer, customer_id)
+    months = months_before(end, count)
+    query = (
+        select(
+            ConsumptionMonthly.month,
+            func.sum(ConsumptionMonthly.wh),
+            func.sum(ConsumptionMonthly.estimated_wh),
+        )
+        .join(Site, Site.id == ConsumptionMonthly.site_id)
+        .where(Site.customer_id == customer.id)
+        .where(ConsumptionMonthly.month >= months[0], ConsumptionMonthly.month < end)
+        .group_by(ConsumptionMonthly.month)
+    )
+    if site_id is not None:
+        site = access.get_site(session, viewer, site_id)
+        if site.customer_id != customer.id:
+            raise access.NotFound(site_id)
+        query = query.where(ConsumptionMonthly.site_id == site.id)
+    found = {month: (int(wh), int(est)) for month, wh, est in session.execute(query)}
+    return pd.DataFrame(
+        {
+            "month": months,
+            "wh": [found.get(m, (0, 0))[0] for m in months],
+            "estimated_wh": [found.get(m, (0, 0))[1] for m in months],
+        }
+    )
+
+
+def series(
+    session: Session,
+    viewer: Viewer,
+    customer_id: object,
+    start: dt.date,
+    end: dt.date,
+    period: Period = "month",
+    selection: Selection = WHOLE_CUSTOMER,
+) -> pd.DataFrame:
+    """Energy per day, month or year over [start, end): columns period, wh, estimated_wh.
+
+    Every period is present (zero without data) so charts show gaps honestly;
+    ``estimated_wh`` is the part from estimated readings, for the screen to
+    mark. Months and years come from the monthly rollup (every site); for
+    them ``start`` and ``end`` must be firsts of months, and a year is the sum
+    of its months inside the range. Days come from the daily rollup, so they
+    cover interval-metered sites only.
+    """
+    found = scope(session, viewer, customer_id, selection)
+    if period == "day":
+        periods = day_list(start, end)
+        sums = bucket_sums(session, found, ConsumptionDaily, ConsumptionDaily.day, start, end)
+    elif period in ("month", "year"):
+        periods = month_list(start, end)
+        sums = bucket_sums(session, found, ConsumptionMonthly, ConsumptionMonthly.month, start, end)
+    else:
+        raise ValueError(f"unknown period {period!r}")
+    frame = (
+        sums.set_index("bucket")[["wh", "estimated_wh"]]
+        .reindex(pd.Index(periods, name="period"), fill_value=0)
+        .reset_index()
+    )
+    if period == "year":
+        frame["period"] = [month.replace(month=1) for month in frame["period"]]
+        frame = frame.groupby("period", as_index=False).sum()
+    return frame
+
+
+def year_over_year(
+    session: Session,
+    viewer: Viewer,
+    customer_id: object,
+    year: int,
+    selection: Selection = WHOLE_CUSTOMER,
+) -> pd.DataFrame:
+    """The months of ``year`` beside the same months a year earlier.
+
+    Columns month (a first of month in ``year``), wh, estimated_wh,
+    previous_wh, previous_estimated_wh. Months still to come are zero.
+    """
+    first, end = dt.date(year - 1, 1, 1), dt.date(year + 1, 1, 1)
+    both = series(session, viewer, customer_id, first, end, "month", selection)
+    previous, current = both.iloc[:12].reset_index(drop=True), both.iloc[12:].reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "month": current["period"],
+            "wh": current["wh"],
+            "estimated_wh": current["estimated_wh"],
+            "previous_wh": previous["wh"],
+            "previous_estimated_wh": previous["estimated_wh"],
+        }
+    )
+
+
+def site_shares(
+    session: Session,
+    viewer: Viewer,
+    customer_id: object,
+    start: dt.date,
+    end: dt.date,
+    selection: Selection = WHOLE_CUSTOMER,
+) -> pd.DataFrame:
+    """Each site's energy over the months [start, end) and its share of the scope's total.
+
+    Columns site_id, name, region, site_type, wh, estimated_wh, share (0-1;
+    0 when the total is 0); every site of the scope, biggest first.
+    """
+    found = scope(session, viewer, customer_id, selection)
+    month_list(start, end)  # the check every monthly cut makes
+    sums = bucket_sums(
+        session, found, ConsumptionMonthly, ConsumptionMonthly.month, start, end, by_site=True
+    )
+    per_site = sums.groupby("site_id")[["wh", "estimated_wh"]].sum()
+    frame = pd.DataFrame(
+        [vars(site) for site in found.sites],
+        columns=["site_id", "name", "region", "site_type"],
+    ).join(per_site, on="site_id")
+    frame[["wh", "estimated_wh"]] = frame[["wh", "estimated_wh"]].fillna(0).astype("int64")
+    total = int(frame["wh"].sum())
+    frame["share"] = frame["wh"] / total if total else 0.0
+    return frame.sort_values(["wh", "site_id"], ascending=[False, True], ignore_index=True)
