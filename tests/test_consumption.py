@@ -392,3 +392,33 @@ def test_vip_distance_of_another_customer_is_not_found(session: Session):
         consumption.vip_distance(session, C1_CLIENT, "C2", D(2025, 1, 1), D(2025, 2, 1))
     admin = consumption.vip_distance(session, access.SYSTEM, "C2", D(2025, 1, 1), D(2025, 2, 1))
     assert admin["max_site_id"].tolist() == ["T1"]
+
+
+REGION_VIEWS: dict[str, Callable[[Session, Viewer], object]] = {
+    "regions": lambda s, v: consumption.regions(s, v, classification.Window.for_date(AUGUST)),
+    "region_monthly": lambda s, v: consumption.region_monthly(s, v, AUGUST),
+    "sites_by_region": lambda s, v: consumption.sites_by_region(
+        s, v, classification.Window.for_date(AUGUST)
+    ),
+}
+
+
+@pytest.mark.parametrize("view", REGION_VIEWS)
+@pytest.mark.parametrize("viewer", [C1_CLIENT, STRANGER])
+def test_region_views_are_denied_to_clients_and_managers(
+    session: Session, view: str, viewer: Viewer
+):
+    with pytest.raises(access.AccessDenied):
+        REGION_VIEWS[view](session, viewer)
+
+
+def test_region_views_show_demand_staff_every_site(session: Session):
+    staff = Viewer(4, "demand@example.com", Role.DEMAND_STAFF)
+    window = classification.Window.for_date(AUGUST)
+    summary = {
+        row.region: (row.sites, row.customers)
+        for row in consumption.regions(session, staff, window)
+    }
+    assert summary == {"Center": (1, 1), "North": (4, 2), "South": (1, 1)}
+    sites = consumption.sites_by_region(session, staff, window, "North")
+    assert [row.site_id for row in sites] == ["S1", "S3", "T1", "T2"]

@@ -1,4 +1,9 @@
-"""Region views for staff: sites, customers and energy per region."""
+"""Region views for staff: sites, customers and energy per region.
+
+Only demand-management staff and administrators see regions; the role is
+checked here, in the domain, so a region callback called by a client (or an
+account manager) raises :class:`access.AccessDenied` whatever the page shows.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +14,14 @@ import pandas as pd
 from sqlalchemy import Subquery, func, select
 from sqlalchemy.orm import Session
 
-from db.models import ConsumptionMonthly, Customer, Site, VipStatus
+from db.models import ConsumptionMonthly, Customer, Role, Site, VipStatus
 from lounge import access
 from lounge.access import Viewer
 from lounge.classification import Window
 from lounge.consumption.periods import months_before
+
+#: Roles that see the region views (demand management works by region).
+REGION_ROLES = (Role.DEMAND_STAFF, Role.ADMIN)
 
 
 def _window_energy(window: Window) -> Subquery:
@@ -37,6 +45,7 @@ class RegionSummary:
 
 def regions(session: Session, viewer: Viewer, window: Window) -> list[RegionSummary]:
     """Sites, customers, members and window energy per region, for the visible customers."""
+    access.require(viewer, *REGION_ROLES)
     energy = _window_energy(window)
     rows = session.execute(
         select(
@@ -60,6 +69,7 @@ def regions(session: Session, viewer: Viewer, window: Window) -> list[RegionSumm
 
 def region_monthly(session: Session, viewer: Viewer, end: dt.date, count: int = 24) -> pd.DataFrame:
     """Energy per region and month (columns region, month, wh) for the visible customers."""
+    access.require(viewer, *REGION_ROLES)
     months = months_before(end, count)
     rows = session.execute(
         select(Site.region, ConsumptionMonthly.month, func.sum(ConsumptionMonthly.wh))
@@ -91,6 +101,7 @@ def sites_by_region(
     session: Session, viewer: Viewer, window: Window, region: str | None = None
 ) -> list[SiteRow]:
     """Every visible site with its window energy and whether its customer is a member."""
+    access.require(viewer, *REGION_ROLES)
     energy = _window_energy(window)
     query = (
         select(
