@@ -126,23 +126,14 @@ def _group_of(row: pd.Series, group_by: Grouping) -> str:
 
 
 def _consumption(session: Session, viewer: Viewer, request: ReportRequest) -> list[ReportSection]:
-    """Sites by month (a matrix), one section per group, then the totals of the groups."""
+    """Sites by month (a matrix), one section per group, then the totals of the groups.
+
+    Every site's months come from one grouped query (:func:`consumption.site_shares`).
+    """
     months = localtime.month_starts(request.first, request.last_month)
     sites = consumption.site_shares(
         session, viewer, request.customer_id, request.first, request.end
     )
-    per_month = {
-        site_id: consumption.series(
-            session,
-            viewer,
-            request.customer_id,
-            request.first,
-            request.end,
-            "month",
-            consumption.Selection(site_id=site_id),
-        )
-        for site_id in sites["site_id"]
-    }
     month_keys = [f"m{m:%Y%m}" for m in months]
     columns = (
         ReportColumn("site", _("Site")),
@@ -154,7 +145,7 @@ def _consumption(session: Session, viewer: Viewer, request: ReportRequest) -> li
     )
     rows_by_group: dict[str, list[dict[str, Any]]] = {}
     for _index, site in sites.sort_values("site_id").iterrows():
-        energy = per_month[site["site_id"]]["wh"].tolist()
+        energy = [int(site[month]) for month in months]
         row: dict[str, Any] = {"site": f"{site['site_id']} · {site['name']}"}
         row.update(zip(month_keys, energy, strict=True))
         row["total"] = sum(energy)

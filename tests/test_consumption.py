@@ -166,6 +166,15 @@ def test_share_of_each_site_biggest_first(session: Session):
     assert frame.loc[0, "region"] == "South"
 
 
+def test_site_shares_give_each_sites_months(session: Session):
+    frame = consumption.site_shares(session, C2_CLIENT, "C2", D(2025, 1, 1), D(2025, 4, 1))
+    months = [D(2025, 1, 1), D(2025, 2, 1), D(2025, 3, 1)]
+    assert frame[["site_id", *months, "wh"]].values.tolist() == [
+        ["T1", 120_000_000, 120_000_000, 120_000_000, 360_000_000],
+        ["T2", 50_000_000, 50_000_000, 50_000_000, 150_000_000],
+    ]
+
+
 # --- time-of-use bands -------------------------------------------------------------------
 
 

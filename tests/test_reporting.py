@@ -7,6 +7,7 @@ import io
 
 import openpyxl
 import pytest
+from sqlalchemy import event
 
 from db.models import Role
 from lounge import access, localtime, reporting
@@ -87,6 +88,22 @@ def test_consumption_report_totals_match_the_sites(db, world):
     assert sum(row["total"] for row in section.rows) == section.totals["total"]
     assert {row["site"].split(" · ")[0] for row in section.rows} == {"SA1", "SA2"}
     assert section.totals["total"] == 13 * 105_000 * 1000  # 13 months of seeded reads
+
+
+def test_consumption_report_reads_every_site_in_one_query(db, world):
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        with db.session() as session:
+            reporting.build(session, CLIENT_A, _request("consumption"), "en")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    # one grouped read of the monthly rollup for all sites, not one per site
+    assert sum("FROM consumption_monthly" in s for s in statements) == 1
 
 
 def test_grouped_report_adds_a_section_of_group_totals(db, world):

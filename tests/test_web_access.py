@@ -203,6 +203,17 @@ def test_client_overview_ignores_a_forged_customer_and_shows_its_own(client, wor
     assert "Acme" not in own
 
 
+def test_client_overview_shows_each_sites_share_of_the_lounge_window(client, world):
+    sign_in(client, "client@a.test")
+    body = _page(client, "/overview").replace(" ", "")
+    # 12 months of 100,000 and 5,000 kWh: the shares the consumption page computes too
+    assert (
+        '"site_id":"SA1","name":"AcmeAshdodPlant","region":"South","kwh":1200000,"share":95.2'
+        in body
+    )
+    assert '"site_id":"SA2"' in body and '"share":4.8' in body
+
+
 def test_manager_sees_only_the_portfolio(client, world):
     sign_in(client, "manager@a.test")
     body = _page(client, "/portfolio")
