@@ -215,42 +215,36 @@ def _tou(session: Session, viewer: Viewer, request: ReportRequest) -> list[Repor
 
 
 def _yoy(session: Session, viewer: Viewer, request: ReportRequest) -> list[ReportSection]:
-    """Each month of the period beside the same month a year earlier."""
-    now = consumption.series(
-        session, viewer, request.customer_id, request.first, request.end, "month"
+    """Each month of the period beside the same month a year earlier.
+
+    The totals compare the same months of both years (those with data so
+    far), and the note names them.
+    """
+    found = consumption.year_over_year(
+        session, viewer, request.customer_id, request.first, request.end
     )
-    before = consumption.series(
-        session,
-        viewer,
-        request.customer_id,
-        localtime.add_months(request.first, -12),
-        localtime.add_months(request.end, -12),
-        "month",
-    )
-    rows = []
-    for (_i, current), previous in zip(now.iterrows(), before["wh"].tolist(), strict=True):
-        wh = int(current["wh"])
-        rows.append(
-            {
-                "month": current["period"],
-                "wh": wh,
-                "previous_wh": int(previous),
-                "change": (wh / previous - 1) if previous else None,
-            }
-        )
-    this_year = sum(r["wh"] for r in rows)
-    last_year = sum(r["previous_wh"] for r in rows)
+    rows = [
+        {
+            "month": row.month,
+            "wh": int(row.wh),
+            "previous_wh": int(row.previous_wh),
+            "change": (row.wh / row.previous_wh - 1) if row.compared and row.previous_wh else None,
+        }
+        for row in found.months.itertuples()
+    ]
     columns = (
         ReportColumn("month", _("Month"), "month"),
         ReportColumn("wh", _("This period, kWh"), "kwh"),
         ReportColumn("previous_wh", _("A year earlier, kWh"), "kwh"),
         ReportColumn("change", _("Change"), "percent"),
     )
-    totals = {
-        "wh": this_year,
-        "previous_wh": last_year,
-        "change": (this_year / last_year - 1) if last_year else None,
-    }
+    totals = {"wh": found.wh, "previous_wh": found.previous_wh, "change": found.change}
+    if found.compared is None:
+        note = _("No consumption in this period yet: nothing to compare.")
+    else:
+        note = _("Totals compare the same months of both years: {first} to {last}.").format(
+            first=format_month(found.compared[0]), last=format_month(found.compared[1])
+        )
     return [
         ReportSection(
             title=_("Year over year"),
@@ -258,6 +252,7 @@ def _yoy(session: Session, viewer: Viewer, request: ReportRequest) -> list[Repor
             rows=tuple(rows),
             totals=totals,
             chart=Chart(x="month", y=("previous_wh", "wh")),
+            note=note,
         )
     ]
 

@@ -140,7 +140,8 @@ def test_months_must_be_whole(session: Session):
 
 
 def test_year_over_year_sets_each_month_beside_the_year_before(session: Session):
-    frame = consumption.year_over_year(session, C1_CLIENT, "C1", 2025)
+    found = consumption.year_over_year(session, C1_CLIENT, "C1", D(2025, 1, 1), D(2026, 1, 1))
+    frame = found.months
     assert frame["month"].tolist() == localtime.month_starts(D(2025, 1, 1), D(2025, 12, 1))
     july = frame.set_index("month").loc[JULY]
     assert july.to_dict() == {
@@ -148,8 +149,27 @@ def test_year_over_year_sets_each_month_beside_the_year_before(session: Session)
         "estimated_wh": 12_000,
         "previous_wh": 20_000_000,
         "previous_estimated_wh": 20_000_000,
+        "compared": True,
     }
     assert int(frame["previous_wh"].sum()) == 20_000_000
+    # data up to October 2025 (S4): the comparison runs January to October
+    assert found.compared == (D(2025, 1, 1), D(2025, 10, 1))
+
+
+def test_year_over_year_compares_eleven_months_with_the_same_eleven(db: Database):
+    with db.session() as session:
+        add_sites(session, "C3", ("U1", "North", "office"))
+    rows = month_reads("U1", 2024, dict.fromkeys(range(1, 13), "1000"))
+    rows += month_reads("U1", 2025, dict.fromkeys(range(1, 12), "1100"))  # no December yet
+    import_bytes(db, "readings", csv_bytes("site_id,start,end,kwh", *rows))
+    with db.session() as session:
+        found = consumption.year_over_year(
+            session, access.SYSTEM, "C3", D(2025, 1, 1), D(2026, 1, 1)
+        )
+    assert found.compared == (D(2025, 1, 1), D(2025, 11, 1))
+    assert (found.wh, found.previous_wh) == (11 * 1_100_000, 11 * 1_000_000)
+    assert found.change == pytest.approx(0.10)  # not 12,100 against 12,000 kWh (+0.8%)
+    assert found.months["compared"].tolist() == [True] * 11 + [False]
 
 
 def test_share_of_each_site_biggest_first(session: Session):
@@ -367,7 +387,7 @@ def test_vip_distance_without_consumption(session: Session):
 CUTS: dict[str, Callable[[Session, Viewer, object, Selection], object]] = {
     "scope": lambda s, v, c, sel: consumption.scope(s, v, c, sel),
     "series": lambda s, v, c, sel: consumption.series(s, v, c, JULY, AUGUST, "month", sel),
-    "year_over_year": lambda s, v, c, sel: consumption.year_over_year(s, v, c, 2025, sel),
+    "year_over_year": lambda s, v, c, sel: consumption.year_over_year(s, v, c, JULY, AUGUST, sel),
     "site_shares": lambda s, v, c, sel: consumption.site_shares(s, v, c, JULY, AUGUST, sel),
     "time_of_use": lambda s, v, c, sel: consumption.time_of_use(s, v, c, JULY, AUGUST, sel),
     "typical_day": lambda s, v, c, sel: consumption.typical_day(s, v, c, JULY, AUGUST, sel),

@@ -8,6 +8,7 @@ new callback cannot ship without its access test.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 
 import numpy as np
@@ -15,6 +16,8 @@ import pytest
 from sqlalchemy import func, select
 
 from db.models import ClassificationRun, Customer, Payment, User
+from lounge import localtime
+from lounge.i18n import format_month
 from tests.web_fixtures import call, dependencies, sign_in
 
 ROUTER = ".._pages_content.children..._pages_store.data.."
@@ -425,3 +428,24 @@ def test_portfolio_export_holds_only_the_portfolio(client, world):
     sign_in(client, "manager@a.test")
     text = client.get("/download/portfolio.csv").get_data(as_text=True)
     assert "Acme Steel Works" in text and world.other_name not in text
+
+
+def test_year_over_year_tab_names_the_months_it_compares(client, world):
+    sign_in(client, "client@a.test")
+    last = localtime.add_months(localtime.first_of_month(world.as_of), -1)
+    response = call(
+        client,
+        "consumption-content.children",
+        {
+            "consumption-tabs.active_tab": "yoy",
+            "consumption-scope.value": "all",
+            "consumption-from.value": f"{last.year}-01",
+            "consumption-to.value": f"{last:%Y-%m}",
+            "consumption-period.value": "month",
+        },
+        {"consumption-customer.data": "CA"},
+    )
+    body = response.get_data(as_text=True)
+    # the seeded months run up to last month: this year's months so far, and no later
+    months = f"{format_month(dt.date(last.year, 1, 1))} to {format_month(last)}:"
+    assert months in body

@@ -24,7 +24,7 @@ time-of-use bands, load profiles, peaks, zoom) exist only where interval data
 does, because billing reads are never spread over days.
 """
 
-from lounge.consumption.cuts import monthly, series, site_shares, year_over_year
+from lounge.consumption.cuts import YearOverYear, monthly, series, site_shares, year_over_year
 from lounge.consumption.distance import vip_distance
 from lounge.consumption.interval import (
     UNBANDED,
@@ -62,6 +62,7 @@ __all__ = [
     "UNBANDED",
     "UNBANDED_LABEL",
     "WHOLE_CUSTOMER",
+    "YearOverYear",
     "Period",
     "RegionSummary",
     "Resolution",

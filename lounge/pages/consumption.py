@@ -252,25 +252,34 @@ def _yoy(
     db: Any, you: Any, customer: str, selection: Any, start: dt.date, end: dt.date, period: str
 ) -> Any:
     year = localtime.add_months(end, -1).year
-    frame = consumption.year_over_year(db, you, customer, year, selection)
+    found = consumption.year_over_year(
+        db, you, customer, dt.date(year, 1, 1), dt.date(year + 1, 1, 1), selection
+    )
+    frame = found.months
     labels = [format_month(m) for m in frame["month"]]
     series = {str(year - 1): frame["previous_wh"].tolist(), str(year): frame["wh"].tolist()}
-    now, before = int(frame["wh"].sum()), int(frame["previous_wh"].sum())
-    change = f"{100 * (now / before - 1):+.1f}%" if before else "–"
-    return [
-        _graph(charts.columns(labels, series, False), "consumption-yoy"),
+    parts: list[Any] = [_graph(charts.columns(labels, series, False), "consumption-yoy")]
+    if found.compared is None:
+        parts.append(widgets.empty(_("No consumption in {year} yet.").format(year=year)))
+        return parts
+    first, last = found.compared
+    change = f"{100 * found.change:+.1f}%" if found.change is not None else "–"
+    parts.append(
         html.P(
-            _("{year}: {now}; {previous}: {before} ({change}).").format(
-                year=year,
-                now=format_kwh(now),
-                previous=year - 1,
-                before=format_kwh(before),
+            _(
+                "{first} to {last}: {now}; the same months a year earlier: {before} ({change})."
+            ).format(
+                first=format_month(first),
+                last=format_month(last),
+                now=format_kwh(found.wh),
+                before=format_kwh(found.previous_wh),
                 change=change,
             ),
-            className="small text-body-secondary",
+            className="fw-semibold",
             id="consumption-yoy-note",
-        ),
-    ]
+        )
+    )
+    return parts
 
 
 def _sites(
