@@ -451,3 +451,27 @@ def test_region_views_show_demand_staff_every_site(session: Session):
     assert summary == {"Center": (1, 1), "North": (4, 2), "South": (1, 1)}
     sites = consumption.sites_by_region(session, staff, window, "North")
     assert [row.site_id for row in sites] == ["S1", "S3", "T1", "T2"]
+
+
+# --- coverage and coincident peak of a group ---------------------------------------------
+
+
+def test_coverage_says_how_many_sites_and_how_much_energy_interval_cuts_show(session: Session):
+    found = consumption.coverage(session, C1_CLIENT, "C1", JULY, AUGUST)
+    # S1 and S3 have interval data; S2 (billing reads) and S4 (nothing in July) do not
+    assert (found.sites, found.metered_sites) == (4, 2)
+    assert (found.wh, found.metered_wh) == (31_193_000, 193_000)
+    assert found.share == pytest.approx(193 / 31_193)
+    assert not found.complete
+    assert consumption.coverage(session, C1_CLIENT, "C1", JULY, AUGUST, NORTH).complete
+
+
+def test_coincident_peak_is_the_highest_demand_of_the_summed_load(session: Session):
+    frame = consumption.coincident_peak(session, C1_CLIENT, "C1", JULY, AUGUST, NORTH)
+    # S1 at 5 kW from 12:00 on 2 July while S3 draws 500 W: 5.5 kW together
+    assert frame["month"].tolist() == [JULY]
+    assert frame["peak_w"].tolist() == [5_500]
+    assert frame["at"].iloc[0] == pd.Timestamp("2025-07-02 12:00", tz=TIMEZONE)
+    # in October S4 alone, at 1 kW all along
+    october = consumption.coincident_peak(session, C1_CLIENT, "C1", D(2025, 10, 1), D(2025, 11, 1))
+    assert october["peak_w"].tolist() == [1_000]

@@ -29,7 +29,10 @@ from lounge.consumption.distance import vip_distance
 from lounge.consumption.interval import (
     UNBANDED,
     UNBANDED_LABEL,
+    Coverage,
     TouBreakdown,
+    coincident_peak,
+    coverage,
     peak_demand,
     time_of_use,
     typical_day,
@@ -55,6 +58,9 @@ from lounge.consumption.zoom import (
 )
 
 __all__ = [
+    "Coverage",
+    "coincident_peak",
+    "coverage",
     "DAY_SPAN",
     "HOUR_SPAN",
     "MAX_POINTS",
