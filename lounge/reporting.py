@@ -179,10 +179,31 @@ def _consumption(session: Session, viewer: Viewer, request: ReportRequest) -> li
     return sections
 
 
+def coverage_warning(found: consumption.Coverage) -> str | None:
+    """What an interval cut leaves out, in words (None when it covers every site and kWh).
+
+    One text for the screens and the reports, so both say it the same way.
+    """
+    if found.complete:
+        return None
+    return _(
+        "Interval data cover {metered} of {sites} sites and {share} of their energy "
+        "({metered_kwh} of {kwh}): figures by day, hour and time-of-use band leave "
+        "the other sites out."
+    ).format(
+        metered=found.metered_sites,
+        sites=found.sites,
+        share=i18n.format_percent(found.share, 1),
+        metered_kwh=i18n.format_kwh(found.metered_wh),
+        kwh=i18n.format_kwh(found.wh),
+    )
+
+
 def _tou(session: Session, viewer: Viewer, request: ReportRequest) -> list[ReportSection]:
     breakdown = consumption.time_of_use(
         session, viewer, request.customer_id, request.first, request.end
     )
+    found = consumption.coverage(session, viewer, request.customer_id, request.first, request.end)
     bands = [(band, tou.BAND_LABELS[band]) for band in tou.BANDS]
     columns = (
         ReportColumn("month", _("Month"), "month"),
@@ -210,6 +231,7 @@ def _tou(session: Session, viewer: Viewer, request: ReportRequest) -> list[Repor
             totals=totals,
             chart=Chart(x="month", y=tuple(keys), stacked=True),
             note=note,
+            warning=coverage_warning(found),
         )
     ]
 

@@ -166,3 +166,17 @@ def test_demand_staff_get_no_money_reports(db, world, kind):
 def test_bad_requests_are_refused_with_a_reason(args, message):
     with pytest.raises(reporting.ReportError, match=message):
         reporting.ReportRequest.parse(*args)
+
+
+def test_time_of_use_report_warns_how_much_the_interval_data_cover(db, world):
+    with db.session() as session:
+        document = reporting.build(session, CLIENT_A, _request("tou"), "en")
+    (section,) = document.sections
+    # the seeded sites have billing reads only: nothing is banded
+    assert section.warning is not None
+    assert section.warning.startswith("Interval data cover 0 of 2 sites and 0.0% of their energy")
+    assert section.warning in to_csv(document).decode("utf-8-sig")
+    sheet = openpyxl.load_workbook(io.BytesIO(to_xlsx(document))).worksheets[0]
+    assert sheet.cell(row=3, column=1).value.startswith(section.warning)
+    assert sheet.cell(row=3, column=1).font.bold
+    assert "Interval data cover 0 of 2 sites" in report_text(document).replace("\n", " ")
