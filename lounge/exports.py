@@ -40,6 +40,7 @@ HEADER_ROW = 4
 _HEADER_FILL = PatternFill("solid", fgColor="1F3A5F")
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
 _TITLE_FONT = Font(bold=True, size=14)
+_WARNING_FONT = Font(bold=True, color="9C2A00")
 _CENTERED = Alignment(horizontal="center")
 _TOTAL_BORDER = Border(top=Side(style="thin", color="1F3A5F"))
 _MAX_COLUMN_WIDTH = 60
@@ -56,6 +57,8 @@ def to_csv(doc: ReportDocument) -> bytes:
         for section in doc.sections:
             writer.writerow([])
             writer.writerow([_safe(section.title)])
+            if section.warning:
+                writer.writerow([_safe(section.warning)])
             if section.note:
                 writer.writerow([_safe(section.note)])
             writer.writerow([_safe(column.label) for column in section.columns])
@@ -128,8 +131,12 @@ def _safe(text: str) -> str:
 def _write_sheet(sheet: Worksheet, doc: ReportDocument, section: ReportSection) -> None:
     _put_text(sheet.cell(row=1, column=1), section.title).font = _TITLE_FONT
     _put_text(sheet.cell(row=2, column=1), " · ".join(_document_lines(doc)[1:]))
-    if section.note:
-        _put_text(sheet.cell(row=3, column=1), section.note)
+    # a warning and a note share the row above the header, the warning first and bold
+    above = " ".join(text for text in (section.warning, section.note) if text)
+    if above:
+        cell = _put_text(sheet.cell(row=3, column=1), above)
+        if section.warning:
+            cell.font = _WARNING_FONT
     for index, column in enumerate(section.columns, start=1):
         cell = _put_text(sheet.cell(row=HEADER_ROW, column=index), column.label)
         cell.font = _HEADER_FONT

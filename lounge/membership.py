@@ -17,7 +17,6 @@ from db.models import (
     Customer,
     ManagerAssignment,
     Role,
-    Site,
     User,
     VipEvent,
     VipStatus,
@@ -125,25 +124,6 @@ def membership(session: Session, viewer: Viewer, customer_id: object) -> Members
     window, classified = current_window(session)
     found = classification.figures(session.connection(), window, [customer.id])
     return _membership(customer, session.get(VipStatus, customer.id), found, window, classified)
-
-
-@dataclass(frozen=True)
-class SiteShare:
-    site_id: str
-    name: str
-    region: str
-    wh: int
-
-
-def site_shares(session: Session, viewer: Viewer, customer_id: object) -> list[SiteShare]:
-    """Each site's energy in the current window, biggest first (sites with none included)."""
-    customer = access.get_customer(session, viewer, customer_id)
-    window, _classified = current_window(session)
-    totals = classification.site_totals(session.connection(), window, [customer.id])
-    by_site = dict(zip(totals["site_id"], totals["wh"].astype(int), strict=True))
-    sites = session.scalars(select(Site).where(Site.customer_id == customer.id)).all()
-    shares = [SiteShare(s.id, s.name, s.region, int(by_site.get(s.id, 0))) for s in sites]
-    return sorted(shares, key=lambda share: (-share.wh, share.site_id))
 
 
 def events(

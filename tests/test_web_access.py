@@ -8,6 +8,7 @@ new callback cannot ship without its access test.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 
 import numpy as np
@@ -15,9 +16,11 @@ import pytest
 from sqlalchemy import func, select
 
 from db.models import AuditLog, ClassificationRun, Customer, Payment, User
-from lounge import i18n, settings
+from lounge import i18n, localtime, settings
 from lounge.access import AccessDenied
+from lounge.i18n import format_month
 from lounge.web import jobs
+from tests.factories import csv_bytes, import_bytes
 from tests.web_fixtures import call, dependencies, sign_in
 
 ROUTER = ".._pages_content.children..._pages_store.data.."
@@ -173,11 +176,11 @@ def test_own_chart_call_returns_data(client, world):
     assert sum(_values(trace["y"]).sum() for trace in figure["data"]) == 13 * 100_000
 
 
-def test_regions_callback_keeps_a_client_to_its_own_sites(client, world):
+def test_regions_callback_shows_a_client_nothing(client, world):
     sign_in(client, "client@a.test")
     rows = call(client, "regions-sites.rowData", {"regions-filter.value": ""}).get_json()
     sites = {row["site_id"] for row in rows["response"]["regions-sites"]["rowData"]}
-    assert sites == {"SA1", "SA2"}
+    assert sites == set()
 
 
 @pytest.mark.parametrize(
@@ -209,6 +212,17 @@ def test_client_overview_ignores_a_forged_customer_and_shows_its_own(client, wor
     own = _page(client, "/overview")
     assert world.other_name in own
     assert "Acme" not in own
+
+
+def test_client_overview_shows_each_sites_share_of_the_lounge_window(client, world):
+    sign_in(client, "client@a.test")
+    body = _page(client, "/overview").replace(" ", "")
+    # 12 months of 100,000 and 5,000 kWh: the shares the consumption page computes too
+    assert (
+        '"site_id":"SA1","name":"AcmeAshdodPlant","region":"South","kwh":1200000,"share":95.2'
+        in body
+    )
+    assert '"site_id":"SA2"' in body and '"share":4.8' in body
 
 
 def test_manager_sees_only_the_portfolio(client, world):
@@ -590,3 +604,84 @@ def test_classification_runs_as_a_background_job_and_shows_in_the_audit_log(clie
     refreshed = call(client, "admin-audit.rowData", {"admin-classify-result.children": "x"})
     rows = refreshed.get_json()["response"]["admin-audit"]["rowData"]
     assert rows[0]["action"] == "classification.run"
+def test_year_over_year_tab_names_the_months_it_compares(client, world):
+    sign_in(client, "client@a.test")
+    last = localtime.add_months(localtime.first_of_month(world.as_of), -1)
+    response = call(
+        client,
+        "consumption-content.children",
+        {
+            "consumption-tabs.active_tab": "yoy",
+            "consumption-scope.value": "all",
+            "consumption-from.value": f"{last.year}-01",
+            "consumption-to.value": f"{last:%Y-%m}",
+            "consumption-period.value": "month",
+        },
+        {"consumption-customer.data": "CA"},
+    )
+    body = response.get_data(as_text=True)
+    # the seeded months run up to last month: this year's months so far, and no later
+    months = f"{format_month(dt.date(last.year, 1, 1))} to {format_month(last)}:"
+    assert months in body
+
+
+@pytest.mark.parametrize("tab", ["tou", "series"])  # series by day
+def test_interval_cuts_warn_how_many_sites_they_cover(client, world, tab):
+    sign_in(client, "client@a.test")
+    last = localtime.add_months(localtime.first_of_month(world.as_of), -1)
+    response = call(
+        client,
+        "consumption-content.children",
+        {
+            "consumption-tabs.active_tab": tab,
+            "consumption-scope.value": "all",
+            "consumption-from.value": f"{last.year - 1}-{last.month:02d}",
+            "consumption-to.value": f"{last:%Y-%m}",
+            "consumption-period.value": "day",
+        },
+        {"consumption-customer.data": "CA"},
+    )
+    body = response.get_data(as_text=True)
+    assert '"id":"consumption-coverage"' in body.replace(" ", "")
+    assert "Interval data cover 0 of 2 sites" in body
+
+
+def test_peak_tab_charts_the_coincident_peak_of_the_group_in_kw(client, world, db):
+    last = localtime.add_months(localtime.first_of_month(world.as_of), -1)
+    # two days of quarter hours at 1 kW on SA1 and at 2 kW on SA2, the same hours
+    rows = [
+        f"{site},{moment:%Y-%m-%dT%H:%M},{moment + dt.timedelta(minutes=15):%Y-%m-%dT%H:%M},{kwh}"
+        for site, kwh in (("SA1", "0.25"), ("SA2", "0.5"))
+        for moment in (
+            dt.datetime(last.year, last.month, 2) + dt.timedelta(minutes=15 * n)
+            for n in range(2 * 96)
+        )
+    ]
+    import_bytes(db, "readings", csv_bytes("site_id,start,end,kwh", *rows))
+    sign_in(client, "client@a.test")
+    response = call(
+        client,
+        "consumption-content.children",
+        {
+            "consumption-tabs.active_tab": "peak",
+            "consumption-scope.value": "all",
+            "consumption-from.value": f"{last:%Y-%m}",
+            "consumption-to.value": f"{last:%Y-%m}",
+            "consumption-period.value": "month",
+        },
+        {"consumption-customer.data": "CA"},
+    )
+    body = response.get_json()["response"]["consumption-content"]["children"]
+    text = json.dumps(body)
+    assert "Peak demand per month, kW" in text and "coincident peak" in text
+    assert '"id": "consumption-coverage"' in text  # billing reads elsewhere in the month
+    (graph,) = [part for part in body if part["props"].get("id") == "consumption-peak"]
+    traces = {
+        trace["name"]: _values(trace["y"]).tolist() for trace in graph["props"]["figure"]["data"]
+    }
+    assert traces == {
+        "Coincident peak of the sites together": [3.0],
+        "Highest single-site peak": [2.0],
+    }
+    assert graph["props"]["figure"]["layout"]["showlegend"] is True
+    assert graph["props"]["figure"]["layout"]["yaxis"]["ticksuffix"] == " kW"

@@ -35,6 +35,8 @@ def section_table(section: ReportSection, index: int) -> html.Div:
     if totals is not None:
         body.append(html.Tr(_cells(section, totals, html.Th), className="table-light"))
     parts: list[Any] = [html.H5(section.title)]
+    if section.warning:
+        parts.append(dbc.Alert(section.warning, color="warning", class_name="py-2"))
     if section.note:
         parts.append(html.P(section.note, className="small text-body-secondary"))
     parts.append(
