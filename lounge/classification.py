@@ -8,6 +8,9 @@ that split is already in the monthly rollup, so the rule is one grouped sum.
 
 Each run compares the result with the stored status and records an event
 only where membership changed (enter / exit, effective on the as-of date).
+The stored status is always the latest as-of date's: a run dated before the
+latest one rewinds the history to that date and replays every later as-of date
+(:func:`classify`), so each customer's events still alternate enter, exit, ...
 
 A run reads every customer at once (``benchmarks/classify.py`` times it on
 200,000 sites against a bare ``GROUP BY`` over the readings). Its cost should
@@ -34,6 +37,7 @@ from sqlalchemy import (
     Table,
     bindparam,
     cast,
+    delete,
     func,
     insert,
     select,
@@ -276,6 +280,8 @@ class RunResult:
     window: Window
     entered: list[str] = field(default_factory=list)
     exited: list[str] = field(default_factory=list)
+    #: Later as-of dates classified again because this run was dated before them.
+    replayed: list[dt.date] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -420,8 +426,77 @@ def _write_statuses(
 
 
 def classify(session: Session, as_of: dt.date, actor: str) -> RunResult:
-    """Classify every customer as of ``as_of``; record entries and exits."""
+    """Classify every customer as of ``as_of``; record entries and exits.
+
+    A date before the latest run's as-of date would otherwise overwrite the
+    current status with an older one and write events out of order (an exit
+    after an exit). Instead the history from ``as_of`` on is dropped, the
+    statuses rewound to what the events before it say, and every later as-of
+    date classified again, in order, after this one.
+    """
     session.flush()
+    later = list(
+        session.scalars(
+            select(ClassificationRun.as_of)
+            .where(ClassificationRun.as_of > as_of)
+            .distinct()
+            .order_by(ClassificationRun.as_of)
+        )
+    )
+    if later:
+        _rewind(session, as_of)
+    result = _run(session, as_of, actor)
+    for date in later:
+        _run(session, date, actor)
+    result.replayed = later
+    return result
+
+
+def _rewind(session: Session, as_of: dt.date) -> None:
+    """Forget the runs and events from ``as_of`` on; statuses as the earlier events say.
+
+    A customer's status is its last remaining event (members keep the rule of
+    their entry; the replayed runs switch it if need be); a customer left
+    without events has never been a member, so it has no status row.
+    """
+    session.execute(delete(VipEvent).where(VipEvent.effective_date >= as_of))
+    session.execute(delete(ClassificationRun).where(ClassificationRun.as_of >= as_of))
+    session.execute(delete(VipStatus))
+    ranked = select(
+        VipEvent.customer_id,
+        VipEvent.event,
+        VipEvent.effective_date,
+        VipEvent.rule,
+        func.row_number()
+        .over(
+            partition_by=VipEvent.customer_id,
+            order_by=(VipEvent.effective_date.desc(), VipEvent.id.desc()),
+        )
+        .label("rank"),
+    ).subquery()
+    last = session.execute(
+        select(ranked.c.customer_id, ranked.c.event, ranked.c.effective_date, ranked.c.rule)
+        .where(ranked.c.rank == 1)
+        .order_by(ranked.c.customer_id)
+    ).all()
+    _insert_rows(
+        session,
+        _table(VipStatus),
+        [
+            {
+                "customer_id": customer,
+                "is_vip": event == "enter",
+                "since": since,
+                "rule": rule if event == "enter" else None,
+            }
+            for customer, event, since, rule in last
+        ],
+    )
+    session.expire_all()
+
+
+def _run(session: Session, as_of: dt.date, actor: str) -> RunResult:
+    """One classification as of ``as_of`` against the stored statuses."""
     connection = session.connection()
     window = Window.for_date(as_of)
     statuses = select(VipStatus.customer_id, VipStatus.is_vip, VipStatus.rule)
@@ -453,8 +528,9 @@ def classify(session: Session, as_of: dt.date, actor: str) -> RunResult:
 
 
 def latest_run(session: Session) -> ClassificationRun | None:
+    """The run of the latest as-of date (the one the stored statuses come from)."""
     return session.scalars(
         select(ClassificationRun).order_by(
-            ClassificationRun.ran_at.desc(), ClassificationRun.id.desc()
+            ClassificationRun.as_of.desc(), ClassificationRun.id.desc()
         )
     ).first()
