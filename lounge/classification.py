@@ -54,7 +54,7 @@ from db.models import (
     VipEvent,
     VipStatus,
 )
-from lounge import localtime, rollups
+from lounge import chunks, localtime, rollups
 
 SITE_THRESHOLD_WH = 1_000_000 * 1000
 TOTAL_THRESHOLD_WH = 5_000_000 * 1000
@@ -149,6 +149,10 @@ def _site_energy(
     driver's cursor into arrays: a ``Row`` object per site costs more than the
     query.
     """
+    if customer_ids is not None and len(customer_ids) > chunks.SIZE:
+        return np.concatenate(
+            [_site_energy(connection, window, part) for part in chunks.chunked(customer_ids)]
+        )
     last = window.last_month
     month = ConsumptionMonthly.month
     at_last = (
@@ -166,7 +170,7 @@ def _site_energy(
     parts = [rollups.fetch_records(connection, at_last, _SITE_ENERGY)]
     owners = {site: customer for customer, site in connection.execute(ended).all()}
     sites = list(owners)
-    for chunk in (sites[i : i + 5000] for i in range(0, len(sites), 5000)):
+    for chunk in chunks.chunked(sites):
         summed = connection.execute(
             # cast: PostgreSQL sums BIGINT as NUMERIC, which would arrive as Decimal
             select(ConsumptionMonthly.site_id, cast(func.sum(ConsumptionMonthly.wh), BigInteger))

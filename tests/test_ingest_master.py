@@ -249,3 +249,12 @@ def test_a_site_needs_its_customer_imported_first(db: Database):
     assert problems(refusal) == [(2, "unknown customer 'C1'")]
     import_rows(db, "customers", CUSTOMERS, "C1,Acme,T1,,")
     assert import_rows(db, "sites", SITES, "S1,C1,Plant,North,,,").inserted == 1
+
+
+def test_a_customers_file_of_260000_rows_imports_on_both_databases(db: Database):
+    """The file that failed with "too many SQL variables": its ids go to the database in chunks."""
+    count = 260_000
+    rows = [f"C{n:06d},Customer {n},T{n:06d}" for n in range(count)]
+    summary = import_rows(db, "customers", "customer_id,name,tax_id", *rows)
+    assert (summary.rows, summary.inserted) == (count, count)
+    assert row_counts(db)["customer"] == count

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from db.models import Site
-from lounge import localtime, rollups
+from lounge import chunks, localtime, rollups
 from lounge.i18n import _
 from lounge.ingest import bulk
 from lounge.ingest.csvtable import CsvTable, read_csv_table
@@ -234,8 +234,8 @@ def _resolve_ambiguous(
 def _existing_sites(connection: Connection, candidates: list[str]) -> set[str]:
     query = select(Site.id).where(Site.id.in_(bindparam("ids", expanding=True)))
     found: set[str] = set()
-    for i in range(0, len(candidates), 5000):
-        found.update(connection.scalars(query, {"ids": candidates[i : i + 5000]}))
+    for chunk in chunks.chunked(candidates):
+        found.update(connection.scalars(query, {"ids": chunk}))
     return found
 
 

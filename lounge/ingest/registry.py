@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import Customer, Site
+from lounge import chunks
 from lounge.i18n import _
 from lounge.ingest.csvtable import CsvTable, read_csv_table
 from lounge.ingest.problems import ImportRejected, RowError
@@ -103,7 +104,7 @@ def _upsert(
 ) -> tuple[int, int, int]:
     """Write the rows; return (inserted, updated, unchanged)."""
     ids = [row[fields[0].column] for _line, row in rows]
-    stored = {obj.id: obj for obj in session.scalars(select(model).where(model.id.in_(ids)))}
+    stored = {obj.id: obj for (obj,) in chunks.rows_in(session, select(model), model.id, ids)}
     inserted = updated = 0
     for _line, row in rows:
         values: dict[str, Any] = {
@@ -148,13 +149,15 @@ def _import(
 
 def import_customers(session: Session, data: bytes, filename: str, actor: str) -> ImportSummary:
     def checks(rows: list[tuple[int, dict[str, str]]]) -> list[RowCheck]:
-        stored_owner = dict(
-            session.execute(
-                select(Customer.tax_id, Customer.id).where(
-                    Customer.tax_id.in_({row["tax_id"] for _line, row in rows})
-                )
-            ).all()
-        )
+        stored_owner = {
+            tax_id: customer_id
+            for tax_id, customer_id in chunks.rows_in(
+                session,
+                select(Customer.tax_id, Customer.id),
+                Customer.tax_id,
+                {row["tax_id"] for _line, row in rows},
+            )
+        }
         file_owner: dict[str, str] = {}
         for _line, row in rows:
             file_owner.setdefault(row["tax_id"], row["customer_id"])
@@ -184,7 +187,9 @@ def import_customers(session: Session, data: bytes, filename: str, actor: str) -
 def import_sites(session: Session, data: bytes, filename: str, actor: str) -> ImportSummary:
     def checks(rows: list[tuple[int, dict[str, str]]]) -> list[RowCheck]:
         wanted = {row["customer_id"] for _line, row in rows}
-        known = set(session.scalars(select(Customer.id).where(Customer.id.in_(wanted))))
+        known = {
+            found for (found,) in chunks.rows_in(session, select(Customer.id), Customer.id, wanted)
+        }
 
         def customer(row: dict[str, str]) -> str | None:
             if row["customer_id"] and row["customer_id"] not in known:
