@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import Customer, Site
-from lounge import chunks
+from lounge import chunks, settings
 from lounge.i18n import _
 from lounge.ingest.csvtable import CsvTable, read_csv_table
 from lounge.ingest.problems import ImportRejected, RowError
@@ -196,6 +196,15 @@ def import_sites(session: Session, data: bytes, filename: str, actor: str) -> Im
                 return _("unknown customer '{value}'").format(value=row["customer_id"])
             return None
 
-        return [customer]
+        regions = settings.configured_regions()
+
+        def region(row: dict[str, str]) -> str | None:
+            if row["region"] and row["region"] not in regions:
+                return _("region '{value}' is not one of: {allowed}").format(
+                    value=row["region"], allowed=", ".join(regions)
+                )
+            return None
+
+        return [customer, region]
 
     return _import(session, data, filename, actor, "sites", Site, SITE_FIELDS, checks)
