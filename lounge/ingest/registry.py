@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from db.models import Customer, Site
@@ -102,10 +102,16 @@ def _upsert(
     rows: list[tuple[int, dict[str, str]]],
     fields: tuple[Field, ...],
 ) -> tuple[int, int, int]:
-    """Write the rows; return (inserted, updated, unchanged)."""
+    """Write the rows; return (inserted, updated, unchanged).
+
+    New rows go in as Core ``INSERT`` batches, one per set of columns given (an
+    absent optional value takes the column's default): an ORM object per row
+    took minutes for a file of 260,000 customers.
+    """
     ids = [row[fields[0].column] for _line, row in rows]
     stored = {obj.id: obj for (obj,) in chunks.rows_in(session, select(model), model.id, ids)}
-    inserted = updated = 0
+    new: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    updated = 0
     for _line, row in rows:
         values: dict[str, Any] = {
             field.attribute: row[field.column]
@@ -114,13 +120,16 @@ def _upsert(
         }
         obj = stored.get(values["id"])
         if obj is None:
-            session.add(model(**values))
-            inserted += 1
+            new.setdefault(tuple(values), []).append(values)
         elif any(getattr(obj, name) != value for name, value in values.items()):
             for name, value in values.items():
                 setattr(obj, name, value)
             updated += 1
     session.flush()
+    for batch in new.values():
+        for chunk in chunks.chunked(batch):
+            session.execute(insert(model), chunk)
+    inserted = sum(map(len, new.values()))
     return inserted, updated, len(rows) - inserted - updated
 
 
