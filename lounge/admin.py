@@ -88,6 +88,7 @@ def run_classification(session: Session, viewer: Viewer, as_of: dt.date) -> RunR
         members=result.run.members,
         entered=result.entered,
         exited=result.exited,
+        replayed=[day.isoformat() for day in result.replayed],
     )
     return result
 

@@ -62,10 +62,13 @@ def contracts(
     """Every contract of every site of the customer, newest first within each site."""
     customer = access.get_commercial_customer(session, viewer, customer_id)
     rows = session.execute(
-        select(Contract, Site)
-        .join(Site, Site.id == Contract.site_id)
-        .where(Site.customer_id == customer.id)
-        .order_by(Site.id, Contract.start_date.desc())
+        access.restrict(
+            select(Contract, Site)
+            .join(Site, Site.id == Contract.site_id)
+            .where(Site.customer_id == customer.id)
+            .order_by(Site.id, Contract.start_date.desc()),
+            viewer,
+        )
     ).all()
     return [
         ContractRow(

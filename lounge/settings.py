@@ -25,6 +25,8 @@ LANGUAGES = ("en", "he")
 #: for a language that has no catalog yet.
 KNOWN_LANGUAGES = ("en", "he", "ar")
 RTL_LANGUAGES = frozenset({"he", "ar"})
+#: Regions a site may be in unless ``LOUNGE_REGIONS`` (comma-separated) names others.
+DEFAULT_REGIONS = ("North", "Haifa", "Center", "Tel Aviv", "Jerusalem", "South")
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,8 @@ class Settings:
     #: Where background jobs (imports, classification) run: empty for a local process
     #: per job with results under ``instance/jobs``; a Redis URL for Celery workers.
     celery_broker_url: str
+    #: The regions imported sites must be in.
+    regions: tuple[str, ...]
 
     @property
     def max_upload_bytes(self) -> int:
@@ -62,20 +66,49 @@ class Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
 
 
+def private_folder(path: Path) -> None:
+    """Create ``path`` (and its parents) readable by its owner only, if missing.
+
+    It holds the secret key and the SQLite database: nobody else on the machine
+    may list, read or replace them.
+    """
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
+def create_private_file(path: Path, content: bytes = b"") -> bool:
+    """Create ``path`` as 0600 with ``content``; False when it exists already.
+
+    ``O_EXCL`` with the mode given to ``open`` itself: the file is never, even for
+    a moment, readable by others (as ``write`` then ``chmod`` left it), and two
+    processes starting at once cannot both write it.
+    """
+    private_folder(path.parent)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(content)
+    return True
+
+
 def _secret_key() -> str:
     """A stable secret: from the environment, else one generated once per instance."""
     if key := os.environ.get("LOUNGE_SECRET_KEY"):
         return key
     path = INSTANCE / "secret_key"
-    if not path.exists():
-        INSTANCE.mkdir(exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+    create_private_file(path, secrets.token_hex(32).encode())
     return path.read_text().strip()
 
 
 def default_database_url() -> str:
     return f"sqlite:///{INSTANCE / 'lounge.db'}"
+
+
+def configured_regions() -> tuple[str, ...]:
+    """``LOUNGE_REGIONS`` as a tuple, or :data:`DEFAULT_REGIONS` when it is unset or empty."""
+    names = [name.strip() for name in os.environ.get("LOUNGE_REGIONS", "").split(",")]
+    return tuple(name for name in names if name) or DEFAULT_REGIONS
 
 
 def load() -> Settings:
@@ -93,4 +126,5 @@ def load() -> Settings:
         trust_proxy=env("LOUNGE_TRUST_PROXY", "") == "1",
         max_upload_mb=int(env("LOUNGE_MAX_UPLOAD_MB", "200")),
         celery_broker_url=env("LOUNGE_CELERY_BROKER_URL", ""),
+        regions=configured_regions(),
     )

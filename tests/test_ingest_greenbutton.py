@@ -452,3 +452,19 @@ def test_cli_site_option_goes_with_green_button_only(db: Database, site: str):
         assert result.exit_code == 2
         assert message in result.output
     assert nothing_written(db)
+
+
+def test_the_summary_counts_values_finer_than_1_wh_and_what_rounding_changed(
+    db: Database, site: str
+):
+    content = in_reading_type(
+        text(SMALL),
+        "<powerOfTenMultiplier>0</powerOfTenMultiplier>",
+        "<powerOfTenMultiplier>-1</powerOfTenMultiplier>",
+    )
+    summary = import_text(db, content)
+    # 41.8 +0.2, 59.5 +0.5, 59.1 -0.1, 61.1 -0.1, 58.1 -0.1; 45.0, 43.0, 41.0 are exact
+    assert (summary.finer_than_wh, summary.rounding_wh) == (5, pytest.approx(0.4))
+    assert str(summary).endswith(
+        "5 values were finer than 1 Wh; rounding to whole Wh changed the total by +0.400 Wh"
+    )

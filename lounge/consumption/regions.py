@@ -14,14 +14,11 @@ import pandas as pd
 from sqlalchemy import Subquery, func, select
 from sqlalchemy.orm import Session
 
-from db.models import ConsumptionMonthly, Customer, Role, Site, VipStatus
+from db.models import ConsumptionMonthly, Customer, Site, VipStatus
 from lounge import access
 from lounge.access import Viewer
 from lounge.classification import Window
 from lounge.consumption.periods import months_before
-
-#: Roles that see the region views (demand management works by region).
-REGION_ROLES = (Role.DEMAND_STAFF, Role.ADMIN)
 
 
 def _window_energy(window: Window) -> Subquery:
@@ -45,40 +42,44 @@ class RegionSummary:
 
 def regions(session: Session, viewer: Viewer, window: Window) -> list[RegionSummary]:
     """Sites, customers, members and window energy per region, for the visible customers."""
-    access.require(viewer, *REGION_ROLES)
+    access.require(viewer, *access.REGION_ROLES)
     energy = _window_energy(window)
     rows = session.execute(
-        select(
-            Site.region,
-            func.count(Site.id),
-            func.count(func.distinct(Site.customer_id)),
-            func.count(func.distinct(VipStatus.customer_id)),
-            func.coalesce(func.sum(energy.c.wh), 0),
+        access.restrict(
+            select(
+                Site.region,
+                func.count(Site.id),
+                func.count(func.distinct(Site.customer_id)),
+                func.count(func.distinct(VipStatus.customer_id)),
+                func.coalesce(func.sum(energy.c.wh), 0),
+            )
+            .join(Customer, Customer.id == Site.customer_id)
+            .outerjoin(energy, energy.c.site_id == Site.id)
+            .outerjoin(
+                VipStatus, (VipStatus.customer_id == Site.customer_id) & VipStatus.is_vip.is_(True)
+            )
+            .group_by(Site.region)
+            .order_by(Site.region),
+            viewer,
         )
-        .join(Customer, Customer.id == Site.customer_id)
-        .outerjoin(energy, energy.c.site_id == Site.id)
-        .outerjoin(
-            VipStatus, (VipStatus.customer_id == Site.customer_id) & VipStatus.is_vip.is_(True)
-        )
-        .where(access.customer_scope(viewer))
-        .group_by(Site.region)
-        .order_by(Site.region)
     ).all()
     return [RegionSummary(r, int(s), int(c), int(v), int(wh)) for r, s, c, v, wh in rows]
 
 
 def region_monthly(session: Session, viewer: Viewer, end: dt.date, count: int = 24) -> pd.DataFrame:
     """Energy per region and month (columns region, month, wh) for the visible customers."""
-    access.require(viewer, *REGION_ROLES)
+    access.require(viewer, *access.REGION_ROLES)
     months = months_before(end, count)
     rows = session.execute(
-        select(Site.region, ConsumptionMonthly.month, func.sum(ConsumptionMonthly.wh))
-        .join(Site, Site.id == ConsumptionMonthly.site_id)
-        .join(Customer, Customer.id == Site.customer_id)
-        .where(access.customer_scope(viewer))
-        .where(ConsumptionMonthly.month >= months[0], ConsumptionMonthly.month < end)
-        .group_by(Site.region, ConsumptionMonthly.month)
-        .order_by(ConsumptionMonthly.month, Site.region)
+        access.restrict(
+            select(Site.region, ConsumptionMonthly.month, func.sum(ConsumptionMonthly.wh))
+            .join(Site, Site.id == ConsumptionMonthly.site_id)
+            .join(Customer, Customer.id == Site.customer_id)
+            .where(ConsumptionMonthly.month >= months[0], ConsumptionMonthly.month < end)
+            .group_by(Site.region, ConsumptionMonthly.month)
+            .order_by(ConsumptionMonthly.month, Site.region),
+            viewer,
+        )
     ).all()
     frame = pd.DataFrame(rows, columns=["region", "month", "wh"])
     frame["wh"] = frame["wh"].astype("int64")
@@ -101,7 +102,7 @@ def sites_by_region(
     session: Session, viewer: Viewer, window: Window, region: str | None = None
 ) -> list[SiteRow]:
     """Every visible site with its window energy and whether its customer is a member."""
-    access.require(viewer, *REGION_ROLES)
+    access.require(viewer, *access.REGION_ROLES)
     energy = _window_energy(window)
     query = (
         select(
@@ -117,11 +118,11 @@ def sites_by_region(
         .join(Customer, Customer.id == Site.customer_id)
         .outerjoin(energy, energy.c.site_id == Site.id)
         .outerjoin(VipStatus, VipStatus.customer_id == Customer.id)
-        .where(access.customer_scope(viewer))
         .order_by(Site.region, Site.id)
     )
     if region:
         query = query.where(Site.region == region)
+    query = access.restrict(query, viewer)
     return [
         SiteRow(sid, sname, cid, cname, reg, sup, int(wh), bool(vip))
         for sid, sname, cid, cname, reg, sup, wh, vip in session.execute(query)

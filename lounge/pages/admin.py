@@ -402,6 +402,9 @@ def _classified(date: dt.date, result: RunResult) -> Any:
         details.append(html.Div(_("Entered: {ids}").format(ids=", ".join(result.entered))))
     if result.exited:
         details.append(html.Div(_("Left: {ids}").format(ids=", ".join(result.exited))))
+    if result.replayed:
+        dates = ", ".join(day.isoformat() for day in result.replayed)
+        details.append(html.Div(_("Later dates classified again: {dates}").format(dates=dates)))
     return dbc.Alert([html.Div(text), *details], color="success", id="admin-classify-ok")
 
 
