@@ -27,7 +27,8 @@ POSTGRES_URL = os.environ.get(
     "LOUNGE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 REQUIRE_POSTGRES = os.environ.get("LOUNGE_REQUIRE_POSTGRES") == "1"
-SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+#: Test data kept in the repository (a fresh clone has nothing beside it); see its READMEs.
+TEST_DATA = Path(__file__).resolve().parent / "data"
 
 
 def _postgres_database() -> Iterator[str]:
