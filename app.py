@@ -28,11 +28,13 @@ ASSETS = settings.ROOT / "assets"
 class LoungeDash(dash.Dash):
     """Dash with a page shell that follows the reader's language and direction."""
 
-    def interpolate_index(self, **kwargs: Any) -> str:
+    def interpolate_index(self, *args: Any, **kwargs: Any) -> str:
+        # Dash passes every part by keyword; *args keeps the override's signature compatible
         language = i18n.current()
         sheet = "bootstrap.rtl.min.css" if i18n.is_rtl(language) else "bootstrap.min.css"
-        kwargs["css"] = f'<link rel="stylesheet" href="/assets/vendor/{sheet}">\n' + kwargs["css"]
-        html = super().interpolate_index(**kwargs)
+        link = f'<link rel="stylesheet" href="/assets/vendor/{sheet}">\n'
+        kwargs["css"] = link + kwargs.get("css", "")
+        html: str = super().interpolate_index(*args, **kwargs)
         direction = "rtl" if i18n.is_rtl(language) else "ltr"
         return html.replace("<html>", f'<html lang="{language}" dir="{direction}">', 1)
 
@@ -57,14 +59,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> LoungeDash:
 
     app = LoungeDash(
         __name__,
-        server=server,
+        server=server,  # type: ignore[arg-type]  # Dash documents a Flask instance here
         use_pages=True,
         pages_folder=str(PAGES),
         assets_folder=str(ASSETS),
         assets_path_ignore=["vendor"],  # the bootstrap sheet is chosen per language
         serve_locally=True,
         title="Business Lounge",
-        update_title=None,
+        update_title="",  # the tab title stays put while callbacks run
         suppress_callback_exceptions=True,
         external_stylesheets=[],
     )
