@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from sqlalchemy import select
@@ -202,6 +203,22 @@ def test_sign_in_page_speaks_hebrew_when_asked(client):
     html = client.get("/login?lang=he").get_data(as_text=True)
     assert 'dir="rtl"' in html
     assert "bootstrap.rtl.min.css" in html
+
+
+def test_a_refused_hebrew_sign_in_stays_in_hebrew_and_keeps_the_e_mail(client):
+    """Point 11: the page answered in English and emptied the e-mail field."""
+    page = client.get("/login?lang=he").get_data(as_text=True)
+    # send every hidden field of the form, as the browser does
+    form = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page))
+    assert form["lang"] == "he"
+    form |= {"email": "client@a.test", "password": "not-the-password"}
+    response = client.post("/login", data=form)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 401
+    assert '<html lang="he" dir="rtl">' in html
+    assert 'name="email" value="client@a.test"' in html
+    assert "not-the-password" not in html
+    assert '<html lang="he"' in client.get("/login").get_data(as_text=True)
 
 
 def test_security_headers(client):

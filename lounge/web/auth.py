@@ -119,7 +119,16 @@ def _safe_next(target: str | None, fallback: str) -> str:
 
 
 def _login_language() -> str:
-    chosen = request.args.get("lang") or session.get("lang")
+    """The language asked for (link or the sign-in form's own field), else the remembered one.
+
+    The form carries the page's language, so a refused sign-in answers in the language
+    the person was reading, and the choice is remembered for the rest of the visit.
+    """
+    chosen = request.values.get("lang")
+    if chosen in LANGUAGES:
+        session["lang"] = chosen
+        return chosen
+    chosen = session.get("lang")
     if chosen in LANGUAGES:
         return chosen
     return request.accept_languages.best_match(LANGUAGES) or "en"
@@ -133,6 +142,8 @@ def _render_login(error: str | None = None, status: int = 200) -> tuple[str, int
             error=error,
             csrf=csrf_token(),
             next=request.values.get("next", ""),
+            # typing it again after a refusal is a chore; the password never comes back
+            email=request.form.get("email", "")[:254],
             language=i18n.current(),
             rtl=i18n.is_rtl(),
             languages=[("en", "English"), ("he", "עברית")],
