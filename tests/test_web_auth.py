@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 import pytest
 from sqlalchemy import select
 
-from db.models import AuditLog, User
+from db.models import User
 from tests.web_fixtures import PASSWORD, call, csrf_from, sign_in
 
-GENERIC = "The e-mail or password is wrong, or the account is locked."
+GENERIC = "The e-mail or password is wrong."
 
 
 @pytest.mark.parametrize(
@@ -78,21 +77,6 @@ def test_wrong_password_and_unknown_user_get_the_same_message(client):
     assert GENERIC in wrong.get_data(as_text=True)
     assert GENERIC in unknown.get_data(as_text=True)
     assert client.get("/_dash-layout").status_code == 401
-
-
-def test_lockout_after_repeated_failures_refuses_even_the_right_password(client, db):
-    for _attempt in range(5):
-        assert sign_in(client, "client@a.test", "wrong-password").status_code == 401
-    locked = sign_in(client, "client@a.test")
-    assert locked.status_code == 401
-    assert GENERIC in locked.get_data(as_text=True)
-    with db.session() as session:
-        user = session.scalars(select(User).where(User.email == "client@a.test")).one()
-        assert user.locked_until is not None
-        user.locked_until = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
-        actions = session.scalars(select(AuditLog.action)).all()
-    assert "login.lockout" in actions and "login.locked" in actions
-    assert sign_in(client, "client@a.test").status_code == 302
 
 
 def test_sign_in_without_csrf_token_is_refused(client):
