@@ -20,6 +20,7 @@ from lounge.components import shell
 from lounge.web.auth import init_auth
 from lounge.web.context import DATABASE_KEY
 from lounge.web.downloads import init_downloads
+from lounge.web.security import init_security, trust_inline_scripts
 
 PAGES = settings.ROOT / "lounge" / "pages"
 ASSETS = settings.ROOT / "assets"
@@ -54,6 +55,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> LoungeDash:
         MAX_CONTENT_LENGTH=200 * 1024 * 1024,
     )
     server.extensions[DATABASE_KEY] = database
+    init_security(server, config)  # first: a stale session ends before the gate looks
     init_auth(server, config)
     init_downloads(server)
 
@@ -76,6 +78,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> LoungeDash:
     # the first app that serves a request; serve one now, so that they belong to
     # this app even if another app is created in the same process (tests).
     server.test_client().get("/healthz")
+    trust_inline_scripts(server, app.csp_hashes())
     return app
 
 

@@ -41,6 +41,8 @@ class Settings:
     login_free_failures: int
     #: The longest wait between failed sign-ins (it doubles up to this).
     login_max_delay_seconds: int
+    #: A session unused this long ends (the absolute limit is in app.py).
+    idle_timeout_minutes: int
     #: Force the Secure flag on cookies even when a proxy hides HTTPS.
     secure_cookies: bool
     #: Served behind one reverse proxy whose X-Forwarded-* headers are to be believed.
@@ -77,6 +79,7 @@ def load() -> Settings:
         login_rate_limit=env("LOUNGE_LOGIN_RATE_LIMIT", "10 per minute"),
         login_free_failures=int(env("LOUNGE_LOGIN_FREE_FAILURES", "5")),
         login_max_delay_seconds=int(env("LOUNGE_LOGIN_MAX_DELAY_SECONDS", "60")),
+        idle_timeout_minutes=int(env("LOUNGE_IDLE_TIMEOUT_MINUTES", "30")),
         secure_cookies=env("LOUNGE_SECURE_COOKIES", "") == "1",
         trust_proxy=env("LOUNGE_TRUST_PROXY", "") == "1",
     )

@@ -17,7 +17,6 @@ from urllib.parse import urlsplit
 from flask import (
     Blueprint,
     Flask,
-    Response,
     current_app,
     has_request_context,
     jsonify,
@@ -251,15 +250,6 @@ def _gate() -> Any:
     return redirect(f"/login?next={request.full_path.rstrip('?')}")
 
 
-def _security_headers(response: Response) -> Response:
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    if request.path.startswith("/_dash-") or request.path == "/login":
-        response.headers.setdefault("Cache-Control", "no-store")
-    return response
-
-
 def init_auth(server: Flask, settings: Settings) -> None:
     server.config["LOUNGE_SETTINGS"] = settings
     server.session_interface = HttpsAwareSessionInterface()
@@ -285,7 +275,6 @@ def init_auth(server: Flask, settings: Settings) -> None:
         return page, status, {"Retry-After": str(error.limit.limit.get_expiry())}
 
     server.before_request(_gate)
-    server.after_request(_security_headers)
     server.register_error_handler(404, _not_found)
     server.register_error_handler(500, _server_error)
     if settings.trust_proxy:
