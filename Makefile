@@ -32,7 +32,7 @@ $(VENV)/.test: requirements.txt requirements-test.txt | $(BIN)/python
 run: $(VENV)/.runtime
 	$(BIN)/python -m lounge init-db
 	$(BIN)/python -m lounge demo --if-empty
-	$(BIN)/python app.py
+	$(BIN)/gunicorn -c gunicorn.conf.py
 
 test: $(VENV)/.test chromium
 	$(MAKE) check

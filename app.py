@@ -1,7 +1,8 @@
 """Business Lounge web application.
 
 ``create_app()`` builds everything (Flask server, sign-in, Dash pages);
-``python app.py`` serves it with waitress on LOUNGE_HOST:LOUNGE_PORT.
+``python app.py`` serves it with waitress on LOUNGE_HOST:LOUNGE_PORT (development, one
+process); gunicorn serves :func:`wsgi` in production (gunicorn.conf.py, ``make run``).
 """
 
 from __future__ import annotations
@@ -80,6 +81,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> LoungeDash:
     server.test_client().get("/healthz")
     trust_inline_scripts(server, app.csp_hashes())
     return app
+
+
+def wsgi() -> Flask:
+    """The WSGI application for gunicorn (gunicorn.conf.py), one per worker process."""
+    return create_app().server
 
 
 def main() -> None:

@@ -41,6 +41,10 @@ class Settings:
     login_free_failures: int
     #: The longest wait between failed sign-ins (it doubles up to this).
     login_max_delay_seconds: int
+    #: gunicorn: worker processes per core, threads per worker, request timeout.
+    workers_per_core: int
+    threads: int
+    timeout_seconds: int
     #: A session unused this long ends (the absolute limit is in app.py).
     idle_timeout_minutes: int
     #: Force the Secure flag on cookies even when a proxy hides HTTPS.
@@ -79,6 +83,9 @@ def load() -> Settings:
         login_rate_limit=env("LOUNGE_LOGIN_RATE_LIMIT", "10 per minute"),
         login_free_failures=int(env("LOUNGE_LOGIN_FREE_FAILURES", "5")),
         login_max_delay_seconds=int(env("LOUNGE_LOGIN_MAX_DELAY_SECONDS", "60")),
+        workers_per_core=int(env("LOUNGE_WORKERS_PER_CORE", "2")),
+        threads=int(env("LOUNGE_THREADS", "4")),
+        timeout_seconds=int(env("LOUNGE_TIMEOUT_SECONDS", "60")),
         idle_timeout_minutes=int(env("LOUNGE_IDLE_TIMEOUT_MINUTES", "30")),
         secure_cookies=env("LOUNGE_SECURE_COOKIES", "") == "1",
         trust_proxy=env("LOUNGE_TRUST_PROXY", "") == "1",
