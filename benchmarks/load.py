@@ -9,8 +9,12 @@ in ``/_dash-dependencies`` and fed the values of the rendered layout).
 Start a server on the demo data first (`make run`, or gunicorn with
 ``LOUNGE_DATABASE_URL`` naming PostgreSQL for the second backend), then::
 
-    .venv/bin/locust -f benchmarks/load.py --headless -u 50 -r 10 -t 2m \\
+    .venv/bin/python -m benchmarks.load --headless -u 50 -r 10 -t 2m \\
         --host http://127.0.0.1:8050
+
+(``python -m`` rather than the ``locust`` command: locust 2.47 imports a name that
+only urllib3 2 exports, and selenium 4.2 of the test tools pins urllib3 1.26; this
+module lends it the 1.26 one before locust loads.)
 
 At the end it prints p50/p95/p99 per kind of request and overall, and the
 errors. Demo logins share the password ``lounge-demo-2026`` (LOUNGE_DEMO_PASSWORD).
@@ -18,13 +22,24 @@ errors. Demo logins share the password ``lounge-demo-2026`` (LOUNGE_DEMO_PASSWOR
 
 from __future__ import annotations
 
-import json
-import os
-import re
-from collections.abc import Iterator
-from typing import Any
+from gevent import monkey
 
-from locust import FastHttpUser, between, events, task
+monkey.patch_all()  # before anything imports ssl, as locust itself would
+
+import json  # noqa: E402
+import os  # noqa: E402
+import re  # noqa: E402
+import sys  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+from typing import Any  # noqa: E402
+
+import urllib3.util  # noqa: E402
+import urllib3.util.ssl_  # noqa: E402
+
+if not hasattr(urllib3.util, "create_urllib3_context"):
+    urllib3.util.create_urllib3_context = urllib3.util.ssl_.create_urllib3_context
+
+from locust import FastHttpUser, between, events, task  # noqa: E402
 
 PASSWORD = os.environ.get("LOUNGE_DEMO_PASSWORD", "lounge-demo-2026")
 REPORT_KINDS = ("consumption", "tou", "yoy", "billing", "debts")
@@ -178,3 +193,10 @@ def _summary(environment: Any, **_kwargs: Any) -> None:
         )
     for error in stats.errors.values():
         print(f"error x{error.occurrences}: {error.method} {error.name}: {error.error}")
+
+
+if __name__ == "__main__":
+    from locust.main import main
+
+    sys.argv[1:1] = ["-f", __file__]
+    sys.exit(main())
