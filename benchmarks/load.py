@@ -183,10 +183,10 @@ class Administrator(LoungeUser):
 @events.quitting.add_listener
 def _summary(environment: Any, **_kwargs: Any) -> None:
     stats = environment.stats
-    print(f"\n{'request':<32}{'count':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}")
+    print(f"\n{'request':<40}{'count':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}")
     for entry in sorted(stats.entries.values(), key=lambda e: e.name) + [stats.total]:
         print(
-            f"{entry.name:<32}{entry.num_requests:>8}"
+            f"{(entry.method or '') + ' ' + entry.name:<40}{entry.num_requests:>8}"
             f"{entry.get_response_time_percentile(0.5):>9.0f}"
             f"{entry.get_response_time_percentile(0.95):>9.0f}"
             f"{entry.get_response_time_percentile(0.99):>9.0f}{entry.num_failures:>8}"
