@@ -9,6 +9,8 @@ limit; administrators see one audit entry per burst.
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
+import uuid
 
 import pytest
 from sqlalchemy import select, update
@@ -147,3 +149,19 @@ def test_a_burst_of_failures_is_one_audit_entry(session, failures):
     assert count == 2 * (failures > POLICY.free_failures)
     last = later + dt.timedelta(seconds=failures - 1)
     assert signin.wait(session, attempt, last) == POLICY.delay(failures)
+
+
+def test_with_redis_configured_every_worker_counts_the_same_rate_limit(db, world):
+    """Point 16: two apps stand for two gunicorn workers sharing Redis."""
+    redis = pytest.importorskip("redis")
+    try:
+        redis.Redis.from_url("redis://127.0.0.1:6379").ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    shared = {"ratelimit_storage_url": "redis://127.0.0.1:6379", "login_rate_limit": "2 per hour"}
+    first, second = _app(db, **shared), _app(db, **shared)
+    # an address of its own: parallel test runs share this Redis
+    address = {"REMOTE_ADDR": str(ipaddress.IPv6Address(uuid.uuid4().int))}
+    assert _attempt(first, "x@a.test", "guess", address).status_code == 401
+    assert _attempt(second, "y@a.test", "guess", address).status_code == 401
+    assert _attempt(first, "z@a.test", "guess", address).status_code == 429
