@@ -37,9 +37,18 @@ class Settings:
     port: int
     #: flask-limiter storage; ``memory://`` per process, ``redis://...`` shared.
     ratelimit_storage_url: str
+    #: Sign-in failures per client address (a flood cap; right passwords do not count).
     login_rate_limit: str
-    login_max_failures: int
-    lockout_minutes: int
+    #: Failed sign-ins of an address or account before each further one must wait.
+    login_free_failures: int
+    #: The longest wait between failed sign-ins (it doubles up to this).
+    login_max_delay_seconds: int
+    #: gunicorn: worker processes per core, threads per worker, request timeout.
+    workers_per_core: int
+    threads: int
+    timeout_seconds: int
+    #: A session unused this long ends (the absolute limit is in app.py).
+    idle_timeout_minutes: int
     #: Force the Secure flag on cookies even when a proxy hides HTTPS.
     secure_cookies: bool
     #: Served behind one reverse proxy whose X-Forwarded-* headers are to be believed.
@@ -120,8 +129,12 @@ def load() -> Settings:
         port=int(env("LOUNGE_PORT", "8050")),
         ratelimit_storage_url=env("LOUNGE_RATELIMIT_STORAGE_URL", "memory://"),
         login_rate_limit=env("LOUNGE_LOGIN_RATE_LIMIT", "10 per minute"),
-        login_max_failures=int(env("LOUNGE_LOGIN_MAX_FAILURES", "5")),
-        lockout_minutes=int(env("LOUNGE_LOCKOUT_MINUTES", "15")),
+        login_free_failures=int(env("LOUNGE_LOGIN_FREE_FAILURES", "5")),
+        login_max_delay_seconds=int(env("LOUNGE_LOGIN_MAX_DELAY_SECONDS", "60")),
+        workers_per_core=int(env("LOUNGE_WORKERS_PER_CORE", "2")),
+        threads=int(env("LOUNGE_THREADS", "4")),
+        timeout_seconds=int(env("LOUNGE_TIMEOUT_SECONDS", "60")),
+        idle_timeout_minutes=int(env("LOUNGE_IDLE_TIMEOUT_MINUTES", "30")),
         secure_cookies=env("LOUNGE_SECURE_COOKIES", "") == "1",
         trust_proxy=env("LOUNGE_TRUST_PROXY", "") == "1",
         max_upload_mb=int(env("LOUNGE_MAX_UPLOAD_MB", "200")),

@@ -12,6 +12,7 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -25,10 +26,10 @@ from lounge.ingest import import_file
 from lounge.ingest.greenbutton import read_consumption
 from lounge.ingest.problems import ImportRejected
 from lounge.ingest.summary import ImportSummary
-from tests.conftest import SHARED_DATA
+from tests.conftest import TEST_DATA
 from tests.factories import add_customer
 
-GREENBUTTON = SHARED_DATA / "greenbutton"
+GREENBUTTON = TEST_DATA / "greenbutton"
 NS = {"atom": "http://www.w3.org/2005/Atom", "espi": "http://naesb.org/espi"}
 ISRAEL = ZoneInfo("Asia/Jerusalem")
 NINE_DAYS = "TestGBDataHourlyNineDaysBinnedDaily.xml"
@@ -468,3 +469,10 @@ def test_the_summary_counts_values_finer_than_1_wh_and_what_rounding_changed(
     assert str(summary).endswith(
         "5 values were finer than 1 Wh; rounding to whole Wh changed the total by +0.400 Wh"
     )
+def test_the_sample_files_and_their_licence_notice_live_in_the_repository():
+    """A fresh clone with nothing beside it must run these tests (issue 7, point 15)."""
+    repository = Path(__file__).resolve().parent.parent
+    assert GREENBUTTON.resolve().is_relative_to(repository)
+    names = {NINE_DAYS, SMALL, COASTAL_12HR, COASTAL_DAILY, YEAR_DAILY} | {s[0] for s in SAMPLES}
+    assert all((GREENBUTTON / name).is_file() for name in names)
+    assert "Apache License" in (GREENBUTTON / "README.md").read_text(encoding="utf-8")

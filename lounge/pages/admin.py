@@ -157,9 +157,6 @@ def _user_rows() -> list[dict[str, Any]]:
                 "customer": u.customer_id or "",
                 "language": u.language,
                 "last_login": format_datetime(u.last_login_at, "short") if u.last_login_at else "",
-                "locked": _("locked")
-                if u.locked_until and u.locked_until > dt.datetime.now(dt.UTC)
-                else "",
             }
             for u in users
         ]
@@ -173,7 +170,6 @@ def _users_tab() -> Any:
         {"field": "customer", "headerName": _("Customer")},
         {"field": "language", "headerName": _("Language"), "maxWidth": 120},
         {"field": "last_login", "headerName": _("Last sign-in")},
-        {"field": "locked", "headerName": _("Lock"), "maxWidth": 110},
     ]
     form = dbc.Form(
         dbc.Row(
