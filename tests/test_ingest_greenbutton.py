@@ -469,6 +469,8 @@ def test_the_summary_counts_values_finer_than_1_wh_and_what_rounding_changed(
     assert str(summary).endswith(
         "5 values were finer than 1 Wh; rounding to whole Wh changed the total by +0.400 Wh"
     )
+
+
 def test_the_sample_files_and_their_licence_notice_live_in_the_repository():
     """A fresh clone with nothing beside it must run these tests (issue 7, point 15)."""
     repository = Path(__file__).resolve().parent.parent

@@ -604,6 +604,8 @@ def test_classification_runs_as_a_background_job_and_shows_in_the_audit_log(clie
     refreshed = call(client, "admin-audit.rowData", {"admin-classify-result.children": "x"})
     rows = refreshed.get_json()["response"]["admin-audit"]["rowData"]
     assert rows[0]["action"] == "classification.run"
+
+
 def test_year_over_year_tab_names_the_months_it_compares(client, world):
     sign_in(client, "client@a.test")
     last = localtime.add_months(localtime.first_of_month(world.as_of), -1)
