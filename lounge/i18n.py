@@ -115,6 +115,24 @@ def format_percent(ratio: float, decimals: int = 0) -> str:
     return format_number(ratio * 100, decimals) + "%"
 
 
+#: Unicode's left-to-right isolate and its end: a change reads "▼ −3%" inside Hebrew text
+#: too, where the bidi algorithm would otherwise move the sign to the end ("3%-").
+_LTR_ISOLATE, _END_ISOLATE = "\u2066", "\u2069"
+
+
+def format_change(ratio: float, decimals: int = 0) -> str:
+    """A relative change that reads one way in every language: ``▲ +6%``, ``▼ −3%``, ``0%``.
+
+    The arrow and the sign say the direction twice, so neither a colour nor the
+    reading direction is needed to tell a rise from a fall.
+    """
+    shown = format_percent(abs(ratio), decimals)
+    if shown == format_percent(0, decimals):
+        return shown
+    text = f"▲ +{shown}" if ratio > 0 else f"▼ \u2212{shown}"
+    return f"{_LTR_ISOLATE}{text}{_END_ISOLATE}" if is_rtl() else text
+
+
 def format_money(amount: Decimal) -> str:
     return _babel_currency(amount, CURRENCY, locale=_locale())
 

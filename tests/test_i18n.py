@@ -96,3 +96,18 @@ def test_plural_forms():
     with i18n.use("he"):
         assert i18n.ngettext("{count} site", "{count} sites", 1).format(count=1) == "אתר אחד"
         assert i18n.ngettext("{count} site", "{count} sites", 3).format(count=3) == "3 אתרים"
+
+
+@pytest.mark.parametrize(
+    ("ratio", "english", "hebrew"),
+    [
+        (0.061, "▲ +6%", "\u2066▲ +6%\u2069"),
+        (-0.03, "▼ \u22123%", "\u2066▼ \u22123%\u2069"),
+        (0.004, "0%", "0%"),
+    ],
+)
+def test_a_change_reads_the_same_way_in_both_languages(ratio, english, hebrew):
+    with i18n.use("en"):
+        assert i18n.format_change(ratio) == english
+    with i18n.use("he"):
+        assert i18n.format_change(ratio) == hebrew  # isolated, never "13%-"

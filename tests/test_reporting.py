@@ -26,16 +26,14 @@ def _request(kind: str, customer: str = "CA", group: str = "") -> reporting.Repo
 
 
 def _screen_rows(component) -> list[list[str]]:
-    """The texts of every table row the page shows (header rows left out)."""
+    """The texts of every row the report's grids show, totals included."""
     rows = []
 
     def walk(node) -> None:
-        if getattr(node, "_type", None) == "Tr":
-            cells = [cell.children for cell in node.children]
-            if not all(getattr(cell, "_type", "") == "Th" for cell in node.children) or (
-                "table-light" in (getattr(node, "className", "") or "")
-            ):
-                rows.append(cells)
+        if getattr(node, "_type", None) == "AgGrid":
+            pinned = node.dashGridOptions.get("pinnedBottomRowData", [])
+            for row in [*node.rowData, *pinned]:
+                rows.append([row[f"t{i}"] for i in range(len(node.columnDefs))])
             return
         children = getattr(node, "children", None)
         for child in children if isinstance(children, list) else [children]:

@@ -65,20 +65,23 @@ def layout(you: Viewer, customer_id: str) -> Any:
     with db_session() as db:
         items = contracts.contracts(db, you, customer_id, localtime.today())
         name = access.get_customer(db, you, customer_id).name
-    counts = {code: sum(c.status == code for c in items) for code in contracts.STATUSES}
+    counts = contracts.count_statuses(items)
     kpis = dbc.Row(
         [
-            dbc.Col(widgets.kpi(_("Contracts"), format_number(len(items))), md=3),
-            dbc.Col(widgets.kpi(_("Active"), format_number(counts[contracts.ACTIVE])), md=3),
+            dbc.Col(widgets.kpi(_("Contracts"), format_number(counts.total)), md=3),
             dbc.Col(
                 widgets.kpi(
-                    _("Ending within 90 days"),
-                    format_number(counts[contracts.ENDING]),
-                    id_="contracts-ending",
+                    _("Active"),
+                    format_number(counts.active),
+                    _("of which {count} end within 90 days").format(
+                        count=format_number(counts.ending)
+                    ),
+                    id_="contracts-active",
                 ),
                 md=3,
             ),
-            dbc.Col(widgets.kpi(_("Ended"), format_number(counts[contracts.ENDED])), md=3),
+            dbc.Col(widgets.kpi(_("Not started"), format_number(counts.upcoming)), md=3),
+            dbc.Col(widgets.kpi(_("Ended"), format_number(counts.ended)), md=3),
         ],
         class_name="g-3 mb-3",
     )
