@@ -260,10 +260,10 @@ def test_every_report_of_the_demo_chain_shows_without_freezing(dash_duo, demo_lo
     start = time.monotonic()
     dash_duo.driver.get(dash_duo.server_url + "/reports")  # opens on the consumption report
     if kind != "consumption":
-        dash_duo.wait_for_element("#report-view[data-kind='consumption']", timeout=60)
+        dash_duo.wait_for_element("#report-view.report-consumption", timeout=60)
         start = time.monotonic()
         Select(dash_duo.driver.find_element(By.ID, "reports-kind")).select_by_value(kind)
-    dash_duo.wait_for_element(f"#report-view[data-kind='{kind}'] #report-section-0", timeout=60)
+    dash_duo.wait_for_element(f"#report-view.report-{kind} #report-section-0", timeout=60)
     # a frozen page runs no script until it thaws: this returns only after a freeze
     dash_duo.driver.execute_script("return document.readyState")
     assert time.monotonic() - start < FREEZE_SECONDS

@@ -69,5 +69,5 @@ def document_view(doc: ReportDocument) -> html.Div:
             *(section_table(section, i) for i, section in enumerate(doc.sections)),
         ],
         id="report-view",
-        **{"data-kind": doc.kind},
+        className=f"report-{doc.kind}",  # which report the view shows, for tests and styles
     )
