@@ -27,6 +27,7 @@ from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.textsplit import wordSplit
 from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfmetrics
@@ -93,7 +94,12 @@ class BidiText(Flowable):
         self.lines: list[str] = []
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
-        logical = simpleSplit(self.text, self.style.fontName, self.style.fontSize, avail_width)
+        font, size = self.style.fontName, self.style.fontSize
+        logical = [
+            piece
+            for line in simpleSplit(self.text, font, size, avail_width)
+            for piece in _fit(line, font, size, avail_width)
+        ]
         self.lines = [visual(line, self.rtl) for line in logical] or [""]
         self.width = avail_width
         self.height = len(self.lines) * self.style.leading
@@ -114,6 +120,14 @@ class BidiText(Flowable):
             else:
                 canvas.drawString(0, baseline, line)
             baseline -= style.leading
+
+
+def _fit(line: str, font: str, size: float, width: float) -> list[str]:
+    """A line still too wide holds a word with nowhere to break (a payment reference):
+    split it between letters rather than let it run out of its box."""
+    if pdfmetrics.stringWidth(line, font, size) <= width:
+        return [line]
+    return [part for _width, part in wordSplit(line, width, font, size)]
 
 
 # --- styles -----------------------------------------------------------------------

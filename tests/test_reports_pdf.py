@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from dataclasses import replace
 from decimal import Decimal
 
 import pdfplumber
@@ -238,6 +239,20 @@ def test_receipt_lists_the_settled_invoices_and_the_total(language):
         assert "₪ 23,456.78" in text and "₪ 123,456.78" in text
         assert 'מ"עב לילגה ילעפמ' in text
         assert "10:30:00 ,2026 ׳רבפב 10" in text
+
+
+@pytest.mark.parametrize("language", ["en", "he"])
+def test_a_long_payment_reference_wraps_inside_its_box(language):
+    reference = "pi_3PqXyZ123AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
+    doc = replace(receipt_document(language), provider_reference=reference)
+    with pdfplumber.open(io.BytesIO(build_receipt(doc))) as document:
+        page = document.pages[0]
+        margin = 15 * 72 / 25.4  # the page margin, 15 mm
+        chars = page.chars
+        assert all(margin - 1 <= c["x0"] and c["x1"] <= page.width - margin + 1 for c in chars)
+        pieces = [w for w in page.extract_words() if len(w["text"]) > 5 and w["text"] in reference]
+    assert len(pieces) > 1
+    assert "".join(w["text"] for w in sorted(pieces, key=lambda w: w["top"])) == reference
 
 
 # --- reports ------------------------------------------------------------------------
