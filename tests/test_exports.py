@@ -212,3 +212,15 @@ def test_hebrew_figures_agree_between_pdf_csv_and_xlsx():
     assert "₪ 73,435.79" in pdf_text
     assert csv_row[3] == excel_shows(sheet["D5"]) == "1,234,568"
     assert "1,234,568" in pdf_text
+
+
+@pytest.mark.parametrize("language", ["en", "he"])
+def test_a_long_sheet_name_keeps_its_whole_period(language):
+    with i18n.use(language):
+        day = i18n.format_date(dt.date(2026, 11, 23))
+        title = i18n._("Debts by age on {date}").format(date=day)
+        long_title = "Open invoices of every site of the customer on " + day
+        names = sheet_names([title, long_title, long_title])
+    assert all(len(name) <= 31 and name.endswith(day) for name in names[:2]), names
+    assert names[1].startswith("Open invoices") and "…" in names[1]
+    assert names[2].endswith(" (2)") and len(names[2]) <= 31
