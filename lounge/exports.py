@@ -130,8 +130,8 @@ def _table_rows(section: ReportSection) -> Iterable[dict[str, Any]]:
 def _csv_row(section: ReportSection, row: dict[str, Any]) -> list[str]:
     cells = []
     for column in section.columns:
-        shown = rtl.unmarked(values.display(row.get(column.key), column.kind))
-        cells.append(_safe(shown) if column.kind == "text" else shown)
+        shown = values.machine(row.get(column.key), column.kind)
+        cells.append(_safe(shown) if isinstance(row.get(column.key), str) else shown)
     return cells
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import dash_ag_grid as dag
 
-from lounge.i18n import _, is_rtl
+from lounge.i18n import _, format_date, is_rtl
 
 Column = dict[str, Any]
 #: Rows a page: a grid never puts more in the page than a reader can take in at once.
@@ -24,6 +25,24 @@ def number_column(field: str, header: str, decimals: int = 0, **extra: Any) -> C
         "type": "numericColumn",
         "valueFormatter": DECIMAL if decimals else NUMBER,
         "filter": "agNumberColumnFilter",
+        **extra,
+    }
+
+
+def date_cells(field: str, value: dt.date | None) -> dict[str, str]:
+    """A date for :func:`date_column`: ISO to sort and filter by, and the text people read."""
+    if value is None:
+        return {field: "", f"{field}_text": ""}
+    return {field: value.isoformat(), f"{field}_text": format_date(value)}
+
+
+def date_column(field: str, header: str, **extra: Any) -> Column:
+    """A date column that sorts by date and shows the one date style of the language."""
+    return {
+        "field": field,
+        "headerName": header,
+        "cellDataType": "text",
+        "valueFormatter": {"function": f"params.data ? params.data.{field}_text : ''"},
         **extra,
     }
 

@@ -176,7 +176,7 @@ def _graph(figure: Any, id_: str) -> dcc.Graph:
 
 def _period_label(value: dt.date, period: str) -> str:
     if period == "day":
-        return format_date(value, "short")
+        return format_date(value)
     if period == "year":
         return str(value.year)
     return format_month(value)

@@ -29,8 +29,8 @@ def _rows(items: list[contracts.ContractRow]) -> list[dict[str, Any]]:
             "voltage": label(VOLTAGES, c.voltage_level),
             "capacity_kva": c.capacity_kva,
             "supplier": c.supplier,
-            "start": c.start_date.isoformat(),
-            "end": c.end_date.isoformat() if c.end_date else "",
+            **grid.date_cells("start", c.start_date),
+            **grid.date_cells("end", c.end_date),
             "status": _(contracts.STATUSES[c.status]),
             "status_code": c.status,
         }
@@ -47,8 +47,8 @@ def _columns() -> list[grid.Column]:
         {"field": "voltage", "headerName": _("Voltage")},
         grid.number_column("capacity_kva", _("Capacity, kVA")),
         {"field": "supplier", "headerName": _("Supplier")},
-        {"field": "start", "headerName": _("Start"), "cellDataType": "text"},
-        {"field": "end", "headerName": _("End"), "cellDataType": "text"},
+        grid.date_column("start", _("Start")),
+        grid.date_column("end", _("End")),
         {
             "field": "status",
             "headerName": _("Status"),
