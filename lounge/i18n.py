@@ -26,6 +26,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_currency as _babel_currency
 from babel.numbers import format_decimal as _babel_decimal
 from babel.support import NullTranslations, Translations
+from pyuca import Collator
 
 from lounge.settings import CURRENCY, LANGUAGES, RTL_LANGUAGES, TIMEZONE
 
@@ -95,6 +96,17 @@ def N_(message: str) -> str:  # noqa: N802 - the gettext convention
 
 
 _ = gettext
+
+
+@cache
+def _collator() -> Collator:
+    return Collator()
+
+
+def sort_key(text: str) -> tuple[int, ...]:
+    """Sort names as a dictionary of their language does (the Unicode collation
+    algorithm): Hebrew names in Hebrew order once translated, not by their English code."""
+    return _collator().sort_key(text)
 
 
 def _locale() -> Locale:

@@ -111,3 +111,11 @@ def test_a_change_reads_the_same_way_in_both_languages(ratio, english, hebrew):
         assert i18n.format_change(ratio) == english
     with i18n.use("he"):
         assert i18n.format_change(ratio) == hebrew  # isolated, never "13%-"
+
+
+def test_hebrew_names_sort_in_hebrew_order():
+    from lounge.labels import REGIONS, label
+
+    with i18n.use("he"):
+        names = sorted((label(REGIONS, code) for code in REGIONS), key=i18n.sort_key)
+    assert names == ["דרום", "חיפה", "ירושלים", "מרכז", "צפון", "תל אביב"]

@@ -11,7 +11,7 @@ from dash import Input, Output, callback, dcc, html
 from db.models import Role
 from lounge import consumption, localtime, membership
 from lounge.components import charts, grid, widgets
-from lounge.i18n import _, format_kwh, format_month, format_number
+from lounge.i18n import _, format_kwh, format_month, format_number, sort_key
 from lounge.labels import REGIONS, label
 from lounge.web.context import db_session, viewer
 
@@ -57,6 +57,7 @@ def layout(**_query: Any) -> Any:
         summary = consumption.regions(db, you, window)
         monthly = consumption.region_monthly(db, you, end)
         sites = consumption.sites_by_region(db, you, window)
+    summary = sorted(summary, key=lambda r: sort_key(label(REGIONS, r.region)))
     table = dbc.Table(
         [
             html.Thead(
