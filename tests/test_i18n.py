@@ -119,3 +119,15 @@ def test_hebrew_names_sort_in_hebrew_order():
     with i18n.use("he"):
         names = sorted((label(REGIONS, code) for code in REGIONS), key=i18n.sort_key)
     assert names == ["דרום", "חיפה", "ירושלים", "מרכז", "צפון", "תל אביב"]
+
+
+def test_charts_speak_the_readers_language():
+    from lounge.components.charts import graph_config
+
+    with i18n.use("he"):
+        config = graph_config()
+    assert config["locale"] == "he"
+    hebrew = config["locales"]["he"]
+    assert hebrew["format"]["months"][0] == "ינואר"
+    assert hebrew["format"]["days"][0] == "יום ראשון"  # Plotly's weeks start on Sunday
+    assert hebrew["dictionary"]["Reset axes"] != "Reset axes"

@@ -171,7 +171,7 @@ def layout(you: Viewer, customer_id: str) -> Any:
 
 
 def _graph(figure: Any, id_: str) -> dcc.Graph:
-    return dcc.Graph(id=id_, figure=figure, config={"displaylogo": False})
+    return dcc.Graph(id=id_, figure=figure, config=charts.graph_config())
 
 
 def _period_label(value: dt.date, period: str) -> str:
@@ -422,7 +422,7 @@ def _zoom(
             ],
             class_name="mb-2",
         ),
-        dcc.Graph(id="consumption-zoom", config={"displaylogo": False}),
+        dcc.Graph(id="consumption-zoom", config=charts.graph_config()),
         dcc.Store(id="consumption-zoom-range", data=[start.isoformat(), end.isoformat()]),
         dcc.Store(id="consumption-zoom-view"),
     ]

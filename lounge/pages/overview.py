@@ -218,7 +218,7 @@ def layout(you: Viewer, customer_id: str) -> Any:
                 dcc.Graph(
                     id="overview-chart",
                     figure=charts.monthly_bars(months),
-                    config={"displaylogo": False},
+                    config=charts.graph_config(),
                 ),
                 html.Div(id="overview-chart-note", className="small text-body-secondary"),
             ]

@@ -117,7 +117,7 @@ def layout(**_query: Any) -> Any:
                                             "region",
                                             {code: label(REGIONS, code) for code in REGIONS},
                                         ),
-                                        config={"displaylogo": False},
+                                        config=charts.graph_config(),
                                     ),
                                 ]
                             ),
