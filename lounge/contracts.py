@@ -56,6 +56,34 @@ def status_of(start: dt.date, end: dt.date | None, today: dt.date) -> str:
     return ACTIVE
 
 
+@dataclass(frozen=True)
+class StatusCounts:
+    """Contracts by status so that the tiles add up: ``total == active + upcoming + ended``.
+
+    A contract ending within 90 days still supplies its site, so it counts as
+    active; ``ending`` is the part of ``active`` that needs renewal soon.
+    """
+
+    total: int
+    active: int
+    ending: int
+    upcoming: int
+    ended: int
+
+
+def count_statuses(rows: list[ContractRow]) -> StatusCounts:
+    def count(*statuses: str) -> int:
+        return sum(row.status in statuses for row in rows)
+
+    return StatusCounts(
+        total=len(rows),
+        active=count(ACTIVE, ENDING),
+        ending=count(ENDING),
+        upcoming=count(UPCOMING),
+        ended=count(ENDED),
+    )
+
+
 def contracts(
     session: Session, viewer: Viewer, customer_id: object, today: dt.date
 ) -> list[ContractRow]:

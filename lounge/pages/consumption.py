@@ -171,12 +171,12 @@ def layout(you: Viewer, customer_id: str) -> Any:
 
 
 def _graph(figure: Any, id_: str) -> dcc.Graph:
-    return dcc.Graph(id=id_, figure=figure, config={"displaylogo": False})
+    return dcc.Graph(id=id_, figure=figure, config=charts.graph_config())
 
 
 def _period_label(value: dt.date, period: str) -> str:
     if period == "day":
-        return format_date(value, "short")
+        return format_date(value)
     if period == "year":
         return str(value.year)
     return format_month(value)
@@ -458,7 +458,7 @@ def _zoom(
             ],
             class_name="mb-2",
         ),
-        dcc.Graph(id="consumption-zoom", config={"displaylogo": False}),
+        dcc.Graph(id="consumption-zoom", config=charts.graph_config()),
         dcc.Store(id="consumption-zoom-range", data=[start.isoformat(), end.isoformat()]),
         dcc.Store(id="consumption-zoom-view"),
     ]

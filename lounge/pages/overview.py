@@ -18,7 +18,7 @@ from lounge import access, consumption, customers, localtime, membership
 from lounge.access import Viewer
 from lounge.classification import SITE_THRESHOLD_WH, TOTAL_THRESHOLD_WH
 from lounge.components import charts, customer_nav, grid, widgets
-from lounge.i18n import _, format_date, format_kwh, format_month, format_percent, ngettext
+from lounge.i18n import _, format_change, format_date, format_kwh, format_month, ngettext
 from lounge.labels import EVENTS, REGIONS, RULES, SEGMENTS, label
 from lounge.membership import Membership
 from lounge.web.context import db_session, viewer
@@ -137,7 +137,7 @@ def layout(you: Viewer, customer_id: str) -> Any:
     last_complete = months.iloc[-2] if len(months) > 1 else None
     year_before = months.iloc[-14] if len(months) > 13 else None
     change = (
-        format_percent(last_complete["wh"] / year_before["wh"] - 1)
+        format_change(last_complete["wh"] / year_before["wh"] - 1)
         if last_complete is not None and year_before is not None and year_before["wh"]
         else None
     )
@@ -222,7 +222,7 @@ def layout(you: Viewer, customer_id: str) -> Any:
                 dcc.Graph(
                     id="overview-chart",
                     figure=charts.monthly_bars(months),
-                    config={"displaylogo": False},
+                    config=charts.graph_config(),
                 ),
                 html.Div(id="overview-chart-note", className="small text-body-secondary"),
             ]

@@ -29,7 +29,7 @@ def _rows(members: list[membership.Membership]) -> list[dict[str, Any]]:
             "name": m.name,
             "segment": label(SEGMENTS, m.segment),
             "status": _("Member") if m.is_vip else _("Not a member"),
-            "since": m.since.isoformat() if m.is_vip and m.since else "",
+            **grid.date_cells("since", m.since if m.is_vip else None),
             "window_kwh": round(m.figures.total_wh / 1000),
             "max_site_kwh": round(m.figures.max_site_wh / 1000),
             "margin_kwh": round(m.figures.margin_wh / 1000),
@@ -45,12 +45,7 @@ def _columns(show_manager: bool) -> list[grid.Column]:
         {"field": "name", "headerName": _("Name"), "minWidth": 200},
         {"field": "segment", "headerName": _("Segment")},
         {"field": "status", "headerName": _("Status"), "maxWidth": 150},
-        {
-            "field": "since",
-            "headerName": _("Member since"),
-            "maxWidth": 150,
-            "cellDataType": "text",
-        },
+        grid.date_column("since", _("Member since"), maxWidth=150),
         grid.number_column("window_kwh", _("kWh, 12 months")),
         grid.number_column("max_site_kwh", _("Biggest site kWh")),
         grid.number_column(

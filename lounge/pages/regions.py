@@ -10,7 +10,7 @@ from dash import Input, Output, callback, dcc, html
 
 from lounge import access, consumption, localtime, membership
 from lounge.components import charts, grid, widgets
-from lounge.i18n import _, format_kwh, format_month, format_number
+from lounge.i18n import _, format_kwh, format_month, format_number, sort_key
 from lounge.labels import REGIONS, label
 from lounge.web.context import db_session, viewer
 
@@ -55,6 +55,7 @@ def layout(**_query: Any) -> Any:
             return widgets.not_allowed()
         monthly = consumption.region_monthly(db, you, end)
         sites = consumption.sites_by_region(db, you, window)
+    summary = sorted(summary, key=lambda r: sort_key(label(REGIONS, r.region)))
     table = dbc.Table(
         [
             html.Thead(
@@ -114,7 +115,7 @@ def layout(**_query: Any) -> Any:
                                             "region",
                                             {code: label(REGIONS, code) for code in REGIONS},
                                         ),
-                                        config={"displaylogo": False},
+                                        config=charts.graph_config(),
                                     ),
                                 ]
                             ),
