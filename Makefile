@@ -1,4 +1,5 @@
-# Business Lounge: `make run` serves the dashboard on demo data, `make test` runs every test.
+# Business Lounge: `make run` serves the dashboard on demo data, `make test` sets up and runs
+# `make check` (lint, format, types, every test).
 # Both create .venv with the pinned requirements on first use.
 
 # The newest Python 3.11+ that runs (pyenv shims may exist for versions that do not);
@@ -10,8 +11,10 @@ PYTHON := $(shell for p in python3.13 python3.12 python3.11 python3; do \
 endif
 VENV := .venv
 BIN := $(VENV)/bin
+# pytest-xdist workers: `auto` is one per core; `make check PYTEST_WORKERS=0` runs in one process.
+PYTEST_WORKERS ?= auto
 
-.PHONY: run test lint typecheck bench messages chromium clean
+.PHONY: run test check lint typecheck bench messages chromium clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed (python3.11 / python3.12 / python3)"; exit 1; }
@@ -29,12 +32,17 @@ $(VENV)/.test: requirements.txt requirements-test.txt | $(BIN)/python
 run: $(VENV)/.runtime
 	$(BIN)/python -m lounge init-db
 	$(BIN)/python -m lounge demo --if-empty
-	$(BIN)/python app.py
+	$(BIN)/gunicorn -c gunicorn.conf.py
 
 test: $(VENV)/.test chromium
+	$(MAKE) check
+
+# Everything CI checks, on an environment that is already set up.
+check:
 	$(BIN)/python -m ruff check .
+	$(BIN)/python -m ruff format --check .
 	$(BIN)/python -m mypy
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS)
 
 lint: $(VENV)/.test
 	$(BIN)/python -m ruff check .

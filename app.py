@@ -1,7 +1,8 @@
 """Business Lounge web application.
 
 ``create_app()`` builds everything (Flask server, sign-in, Dash pages);
-``python app.py`` serves it with waitress on LOUNGE_HOST:LOUNGE_PORT.
+``python app.py`` serves it with waitress on LOUNGE_HOST:LOUNGE_PORT (development, one
+process); gunicorn serves :func:`wsgi` in production (gunicorn.conf.py, ``make run``).
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ from db import migrate
 from db.session import Database
 from lounge import i18n, settings
 from lounge.components import shell
+from lounge.web import jobs
 from lounge.web.auth import init_auth
 from lounge.web.context import DATABASE_KEY
 from lounge.web.downloads import init_downloads
+from lounge.web.security import init_security, trust_inline_scripts
 
 PAGES = settings.ROOT / "lounge" / "pages"
 ASSETS = settings.ROOT / "assets"
@@ -28,11 +31,13 @@ ASSETS = settings.ROOT / "assets"
 class LoungeDash(dash.Dash):
     """Dash with a page shell that follows the reader's language and direction."""
 
-    def interpolate_index(self, **kwargs: Any) -> str:
+    def interpolate_index(self, *args: Any, **kwargs: Any) -> str:
+        # Dash passes every part by keyword; *args keeps the override's signature compatible
         language = i18n.current()
         sheet = "bootstrap.rtl.min.css" if i18n.is_rtl(language) else "bootstrap.min.css"
-        kwargs["css"] = f'<link rel="stylesheet" href="/assets/vendor/{sheet}">\n' + kwargs["css"]
-        html = super().interpolate_index(**kwargs)
+        link = f'<link rel="stylesheet" href="/assets/vendor/{sheet}">\n'
+        kwargs["css"] = link + kwargs.get("css", "")
+        html: str = super().interpolate_index(*args, **kwargs)
         direction = "rtl" if i18n.is_rtl(language) else "ltr"
         return html.replace("<html>", f'<html lang="{language}" dir="{direction}">', 1)
 
@@ -49,24 +54,27 @@ def create_app(test_config: dict[str, Any] | None = None) -> LoungeDash:
         SESSION_COOKIE_SECURE=config.secure_cookies,
         SESSION_COOKIE_NAME="lounge_session",
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=8),
-        MAX_CONTENT_LENGTH=200 * 1024 * 1024,
+        MAX_CONTENT_LENGTH=config.max_request_bytes,
     )
     server.extensions[DATABASE_KEY] = database
+    manager = server.extensions[jobs.MANAGER_KEY] = jobs.manager(config)
+    init_security(server, config)  # first: a stale session ends before the gate looks
     init_auth(server, config)
     init_downloads(server)
 
     app = LoungeDash(
         __name__,
-        server=server,
+        server=server,  # type: ignore[arg-type]  # Dash documents a Flask instance here
         use_pages=True,
         pages_folder=str(PAGES),
         assets_folder=str(ASSETS),
         assets_path_ignore=["vendor"],  # the bootstrap sheet is chosen per language
         serve_locally=True,
         title="Business Lounge",
-        update_title=None,
+        update_title="",  # the tab title stays put while callbacks run
         suppress_callback_exceptions=True,
         external_stylesheets=[],
+        background_callback_manager=manager,
     )
     app.layout = shell.layout
     shell.register_callbacks(app)
@@ -74,7 +82,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> LoungeDash:
     # the first app that serves a request; serve one now, so that they belong to
     # this app even if another app is created in the same process (tests).
     server.test_client().get("/healthz")
+    trust_inline_scripts(server, app.csp_hashes())
     return app
+
+
+def wsgi() -> Flask:
+    """The WSGI application for gunicorn (gunicorn.conf.py), one per worker process."""
+    return create_app().server
 
 
 def main() -> None:

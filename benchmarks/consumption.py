@@ -16,6 +16,9 @@ interleaved round by round, so a noisy neighbour slows both):
    fresh session, signed in as the customer's client;
 2. the interval zoom of one site over a year (daily points), a month (hourly
    points) and a day (the readings themselves);
+   the coincident peak of all sites over the two years (one query grouped by
+   reading start over the raw readings); the consumption report of every site
+   by month over 2025 (one grouped query for all sites);
 3. the baseline, ``--baseline-repeat`` times: ``pandas.read_sql`` of the
    customer's raw readings over the same two years and ``resample('MS')`` to
    months (no pro rata split, no bands: the least a naive screen would do).
@@ -50,7 +53,7 @@ from benchmarks.classify import check_empty, describe, empty_tables, timed, vacu
 from db import migrate
 from db.models import Customer, Role, Site
 from db.session import Database
-from lounge import consumption, localtime, rollups
+from lounge import consumption, localtime, reporting, rollups
 from lounge.access import Viewer
 from lounge.ingest import bulk
 from lounge.settings import TIMEZONE
@@ -153,6 +156,18 @@ def default_view(database: Database) -> int:
     return sum(len(part) for part in parts)
 
 
+def coincident_peak(database: Database) -> int:
+    with database.session() as session:
+        return len(consumption.coincident_peak(session, VIEWER, CUSTOMER, FIRST, END))
+
+
+def consumption_report(database: Database) -> int:
+    request = reporting.ReportRequest.parse("consumption", CUSTOMER, "2025-01", "2025-12")
+    with database.session() as session:
+        document = reporting.build(session, VIEWER, request, "en")
+    return sum(len(section.rows) for section in document.sections)
+
+
 def zoom(database: Database, start: dt.date, end: dt.date) -> consumption.Zoom:
     with database.session() as session:
         return consumption.zoom(session, VIEWER, CUSTOMER, site_ids(1)[0], start, end)
@@ -200,6 +215,8 @@ def run(url: str, sites: int, repeat: int, baseline_repeat: int, seed: int) -> N
             "zoom, one site, a day": lambda: zoom(
                 database, dt.date(2025, 7, 15), dt.date(2025, 7, 16)
             ),
+            "coincident peak, all sites, two years": lambda: coincident_peak(database),
+            "consumption report, every site by month": lambda: consumption_report(database),
             "baseline: read_sql + resample('MS')": lambda: naive_resample(database),
         }
         times: dict[str, list[float]] = {name: [] for name in steps}

@@ -41,7 +41,7 @@ from lounge import classification, localtime, rollups, users
 from lounge.ingest import bulk
 from lounge.ingest.summary import ImportSummary, record_batch
 from lounge.notify import phones
-from lounge.settings import TIMEZONE
+from lounge.settings import DEFAULT_REGIONS, TIMEZONE
 
 #: The one password of every demo login (the CLI prints it).
 PASSWORD = "lounge-demo-2026"
@@ -52,7 +52,8 @@ FACTORY_CLIENT_ID = "C10002"
 ENTERING_ID = "C10008"
 LEAVING_ID = "C10009"
 
-REGIONS = ("North", "Haifa", "Center", "Tel Aviv", "Jerusalem", "South")
+#: The weights, warmth and cities below go with these, in this order.
+REGIONS = DEFAULT_REGIONS
 #: Where key accounts are, roughly: the centre and Tel Aviv carry most.
 REGION_WEIGHTS = (0.13, 0.15, 0.25, 0.22, 0.10, 0.15)
 #: Degrees warmer (+) or cooler (-) than the coastal plain, for the heat response.

@@ -335,12 +335,26 @@ class User(Base):
     customer_id: Mapped[str | None] = mapped_column(ForeignKey("customer.id"))
     language: Mapped[str] = mapped_column(String(5), default="en")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     #: Part of the login cookie; rotating it signs the user out everywhere.
     session_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class SignInThrottle(Base):
+    """Recent failed sign-ins of one key (a client address, or an account from an address).
+
+    In the database, not in a process, so that every server worker sees the same
+    counts (see :mod:`lounge.signin`).
+    """
+
+    __tablename__ = "sign_in_throttle"
+
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    #: Until when attempts with this key are refused without looking at the password.
+    wait_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class ManagerAssignment(Base):

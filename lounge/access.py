@@ -1,18 +1,21 @@
 """Who may see what. Every read of customer data takes the viewer.
 
-The rule is written once, in :func:`customer_scope`; every list is built on it
-and every single object is fetched through :func:`get_customer` /
-:func:`get_site`, so a page or callback cannot forget the check. A customer the
-viewer may not see is reported as not found, never as forbidden, so that ids
-cannot be probed.
+The rule is written once, in :func:`customer_scope`; every list query goes
+through :func:`restrict` (as NetBox restricts a query set to a user) and every
+single object is fetched through :func:`get_customer` / :func:`get_site`, so a
+page or callback cannot forget the check. A customer the viewer may not see is
+reported as not found, never as forbidden, so that ids cannot be probed. What a
+role may do at all (the portfolio, the regions) is checked here too, with
+:func:`require`, by the domain functions themselves, not by the pages.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, TypeVarTuple
 
 from sqlalchemy import ColumnElement, Select, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from db.models import Customer, ManagerAssignment, Role, Site, User
 
@@ -46,12 +49,20 @@ ALL_CUSTOMER_ROLES = (Role.ADMIN, Role.DEMAND_STAFF)
 #: Roles that see a customer's commercial data (contracts, invoices, payments);
 #: demand staff work with sites and load, not with money.
 COMMERCIAL_ROLES = (Role.CLIENT, Role.ACCOUNT_MANAGER, Role.ADMIN)
+#: Roles that list many customers' membership: the portfolio and its export.
+PORTFOLIO_ROLES = (Role.ACCOUNT_MANAGER, Role.ADMIN)
+#: Roles that see every site by region.
+REGION_ROLES = (Role.DEMAND_STAFF, Role.ADMIN)
 #: The command line acts as an administrator.
 SYSTEM = Viewer(0, "system", Role.ADMIN)
 
+Columns = TypeVarTuple("Columns")
 
-def customer_scope(viewer: Viewer) -> ColumnElement[bool]:
-    """A condition on ``Customer.id`` true exactly for the customers the viewer may see.
+
+def customer_scope(
+    viewer: Viewer, column: InstrumentedAttribute[str] = Customer.id
+) -> ColumnElement[bool]:
+    """A condition on a customer id ``column`` true exactly for the customers the viewer may see.
 
     Clients see their own customer; account managers their portfolio; demand
     staff and admins every customer (demand staff need all sites by region).
@@ -59,24 +70,49 @@ def customer_scope(viewer: Viewer) -> ColumnElement[bool]:
     if viewer.role in ALL_CUSTOMER_ROLES:
         return true()
     if viewer.role is Role.ACCOUNT_MANAGER:
-        return Customer.id.in_(
+        return column.in_(
             select(ManagerAssignment.customer_id).where(
                 ManagerAssignment.manager_id == viewer.user_id
             )
         )
     if viewer.customer_id is None:
-        return Customer.id.is_(None)
-    return Customer.id == viewer.customer_id
+        return column.is_(None)
+    return column == viewer.customer_id
+
+
+def restrict(statement: Select[*Columns], viewer: Viewer) -> Select[*Columns]:
+    """``statement`` narrowed to the rows the viewer may see: the one access rule for lists.
+
+    As NetBox's ``RestrictedQuerySet.restrict(user)``, the query is written
+    without any access condition and passed through here. The rows belong to
+    the customer of the first entity selected that is ``Customer`` or has a
+    ``customer_id`` (an invoice, a payment, a site, ...): no join is needed
+    for the rule, and no list can apply it to the wrong column.
+    """
+    if viewer.role in ALL_CUSTOMER_ROLES:
+        return statement
+    return statement.where(customer_scope(viewer, _owner(statement)))
+
+
+def _owner(statement: Select[*tuple[Any, ...]]) -> InstrumentedAttribute[str]:
+    for description in statement.column_descriptions:
+        entity = description["entity"]
+        if entity is Customer:
+            return Customer.id
+        if entity is not None and isinstance(
+            getattr(entity, "customer_id", None), InstrumentedAttribute
+        ):
+            owner: InstrumentedAttribute[str] = entity.customer_id
+            return owner
+    raise TypeError(f"no customer to restrict by in {statement}")
 
 
 def visible_customers(viewer: Viewer) -> Select[Customer]:
-    return select(Customer).where(customer_scope(viewer))
+    return restrict(select(Customer), viewer)
 
 
 def visible_sites(viewer: Viewer) -> Select[Site]:
-    return (
-        select(Site).join(Customer, Customer.id == Site.customer_id).where(customer_scope(viewer))
-    )
+    return restrict(select(Site), viewer)
 
 
 def get_customer(session: Session, viewer: Viewer, customer_id: object) -> Customer:

@@ -11,9 +11,10 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from db.models import AuditLog, Role, User
-from lounge import access, audit, classification, ingest, settings, users
+from lounge import access, audit, classification, i18n, ingest, settings, users
 from lounge.access import Viewer
 from lounge.classification import RunResult
+from lounge.ingest.problems import ImportRejected
 from lounge.ingest.summary import ImportSummary
 from lounge.notify import membership as membership_notices
 
@@ -56,6 +57,27 @@ def import_upload(
     return ingest.import_file(session, kind, data, filename, viewer.email)
 
 
+def record_rejected_import(
+    session: Session, viewer: Viewer, kind: str, filename: str, rejected: ImportRejected
+) -> None:
+    """Note a refused file in the audit log.
+
+    The import rolled back, audit entry and all, so the caller writes this in a
+    unit of work of its own. The reason is kept in English, as the rest of the log.
+    """
+    access.require(viewer, Role.ADMIN)
+    with i18n.use("en"):
+        reason = str(rejected.errors[0]) if rejected.errors else rejected.summary()
+    audit.record(
+        session,
+        viewer.email,
+        f"import.{kind}.rejected",
+        filename,
+        problems=len(rejected.errors),
+        reason=reason,
+    )
+
+
 def run_classification(session: Session, viewer: Viewer, as_of: dt.date) -> RunResult:
     access.require(viewer, Role.ADMIN)
     result = classification.classify(session, as_of, viewer.email)
@@ -68,6 +90,7 @@ def run_classification(session: Session, viewer: Viewer, as_of: dt.date) -> RunR
         members=result.run.members,
         entered=result.entered,
         exited=result.exited,
+        replayed=[day.isoformat() for day in result.replayed],
     )
     return result
 

@@ -3,7 +3,7 @@
 Every function takes the viewer. Billing is commercial data: clients see their
 own customer's, account managers their portfolio's, admins everyone's; demand
 staff none (``access.COMMERCIAL_ROLES``). Lists are built on
-:func:`access.customer_scope` and single objects are fetched through
+their queries passed through :func:`access.restrict` and single objects are fetched through
 :func:`_get_invoice` / :func:`_get_payment`, so a forged id of another
 customer's invoice or payment is :class:`lounge.access.NotFound`.
 
@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, Select, Subquery, and_, func, select
+from sqlalchemy import ColumnElement, Select, Subquery, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from db.models import (
@@ -34,7 +34,7 @@ from db.models import (
     Site,
 )
 from lounge import access, consumption, i18n, localtime, tariffs
-from lounge.access import Viewer
+from lounge.access import Columns, Viewer
 from lounge.i18n import N_, _
 from lounge.settings import TIMEZONE
 from reports.documents import BillDocument, BillLine, Party, ReceiptAllocation, ReceiptDocument
@@ -206,9 +206,9 @@ def _invoice_row(
 def _customer_filters(
     session: Session, viewer: Viewer, column: InstrumentedAttribute[str], customer_id: object
 ) -> list[ColumnElement[bool]]:
-    """The viewer's scope, narrowed to one customer when asked (NotFound if not visible)."""
+    """One customer when asked (NotFound if not visible); the scope is :func:`access.restrict`'s."""
     _require(viewer)
-    conditions = [access.customer_scope(viewer)]
+    conditions: list[ColumnElement[bool]] = []
     if customer_id is not None:
         conditions.append(column == access.get_customer(session, viewer, customer_id).id)
     return conditions
@@ -243,11 +243,9 @@ def list_invoices(
     paid_amount = func.coalesce(paid.c.paid, 0)
     if status is not None:
         conditions.extend(_status_conditions(status, paid_amount, as_of))
-    query = (
-        _invoice_query(paid, paid_amount)
-        .where(visible_invoices(viewer, as_of), *conditions)
-        .order_by(Invoice.due_date.desc(), Invoice.id.desc())
-    )
+    query = visible_invoices(
+        _invoice_query(paid, paid_amount).where(*conditions), viewer, as_of
+    ).order_by(Invoice.due_date.desc(), Invoice.id.desc())
     return [
         _invoice_row(invoice, customer, site, amount, as_of)
         for invoice, customer, site, amount in session.execute(query)
@@ -278,18 +276,19 @@ def _status_conditions(
     raise BillingError(_("Unknown invoice status filter: {status}").format(status=status))
 
 
-def visible_invoices(viewer: Viewer, as_of: dt.date | None = None) -> ColumnElement[bool]:
+def visible_invoices(
+    statement: Select[*Columns], viewer: Viewer, as_of: dt.date | None = None
+) -> Select[*Columns]:
     """The one rule for which invoices a viewer may see: its customers', once issued."""
-    return and_(access.customer_scope(viewer), Invoice.issue_date <= (as_of or localtime.today()))
+    issued = statement.where(Invoice.issue_date <= (as_of or localtime.today()))
+    return access.restrict(issued, viewer)
 
 
 def _get_invoice(session: Session, viewer: Viewer, invoice_id: object) -> Invoice:
     """The invoice if the viewer may see it, else NotFound (whether or not it exists)."""
     _require(viewer)
     invoice = session.scalars(
-        select(Invoice)
-        .join(Customer, Customer.id == Invoice.customer_id)
-        .where(Invoice.id == object_id(invoice_id), visible_invoices(viewer))
+        visible_invoices(select(Invoice).where(Invoice.id == object_id(invoice_id)), viewer)
     ).one_or_none()
     if invoice is None:
         raise access.NotFound(invoice_id)
@@ -475,20 +474,25 @@ def list_payments(
         conditions.append(Payment.status == status)
     numbers: dict[int, list[str]] = {}
     allocated = session.execute(
-        select(PaymentAllocation.payment_id, Invoice.number)
-        .join(Invoice, Invoice.id == PaymentAllocation.invoice_id)
-        .join(Payment, Payment.id == PaymentAllocation.payment_id)
-        .join(Customer, Customer.id == Payment.customer_id)
-        .where(*conditions)
-        .order_by(Invoice.due_date, Invoice.id)
+        access.restrict(
+            select(Payment.id, Invoice.number)
+            .join(PaymentAllocation, PaymentAllocation.payment_id == Payment.id)
+            .join(Invoice, Invoice.id == PaymentAllocation.invoice_id)
+            .where(*conditions)
+            .order_by(Invoice.due_date, Invoice.id),
+            viewer,
+        )
     )
     for payment_id, number in allocated:
         numbers.setdefault(payment_id, []).append(number)
     rows = session.execute(
-        select(Payment, Customer.name)
-        .join(Customer, Customer.id == Payment.customer_id)
-        .where(*conditions)
-        .order_by(Payment.created_at.desc(), Payment.id.desc())
+        access.restrict(
+            select(Payment, Customer.name)
+            .join(Customer, Customer.id == Payment.customer_id)
+            .where(*conditions)
+            .order_by(Payment.created_at.desc(), Payment.id.desc()),
+            viewer,
+        )
     )
     return [
         PaymentRow(
@@ -512,9 +516,7 @@ def list_payments(
 def _get_payment(session: Session, viewer: Viewer, payment_id: object) -> Payment:
     _require(viewer)
     payment = session.scalars(
-        select(Payment)
-        .join(Customer, Customer.id == Payment.customer_id)
-        .where(Payment.id == object_id(payment_id), access.customer_scope(viewer))
+        access.restrict(select(Payment).where(Payment.id == object_id(payment_id)), viewer)
     ).one_or_none()
     if payment is None:
         raise access.NotFound(payment_id)

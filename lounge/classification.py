@@ -8,6 +8,9 @@ that split is already in the monthly rollup, so the rule is one grouped sum.
 
 Each run compares the result with the stored status and records an event
 only where membership changed (enter / exit, effective on the as-of date).
+The stored status is always the latest as-of date's: a run dated before the
+latest one rewinds the history to that date and replays every later as-of date
+(:func:`classify`), so each customer's events still alternate enter, exit, ...
 
 A run reads every customer at once (``benchmarks/classify.py`` times it on
 200,000 sites against a bare ``GROUP BY`` over the readings). Its cost should
@@ -34,6 +37,7 @@ from sqlalchemy import (
     Table,
     bindparam,
     cast,
+    delete,
     func,
     insert,
     select,
@@ -50,7 +54,7 @@ from db.models import (
     VipEvent,
     VipStatus,
 )
-from lounge import localtime, rollups
+from lounge import chunks, localtime, rollups
 
 SITE_THRESHOLD_WH = 1_000_000 * 1000
 TOTAL_THRESHOLD_WH = 5_000_000 * 1000
@@ -145,6 +149,10 @@ def _site_energy(
     driver's cursor into arrays: a ``Row`` object per site costs more than the
     query.
     """
+    if customer_ids is not None and len(customer_ids) > chunks.SIZE:
+        return np.concatenate(
+            [_site_energy(connection, window, part) for part in chunks.chunked(customer_ids)]
+        )
     last = window.last_month
     month = ConsumptionMonthly.month
     at_last = (
@@ -162,7 +170,7 @@ def _site_energy(
     parts = [rollups.fetch_records(connection, at_last, _SITE_ENERGY)]
     owners = {site: customer for customer, site in connection.execute(ended).all()}
     sites = list(owners)
-    for chunk in (sites[i : i + 5000] for i in range(0, len(sites), 5000)):
+    for chunk in chunks.chunked(sites):
         summed = connection.execute(
             # cast: PostgreSQL sums BIGINT as NUMERIC, which would arrive as Decimal
             select(ConsumptionMonthly.site_id, cast(func.sum(ConsumptionMonthly.wh), BigInteger))
@@ -276,6 +284,8 @@ class RunResult:
     window: Window
     entered: list[str] = field(default_factory=list)
     exited: list[str] = field(default_factory=list)
+    #: Later as-of dates classified again because this run was dated before them.
+    replayed: list[dt.date] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -420,8 +430,77 @@ def _write_statuses(
 
 
 def classify(session: Session, as_of: dt.date, actor: str) -> RunResult:
-    """Classify every customer as of ``as_of``; record entries and exits."""
+    """Classify every customer as of ``as_of``; record entries and exits.
+
+    A date before the latest run's as-of date would otherwise overwrite the
+    current status with an older one and write events out of order (an exit
+    after an exit). Instead the history from ``as_of`` on is dropped, the
+    statuses rewound to what the events before it say, and every later as-of
+    date classified again, in order, after this one.
+    """
     session.flush()
+    later = list(
+        session.scalars(
+            select(ClassificationRun.as_of)
+            .where(ClassificationRun.as_of > as_of)
+            .distinct()
+            .order_by(ClassificationRun.as_of)
+        )
+    )
+    if later:
+        _rewind(session, as_of)
+    result = _run(session, as_of, actor)
+    for date in later:
+        _run(session, date, actor)
+    result.replayed = later
+    return result
+
+
+def _rewind(session: Session, as_of: dt.date) -> None:
+    """Forget the runs and events from ``as_of`` on; statuses as the earlier events say.
+
+    A customer's status is its last remaining event (members keep the rule of
+    their entry; the replayed runs switch it if need be); a customer left
+    without events has never been a member, so it has no status row.
+    """
+    session.execute(delete(VipEvent).where(VipEvent.effective_date >= as_of))
+    session.execute(delete(ClassificationRun).where(ClassificationRun.as_of >= as_of))
+    session.execute(delete(VipStatus))
+    ranked = select(
+        VipEvent.customer_id,
+        VipEvent.event,
+        VipEvent.effective_date,
+        VipEvent.rule,
+        func.row_number()
+        .over(
+            partition_by=VipEvent.customer_id,
+            order_by=(VipEvent.effective_date.desc(), VipEvent.id.desc()),
+        )
+        .label("rank"),
+    ).subquery()
+    last = session.execute(
+        select(ranked.c.customer_id, ranked.c.event, ranked.c.effective_date, ranked.c.rule)
+        .where(ranked.c.rank == 1)
+        .order_by(ranked.c.customer_id)
+    ).all()
+    _insert_rows(
+        session,
+        _table(VipStatus),
+        [
+            {
+                "customer_id": customer,
+                "is_vip": event == "enter",
+                "since": since,
+                "rule": rule if event == "enter" else None,
+            }
+            for customer, event, since, rule in last
+        ],
+    )
+    session.expire_all()
+
+
+def _run(session: Session, as_of: dt.date, actor: str) -> RunResult:
+    """One classification as of ``as_of`` against the stored statuses."""
     connection = session.connection()
     window = Window.for_date(as_of)
     statuses = select(VipStatus.customer_id, VipStatus.is_vip, VipStatus.rule)
@@ -453,8 +532,9 @@ def classify(session: Session, as_of: dt.date, actor: str) -> RunResult:
 
 
 def latest_run(session: Session) -> ClassificationRun | None:
+    """The run of the latest as-of date (the one the stored statuses come from)."""
     return session.scalars(
         select(ClassificationRun).order_by(
-            ClassificationRun.ran_at.desc(), ClassificationRun.id.desc()
+            ClassificationRun.as_of.desc(), ClassificationRun.id.desc()
         )
     ).first()

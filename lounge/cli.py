@@ -155,6 +155,9 @@ def classify(as_of: dt.date) -> None:
             f"{result.run.members} members, {len(result.entered)} entered, "
             f"{len(result.exited)} left"
         )
+        if result.replayed:
+            dates = ", ".join(day.isoformat() for day in result.replayed)
+            click.echo(f"later dates classified again, so the status is the latest's: {dates}")
 
 
 @main.command()

@@ -56,16 +56,47 @@ def status_of(start: dt.date, end: dt.date | None, today: dt.date) -> str:
     return ACTIVE
 
 
+@dataclass(frozen=True)
+class StatusCounts:
+    """Contracts by status so that the tiles add up: ``total == active + upcoming + ended``.
+
+    A contract ending within 90 days still supplies its site, so it counts as
+    active; ``ending`` is the part of ``active`` that needs renewal soon.
+    """
+
+    total: int
+    active: int
+    ending: int
+    upcoming: int
+    ended: int
+
+
+def count_statuses(rows: list[ContractRow]) -> StatusCounts:
+    def count(*statuses: str) -> int:
+        return sum(row.status in statuses for row in rows)
+
+    return StatusCounts(
+        total=len(rows),
+        active=count(ACTIVE, ENDING),
+        ending=count(ENDING),
+        upcoming=count(UPCOMING),
+        ended=count(ENDED),
+    )
+
+
 def contracts(
     session: Session, viewer: Viewer, customer_id: object, today: dt.date
 ) -> list[ContractRow]:
     """Every contract of every site of the customer, newest first within each site."""
     customer = access.get_commercial_customer(session, viewer, customer_id)
     rows = session.execute(
-        select(Contract, Site)
-        .join(Site, Site.id == Contract.site_id)
-        .where(Site.customer_id == customer.id)
-        .order_by(Site.id, Contract.start_date.desc())
+        access.restrict(
+            select(Contract, Site)
+            .join(Site, Site.id == Contract.site_id)
+            .where(Site.customer_id == customer.id)
+            .order_by(Site.id, Contract.start_date.desc()),
+            viewer,
+        )
     ).all()
     return [
         ContractRow(

@@ -34,12 +34,15 @@ CSV_ENCODING = "utf-8-sig"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 SHEET_NAME_LIMIT = 31
+#: The period at the end of a title: from its first word with a digit to the end.
+_PERIOD = re.compile(r"\s\S*\d.*$")
 _SHEET_NAME_FORBIDDEN = re.compile(r"[\\/*?:\[\]]")
 #: Rows above a sheet's table: title, subtitle, note; the header row comes next.
 HEADER_ROW = 4
 _HEADER_FILL = PatternFill("solid", fgColor="1F3A5F")
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
 _TITLE_FONT = Font(bold=True, size=14)
+_WARNING_FONT = Font(bold=True, color="9C2A00")
 _CENTERED = Alignment(horizontal="center")
 _TOTAL_BORDER = Border(top=Side(style="thin", color="1F3A5F"))
 _MAX_COLUMN_WIDTH = 60
@@ -56,6 +59,8 @@ def to_csv(doc: ReportDocument) -> bytes:
         for section in doc.sections:
             writer.writerow([])
             writer.writerow([_safe(section.title)])
+            if section.warning:
+                writer.writerow([_safe(section.warning)])
             if section.note:
                 writer.writerow([_safe(section.note)])
             writer.writerow([_safe(column.label) for column in section.columns])
@@ -88,15 +93,28 @@ def sheet_names(titles: Sequence[str]) -> list[str]:
     for index, title in enumerate(titles, start=1):
         cleaned = " ".join(_SHEET_NAME_FORBIDDEN.sub(" ", title).split()).strip("'")
         base = cleaned or _("Sheet {number}").format(number=index)
-        name = base[:SHEET_NAME_LIMIT]
+        name = _shorten(base, SHEET_NAME_LIMIT)
         copy = 1
         while name.casefold() in taken:
             copy += 1
             suffix = f" ({copy})"
-            name = base[: SHEET_NAME_LIMIT - len(suffix)] + suffix
+            name = _shorten(base, SHEET_NAME_LIMIT - len(suffix)) + suffix
         taken.add(name.casefold())
         names.append(name)
     return names
+
+
+def _shorten(title: str, limit: int) -> str:
+    """``title`` in at most ``limit`` characters with its period whole: the words before
+    the period give way, marked by an ellipsis. Cutting the end lost the year's last
+    digit of the Hebrew "Debts by age on 23 Nov 2026" (32 characters)."""
+    if len(title) <= limit:
+        return title
+    period = _PERIOD.search(title)
+    tail = period.group(0) if period else ""
+    if not tail or len(tail) > limit // 2:
+        return title[:limit]
+    return title[: limit - len(tail) - 2].rstrip() + "… " + tail.lstrip()
 
 
 def _document_lines(doc: ReportDocument) -> list[str]:
@@ -115,8 +133,8 @@ def _table_rows(section: ReportSection) -> Iterable[dict[str, Any]]:
 def _csv_row(section: ReportSection, row: dict[str, Any]) -> list[str]:
     cells = []
     for column in section.columns:
-        shown = rtl.unmarked(values.display(row.get(column.key), column.kind))
-        cells.append(_safe(shown) if column.kind == "text" else shown)
+        shown = values.machine(row.get(column.key), column.kind)
+        cells.append(_safe(shown) if isinstance(row.get(column.key), str) else shown)
     return cells
 
 
@@ -128,8 +146,12 @@ def _safe(text: str) -> str:
 def _write_sheet(sheet: Worksheet, doc: ReportDocument, section: ReportSection) -> None:
     _put_text(sheet.cell(row=1, column=1), section.title).font = _TITLE_FONT
     _put_text(sheet.cell(row=2, column=1), " · ".join(_document_lines(doc)[1:]))
-    if section.note:
-        _put_text(sheet.cell(row=3, column=1), section.note)
+    # a warning and a note share the row above the header, the warning first and bold
+    above = " ".join(text for text in (section.warning, section.note) if text)
+    if above:
+        cell = _put_text(sheet.cell(row=3, column=1), above)
+        if section.warning:
+            cell.font = _WARNING_FONT
     for index, column in enumerate(section.columns, start=1):
         cell = _put_text(sheet.cell(row=HEADER_ROW, column=index), column.label)
         cell.font = _HEADER_FONT

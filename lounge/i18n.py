@@ -26,6 +26,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_currency as _babel_currency
 from babel.numbers import format_decimal as _babel_decimal
 from babel.support import NullTranslations, Translations
+from pyuca import Collator
 
 from lounge.settings import CURRENCY, LANGUAGES, RTL_LANGUAGES, TIMEZONE
 
@@ -97,6 +98,17 @@ def N_(message: str) -> str:  # noqa: N802 - the gettext convention
 _ = gettext
 
 
+@cache
+def _collator() -> Collator:
+    return Collator()
+
+
+def sort_key(text: str) -> tuple[int, ...]:
+    """Sort names as a dictionary of their language does (the Unicode collation
+    algorithm): Hebrew names in Hebrew order once translated, not by their English code."""
+    return _collator().sort_key(text)
+
+
 def _locale() -> Locale:
     return Locale.parse(_FORMAT_LOCALES[current()])
 
@@ -113,6 +125,24 @@ def format_kwh(wh: int | float) -> str:
 
 def format_percent(ratio: float, decimals: int = 0) -> str:
     return format_number(ratio * 100, decimals) + "%"
+
+
+#: Unicode's left-to-right isolate and its end: a change reads "▼ −3%" inside Hebrew text
+#: too, where the bidi algorithm would otherwise move the sign to the end ("3%-").
+_LTR_ISOLATE, _END_ISOLATE = "\u2066", "\u2069"
+
+
+def format_change(ratio: float, decimals: int = 0) -> str:
+    """A relative change that reads one way in every language: ``▲ +6%``, ``▼ −3%``, ``0%``.
+
+    The arrow and the sign say the direction twice, so neither a colour nor the
+    reading direction is needed to tell a rise from a fall.
+    """
+    shown = format_percent(abs(ratio), decimals)
+    if shown == format_percent(0, decimals):
+        return shown
+    text = f"▲ +{shown}" if ratio > 0 else f"▼ \u2212{shown}"
+    return f"{_LTR_ISOLATE}{text}{_END_ISOLATE}" if is_rtl() else text
 
 
 def format_money(amount: Decimal) -> str:

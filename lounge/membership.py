@@ -16,8 +16,6 @@ from sqlalchemy.orm import Session
 from db.models import (
     Customer,
     ManagerAssignment,
-    Role,
-    Site,
     User,
     VipEvent,
     VipStatus,
@@ -102,15 +100,21 @@ def _membership(
 
 
 def memberships(session: Session, viewer: Viewer) -> list[Membership]:
-    """Every customer the viewer may see, with status and figures, by customer id."""
+    """Every customer the viewer may see, with status and figures, by customer id.
+
+    The portfolio: account managers and administrators only.
+    """
+    access.require(viewer, *access.PORTFOLIO_ROLES)
     window, classified = current_window(session)
     rows = session.execute(
-        select(Customer, VipStatus, User.full_name, User.email)
-        .outerjoin(VipStatus, VipStatus.customer_id == Customer.id)
-        .outerjoin(ManagerAssignment, ManagerAssignment.customer_id == Customer.id)
-        .outerjoin(User, User.id == ManagerAssignment.manager_id)
-        .where(access.customer_scope(viewer))
-        .order_by(Customer.id)
+        access.restrict(
+            select(Customer, VipStatus, User.full_name, User.email)
+            .outerjoin(VipStatus, VipStatus.customer_id == Customer.id)
+            .outerjoin(ManagerAssignment, ManagerAssignment.customer_id == Customer.id)
+            .outerjoin(User, User.id == ManagerAssignment.manager_id)
+            .order_by(Customer.id),
+            viewer,
+        )
     ).all()
     ids = None if viewer.role in access.ALL_CUSTOMER_ROLES else [c.id for c, *_ in rows]
     found = classification.figures(session.connection(), window, ids)
@@ -127,37 +131,26 @@ def membership(session: Session, viewer: Viewer, customer_id: object) -> Members
     return _membership(customer, session.get(VipStatus, customer.id), found, window, classified)
 
 
-@dataclass(frozen=True)
-class SiteShare:
-    site_id: str
-    name: str
-    region: str
-    wh: int
-
-
-def site_shares(session: Session, viewer: Viewer, customer_id: object) -> list[SiteShare]:
-    """Each site's energy in the current window, biggest first (sites with none included)."""
-    customer = access.get_customer(session, viewer, customer_id)
-    window, _classified = current_window(session)
-    totals = classification.site_totals(session.connection(), window, [customer.id])
-    by_site = dict(zip(totals["site_id"], totals["wh"].astype(int), strict=True))
-    sites = session.scalars(select(Site).where(Site.customer_id == customer.id)).all()
-    shares = [SiteShare(s.id, s.name, s.region, int(by_site.get(s.id, 0))) for s in sites]
-    return sorted(shares, key=lambda share: (-share.wh, share.site_id))
-
-
 def events(
     session: Session, viewer: Viewer, customer_id: str | None = None, since: dt.date | None = None
 ) -> list[tuple[VipEvent, str]]:
-    """Entries and exits the viewer may see, oldest first, with the customer's name."""
+    """Entries and exits the viewer may see, oldest first, with the customer's name.
+
+    Those of one customer (NotFound when not visible), or, for the portfolio's
+    roles only, of every customer they may see.
+    """
     query = (
         select(VipEvent, Customer.name)
         .join(Customer, Customer.id == VipEvent.customer_id)
-        .where(access.customer_scope(viewer))
         .order_by(VipEvent.effective_date, VipEvent.id)
     )
-    if customer_id is not None:
-        query = query.where(VipEvent.customer_id == customer_id)
+    if customer_id is None:
+        access.require(viewer, *access.PORTFOLIO_ROLES)
+    else:
+        query = query.where(
+            VipEvent.customer_id == access.get_customer(session, viewer, customer_id).id
+        )
+    query = access.restrict(query, viewer)
     if since is not None:
         query = query.where(VipEvent.effective_date >= since)
     return [(event, name) for event, name in session.execute(query)]
@@ -175,7 +168,6 @@ def history_csv(event: VipEvent) -> dict[str, str]:
 
 def document(session: Session, viewer: Viewer, language: str) -> ReportDocument:
     """The viewer's portfolio (status and figures of every customer) for CSV/XLSX export."""
-    access.require(viewer, Role.ACCOUNT_MANAGER, Role.ADMIN)
     rows = memberships(session, viewer)
     with i18n.use(language):
         columns = (

@@ -37,7 +37,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from db.models import (
-    Customer,
     Invoice,
     InvoiceStatus,
     Payment,
@@ -347,9 +346,7 @@ def _check_invoice_ids(session: Session, viewer: Viewer, values: object) -> list
     ids = sorted({billing.object_id(value) for value in values})
     visible = set(
         session.scalars(
-            select(Invoice.id)
-            .join(Customer, Customer.id == Invoice.customer_id)
-            .where(Invoice.id.in_(ids), billing.visible_invoices(viewer))
+            billing.visible_invoices(select(Invoice.id).where(Invoice.id.in_(ids)), viewer)
         )
     )
     if missing := [i for i in ids if i not in visible]:

@@ -126,23 +126,14 @@ def _group_of(row: pd.Series, group_by: Grouping) -> str:
 
 
 def _consumption(session: Session, viewer: Viewer, request: ReportRequest) -> list[ReportSection]:
-    """Sites by month (a matrix), one section per group, then the totals of the groups."""
+    """Sites by month (a matrix), one section per group, then the totals of the groups.
+
+    Every site's months come from one grouped query (:func:`consumption.site_shares`).
+    """
     months = localtime.month_starts(request.first, request.last_month)
     sites = consumption.site_shares(
         session, viewer, request.customer_id, request.first, request.end
     )
-    per_month = {
-        site_id: consumption.series(
-            session,
-            viewer,
-            request.customer_id,
-            request.first,
-            request.end,
-            "month",
-            consumption.Selection(site_id=site_id),
-        )
-        for site_id in sites["site_id"]
-    }
     month_keys = [f"m{m:%Y%m}" for m in months]
     columns = (
         ReportColumn("site", _("Site")),
@@ -154,7 +145,7 @@ def _consumption(session: Session, viewer: Viewer, request: ReportRequest) -> li
     )
     rows_by_group: dict[str, list[dict[str, Any]]] = {}
     for _index, site in sites.sort_values("site_id").iterrows():
-        energy = per_month[site["site_id"]]["wh"].tolist()
+        energy = [int(site[month]) for month in months]
         row: dict[str, Any] = {"site": f"{site['site_id']} · {site['name']}"}
         row.update(zip(month_keys, energy, strict=True))
         row["total"] = sum(energy)
@@ -188,10 +179,31 @@ def _consumption(session: Session, viewer: Viewer, request: ReportRequest) -> li
     return sections
 
 
+def coverage_warning(found: consumption.Coverage) -> str | None:
+    """What an interval cut leaves out, in words (None when it covers every site and kWh).
+
+    One text for the screens and the reports, so both say it the same way.
+    """
+    if found.complete:
+        return None
+    return _(
+        "Interval data cover {metered} of {sites} sites and {share} of their energy "
+        "({metered_kwh} of {kwh}): figures by day, hour and time-of-use band leave "
+        "the other sites out."
+    ).format(
+        metered=found.metered_sites,
+        sites=found.sites,
+        share=i18n.format_percent(found.share, 1),
+        metered_kwh=i18n.format_kwh(found.metered_wh),
+        kwh=i18n.format_kwh(found.wh),
+    )
+
+
 def _tou(session: Session, viewer: Viewer, request: ReportRequest) -> list[ReportSection]:
     breakdown = consumption.time_of_use(
         session, viewer, request.customer_id, request.first, request.end
     )
+    found = consumption.coverage(session, viewer, request.customer_id, request.first, request.end)
     bands = [(band, tou.BAND_LABELS[band]) for band in tou.BANDS]
     columns = (
         ReportColumn("month", _("Month"), "month"),
@@ -219,47 +231,42 @@ def _tou(session: Session, viewer: Viewer, request: ReportRequest) -> list[Repor
             totals=totals,
             chart=Chart(x="month", y=tuple(keys), stacked=True),
             note=note,
+            warning=coverage_warning(found),
         )
     ]
 
 
 def _yoy(session: Session, viewer: Viewer, request: ReportRequest) -> list[ReportSection]:
-    """Each month of the period beside the same month a year earlier."""
-    now = consumption.series(
-        session, viewer, request.customer_id, request.first, request.end, "month"
+    """Each month of the period beside the same month a year earlier.
+
+    The totals compare the same months of both years (those with data so
+    far), and the note names them.
+    """
+    found = consumption.year_over_year(
+        session, viewer, request.customer_id, request.first, request.end
     )
-    before = consumption.series(
-        session,
-        viewer,
-        request.customer_id,
-        localtime.add_months(request.first, -12),
-        localtime.add_months(request.end, -12),
-        "month",
-    )
-    rows = []
-    for (_i, current), previous in zip(now.iterrows(), before["wh"].tolist(), strict=True):
-        wh = int(current["wh"])
-        rows.append(
-            {
-                "month": current["period"],
-                "wh": wh,
-                "previous_wh": int(previous),
-                "change": (wh / previous - 1) if previous else None,
-            }
-        )
-    this_year = sum(r["wh"] for r in rows)
-    last_year = sum(r["previous_wh"] for r in rows)
+    rows = [
+        {
+            "month": row.month,
+            "wh": int(row.wh),
+            "previous_wh": int(row.previous_wh),
+            "change": (row.wh / row.previous_wh - 1) if row.compared and row.previous_wh else None,
+        }
+        for row in found.months.itertuples()
+    ]
     columns = (
         ReportColumn("month", _("Month"), "month"),
         ReportColumn("wh", _("This period, kWh"), "kwh"),
         ReportColumn("previous_wh", _("A year earlier, kWh"), "kwh"),
         ReportColumn("change", _("Change"), "percent"),
     )
-    totals = {
-        "wh": this_year,
-        "previous_wh": last_year,
-        "change": (this_year / last_year - 1) if last_year else None,
-    }
+    totals = {"wh": found.wh, "previous_wh": found.previous_wh, "change": found.change}
+    if found.compared is None:
+        note = _("No consumption in this period yet: nothing to compare.")
+    else:
+        note = _("Totals compare the same months of both years: {first} to {last}.").format(
+            first=format_month(found.compared[0]), last=format_month(found.compared[1])
+        )
     return [
         ReportSection(
             title=_("Year over year"),
@@ -267,6 +274,7 @@ def _yoy(session: Session, viewer: Viewer, request: ReportRequest) -> list[Repor
             rows=tuple(rows),
             totals=totals,
             chart=Chart(x="month", y=("previous_wh", "wh")),
+            note=note,
         )
     ]
 

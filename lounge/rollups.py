@@ -37,7 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import InstrumentedAttribute
 
 from db.models import ConsumptionDaily, ConsumptionMonthly, Reading, Site
-from lounge import localtime
+from lounge import chunks, localtime
 from lounge.settings import TIMEZONE
 
 #: Readings up to this long are interval data (a local day can last 25 hours).
@@ -387,7 +387,7 @@ def load_readings(
             .where(Reading.end_s > start_s, Reading.start_s < end_s),
             _READING_ROW,
         )
-        for chunk in _chunks(site_ids)
+        for chunk in chunks.chunked(site_ids)
     ]
     table = np.concatenate([np.empty(0, dtype=_READING_ROW), *parts])
     return ReadingFrame(
@@ -440,10 +440,6 @@ def _driver_cursor(connection: Connection, query: Select[*tuple[Any, ...]]) -> A
     return cursor
 
 
-def _chunks(items: list[str], size: int = 5000) -> list[list[str]]:
-    return [items[i : i + size] for i in range(0, len(items), size)]
-
-
 def _among(column: InstrumentedAttribute[str], site_ids: list[str]) -> ColumnElement[bool]:
     """``column IN site_ids``, the ids written into the statement.
 
@@ -481,7 +477,7 @@ def rebuild(connection: Connection, site_ids: list[str], start_s: int, end_s: in
     rewrite = spans.rewrite_range(rebuilt)
     stored = _load_monthly(connection, site_ids, rewrite, rebuilt)
     rewrite_first, rewrite_end = rewrite.dates()
-    for chunk in _chunks(site_ids):
+    for chunk in chunks.chunked(site_ids):
         connection.execute(
             delete(ConsumptionDaily)
             .where(_among(ConsumptionDaily.site_id, chunk))
@@ -600,7 +596,7 @@ class _Spans:
         columns = (Site.id, Site.first_data_month, Site.last_data_month)
         parts = [
             fetch_records(connection, select(*columns).where(_among(Site.id, chunk)), _SPAN_ROW)
-            for chunk in _chunks(site_ids)
+            for chunk in chunks.chunked(site_ids)
         ]
         table = np.concatenate([np.empty(0, dtype=_SPAN_ROW), *parts])
         first, last = _month_numbers(table["first"]), _month_numbers(table["last"])
@@ -690,7 +686,7 @@ def _load_monthly(
             .where((month < rebuilt_first) | (month >= rebuilt_end)),
             _MONTHLY_ROW,
         )
-        for chunk in _chunks(site_ids)
+        for chunk in chunks.chunked(site_ids)
     ]
     table = np.concatenate([np.empty(0, dtype=_MONTHLY_ROW), *parts])
     return _MonthlyEnergy(
@@ -781,7 +777,7 @@ def rebuild_sites(
         .group_by(Reading.site_id)
     )
     spans: list[tuple[str, int, int, int]] = []
-    for chunk in _chunks(site_ids):
+    for chunk in chunks.chunked(site_ids):
         connection.execute(delete(ConsumptionDaily).where(ConsumptionDaily.site_id.in_(chunk)))
         connection.execute(delete(ConsumptionMonthly).where(ConsumptionMonthly.site_id.in_(chunk)))
         connection.execute(

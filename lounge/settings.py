@@ -25,6 +25,8 @@ LANGUAGES = ("en", "he")
 #: for a language that has no catalog yet.
 KNOWN_LANGUAGES = ("en", "he", "ar")
 RTL_LANGUAGES = frozenset({"he", "ar"})
+#: Regions a site may be in unless ``LOUNGE_REGIONS`` (comma-separated) names others.
+DEFAULT_REGIONS = ("North", "Haifa", "Center", "Tel Aviv", "Jerusalem", "South")
 
 
 @dataclass(frozen=True)
@@ -35,13 +37,30 @@ class Settings:
     port: int
     #: flask-limiter storage; ``memory://`` per process, ``redis://...`` shared.
     ratelimit_storage_url: str
+    #: Sign-in failures per client address (a flood cap; right passwords do not count).
     login_rate_limit: str
-    login_max_failures: int
-    lockout_minutes: int
+    #: Failed sign-ins of an address or account before each further one must wait.
+    login_free_failures: int
+    #: The longest wait between failed sign-ins (it doubles up to this).
+    login_max_delay_seconds: int
+    #: gunicorn: worker processes per core, threads per worker, request timeout.
+    workers_per_core: int
+    threads: int
+    timeout_seconds: int
+    #: A session unused this long ends (the absolute limit is in app.py).
+    idle_timeout_minutes: int
     #: Force the Secure flag on cookies even when a proxy hides HTTPS.
     secure_cookies: bool
     #: Served behind one reverse proxy whose X-Forwarded-* headers are to be believed.
     trust_proxy: bool
+    #: The largest file an administrator may upload, in MiB: the browser refuses bigger
+    #: files before sending them and the server refuses bigger requests.
+    max_upload_mb: int
+    #: Where background jobs (imports, classification) run: empty for a local process
+    #: per job with results under ``instance/jobs``; a Redis URL for Celery workers.
+    celery_broker_url: str
+    #: The regions imported sites must be in.
+    regions: tuple[str, ...]
     #: The lounge's address as recipients reach it: links in e-mails, texts and letters.
     public_url: str
     #: Outgoing mail. Without a host, mail goes to the local sandbox server on ``smtp_port``,
@@ -61,8 +80,43 @@ class Settings:
     notify_poll_seconds: float
     notify_lease_seconds: int
 
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.max_upload_mb * 1024 * 1024
+
+    @property
+    def max_request_bytes(self) -> int:
+        """The largest request: an upload travels base64-encoded (4/3 of its size) in JSON."""
+        return self.max_upload_bytes * 4 // 3 + 1024 * 1024
+
     def with_(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def private_folder(path: Path) -> None:
+    """Create ``path`` (and its parents) readable by its owner only, if missing.
+
+    It holds the secret key and the SQLite database: nobody else on the machine
+    may list, read or replace them.
+    """
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
+def create_private_file(path: Path, content: bytes = b"") -> bool:
+    """Create ``path`` as 0600 with ``content``; False when it exists already.
+
+    ``O_EXCL`` with the mode given to ``open`` itself: the file is never, even for
+    a moment, readable by others (as ``write`` then ``chmod`` left it), and two
+    processes starting at once cannot both write it.
+    """
+    private_folder(path.parent)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(content)
+    return True
 
 
 def _secret_key() -> str:
@@ -70,15 +124,18 @@ def _secret_key() -> str:
     if key := os.environ.get("LOUNGE_SECRET_KEY"):
         return key
     path = INSTANCE / "secret_key"
-    if not path.exists():
-        INSTANCE.mkdir(exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+    create_private_file(path, secrets.token_hex(32).encode())
     return path.read_text().strip()
 
 
 def default_database_url() -> str:
     return f"sqlite:///{INSTANCE / 'lounge.db'}"
+
+
+def configured_regions() -> tuple[str, ...]:
+    """``LOUNGE_REGIONS`` as a tuple, or :data:`DEFAULT_REGIONS` when it is unset or empty."""
+    names = [name.strip() for name in os.environ.get("LOUNGE_REGIONS", "").split(",")]
+    return tuple(name for name in names if name) or DEFAULT_REGIONS
 
 
 def load() -> Settings:
@@ -90,8 +147,12 @@ def load() -> Settings:
         port=int(env("LOUNGE_PORT", "8050")),
         ratelimit_storage_url=env("LOUNGE_RATELIMIT_STORAGE_URL", "memory://"),
         login_rate_limit=env("LOUNGE_LOGIN_RATE_LIMIT", "10 per minute"),
-        login_max_failures=int(env("LOUNGE_LOGIN_MAX_FAILURES", "5")),
-        lockout_minutes=int(env("LOUNGE_LOCKOUT_MINUTES", "15")),
+        login_free_failures=int(env("LOUNGE_LOGIN_FREE_FAILURES", "5")),
+        login_max_delay_seconds=int(env("LOUNGE_LOGIN_MAX_DELAY_SECONDS", "60")),
+        workers_per_core=int(env("LOUNGE_WORKERS_PER_CORE", "2")),
+        threads=int(env("LOUNGE_THREADS", "4")),
+        timeout_seconds=int(env("LOUNGE_TIMEOUT_SECONDS", "60")),
+        idle_timeout_minutes=int(env("LOUNGE_IDLE_TIMEOUT_MINUTES", "30")),
         secure_cookies=env("LOUNGE_SECURE_COOKIES", "") == "1",
         trust_proxy=env("LOUNGE_TRUST_PROXY", "") == "1",
         public_url=env("LOUNGE_PUBLIC_URL")
@@ -107,4 +168,7 @@ def load() -> Settings:
         sandbox_dir=Path(env("LOUNGE_SANDBOX_DIR") or INSTANCE / "sandbox"),
         notify_poll_seconds=float(env("LOUNGE_NOTIFY_POLL_SECONDS", "5")),
         notify_lease_seconds=int(env("LOUNGE_NOTIFY_LEASE_SECONDS", "120")),
+        max_upload_mb=int(env("LOUNGE_MAX_UPLOAD_MB", "200")),
+        celery_broker_url=env("LOUNGE_CELERY_BROKER_URL", ""),
+        regions=configured_regions(),
     )

@@ -1,8 +1,7 @@
-"""People who sign in: creation, passwords, lockout, preferences, portfolios."""
+"""People who sign in: creation, passwords, preferences, portfolios."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import secrets
 
@@ -89,41 +88,32 @@ def create_user(
     return user
 
 
-def authenticate(
-    session: Session, email: str, password: str, max_failures: int, lockout: dt.timedelta
-) -> User | None:
-    """The user if the credentials are right and the account is open, else None.
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The user if the credentials are right and the account active, else None.
 
-    After ``max_failures`` wrong passwords in a row the account is locked for
-    ``lockout``; while locked even the right password is refused. The caller
-    shows one generic message whatever the reason.
+    Exactly one password check whatever the case (unknown e-mail, inactive
+    account, wrong password), so that the answer takes as long. Slowing down
+    repeated failures is :mod:`lounge.signin`'s job.
     """
     user = find_by_email(session, email)
-    if user is None:
-        check_password_hash(_DUMMY_HASH, password)
-        # what was typed may be a password typed in the wrong box: keep it only if it
-        # looks like an e-mail address
-        typed = email.strip().lower()
-        audit.record(session, typed if _EMAIL.match(typed) else "?", "login.unknown_user")
+    right = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
+    if user is None or not user.is_active or not right:
         return None
-    now = utcnow()
-    if user.locked_until is not None and user.locked_until > now:
-        audit.record(session, user.email, "login.locked")
-        return None
-    if not user.is_active or not check_password_hash(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= max_failures:
-            user.locked_until = now + lockout
-            user.failed_logins = 0
-            audit.record(session, user.email, "login.lockout", until=user.locked_until.isoformat())
-        else:
-            audit.record(session, user.email, "login.failed", failures=user.failed_logins)
-        return None
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
+    user.last_login_at = utcnow()
     audit.record(session, user.email, "login.ok")
     return user
+
+
+def spend_a_password_check(password: str) -> None:
+    """The work of one password check, for an attempt refused without one (throttled)."""
+    check_password_hash(_DUMMY_HASH, password)
+
+
+def audit_name(typed: str) -> str:
+    """What to record as the actor of a failed sign-in: what was typed may be a
+    password typed in the wrong box, so keep it only if it looks like an e-mail."""
+    typed = typed.strip().lower()
+    return typed if _EMAIL.match(typed) else "?"
 
 
 def end_sessions(user: User) -> None:

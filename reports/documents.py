@@ -45,6 +45,9 @@ class ReportSection:
     totals: dict[str, Any] | None = None
     chart: Chart | None = None
     note: str | None = None
+    #: What the reader must not miss (the figures leave something out): a
+    #: warning box on screen, bold in the PDF, the first line in CSV and XLSX.
+    warning: str | None = None
 
 
 @dataclass(frozen=True)

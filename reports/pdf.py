@@ -22,12 +22,12 @@ from pathlib import Path
 from typing import Any
 
 from reportlab.graphics.charts.barcharts import VerticalBarChart
-from reportlab.graphics.charts.legends import Legend
-from reportlab.graphics.shapes import Drawing, String
+from reportlab.graphics.shapes import Drawing, Group, Rect, String
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.textsplit import wordSplit
 from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfmetrics
@@ -94,7 +94,12 @@ class BidiText(Flowable):
         self.lines: list[str] = []
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
-        logical = simpleSplit(self.text, self.style.fontName, self.style.fontSize, avail_width)
+        font, size = self.style.fontName, self.style.fontSize
+        logical = [
+            piece
+            for line in simpleSplit(self.text, font, size, avail_width)
+            for piece in _fit(line, font, size, avail_width)
+        ]
         self.lines = [visual(line, self.rtl) for line in logical] or [""]
         self.width = avail_width
         self.height = len(self.lines) * self.style.leading
@@ -115,6 +120,14 @@ class BidiText(Flowable):
             else:
                 canvas.drawString(0, baseline, line)
             baseline -= style.leading
+
+
+def _fit(line: str, font: str, size: float, width: float) -> list[str]:
+    """A line still too wide holds a word with nowhere to break (a payment reference):
+    split it between letters rather than let it run out of its box."""
+    if pdfmetrics.stringWidth(line, font, size) <= width:
+        return [line]
+    return [part for _width, part in wordSplit(line, width, font, size)]
 
 
 # --- styles -----------------------------------------------------------------------
@@ -555,21 +568,39 @@ def bar_chart(
     return drawing
 
 
-def _legend(data: ChartData, width: float, height: float, st: Styles) -> Legend:
-    """The series' names above the plot, starting on the reader's side."""
-    legend = Legend()
-    legend.fontName = FONT
-    legend.fontSize = 7
-    legend.alignment = "left" if st.rtl else "right"  # the swatch before the name
-    legend.columnMaximum = 1
-    legend.dx = legend.dy = 7
-    legend.deltax = 10
-    legend.y = height
-    legend.boxAnchor = "ne" if st.rtl else "nw"
-    legend.x = width if st.rtl else 0
-    pairs = [(SERIES[i], visual(name)) for i, name in enumerate(data.names)]
-    legend.colorNamePairs = left_to_right(pairs, st.rtl)
-    return legend
+#: Legend geometry: swatch side, gap from a swatch to its name, gap between entries.
+_SWATCH, _NAME_GAP, _ENTRY_GAP = 7.0, 3.0, 12.0
+
+
+def _legend(data: ChartData, width: float, height: float, st: Styles) -> Group:
+    """The series' names above the plot, from the reader's side, each next to its own swatch.
+
+    Drawn entry by entry rather than with reportlab's ``Legend``: its columns put a
+    right-to-left name right beside the next series' swatch, so the Hebrew legend
+    paired every name with the wrong colour.
+    """
+    group = Group()
+    y = height - _SWATCH - 1
+    edge = width if st.rtl else 0.0  # where the next entry starts, on the reader's side
+    step = -1 if st.rtl else 1
+    for colour, name in zip(SERIES, data.names, strict=False):
+        shown = visual(name)
+        swatch_x = edge - _SWATCH if st.rtl else edge
+        name_x = edge + step * (_SWATCH + _NAME_GAP)
+        group.add(Rect(swatch_x, y, _SWATCH, _SWATCH, fillColor=colour, strokeColor=None))
+        group.add(
+            String(
+                name_x,
+                y + 1,
+                shown,
+                fontName=FONT,
+                fontSize=7,
+                textAnchor="end" if st.rtl else "start",
+            )
+        )
+        entry = _SWATCH + _NAME_GAP + pdfmetrics.stringWidth(shown, FONT, 7) + _ENTRY_GAP
+        edge += step * entry
+    return group
 
 
 def chart_title(title: str, width: float, st: Styles) -> Drawing:

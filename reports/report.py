@@ -74,6 +74,10 @@ def _section(cells: _Cells, width: float, st: pdf.Styles) -> list[Flowable]:
     heading = pdf.text(section.title, st.heading, st.rtl)
     heading.keepWithNext = True
     story: list[Flowable] = [Spacer(1, 4 * mm), heading, Spacer(1, 1.5 * mm)]
+    if section.warning:
+        warning = pdf.text(section.warning, st.strong, st.rtl)
+        warning.keepWithNext = True
+        story += [warning, Spacer(1, 1.5 * mm)]
     if section.note:
         note = pdf.text(section.note, st.small, st.rtl)
         note.keepWithNext = True

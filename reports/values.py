@@ -15,11 +15,8 @@ in Excel alike (Python's and Babel's default, half to even, would print
 from __future__ import annotations
 
 import datetime as dt
-import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
-
-from babel.dates import get_date_format
 
 from lounge import i18n
 from lounge.i18n import _
@@ -34,8 +31,8 @@ _MILLI_KINDS: frozenset[str] = frozenset({"kwh", "kw"})
 PERCENT_DECIMALS = 1
 MONEY_DECIMALS = 2
 NUMBER_DECIMALS = 2
-#: Excel's locale tag that makes ``mmm`` print Hebrew month names.
-_EXCEL_LOCALE_TAGS = {"he": "[$-40D]"}
+#: Spreadsheet dates read the same in every language and sort as text too.
+ISO_DATE, ISO_MONTH = "yyyy-mm-dd", "yyyy-mm"
 
 
 def round_half_up(value: Decimal | int | float, places: int) -> Decimal:
@@ -79,10 +76,26 @@ def display(value: Any, kind: ColumnKind) -> str:
             return i18n.format_number(value)
         return i18n.format_number(round_half_up(value, NUMBER_DECIMALS), NUMBER_DECIMALS)
     if kind == "date":
-        return i18n.format_date(value, "short")
+        return i18n.format_date(value)
     if kind == "month":
         return i18n.format_month(value)
     return str(value)
+
+
+def machine(value: Any, kind: ColumnKind) -> str:
+    """The text a CSV holds for ``value``, the same in every language so programs read it:
+    ISO dates (``2026-02-20``), months (``2026-02``), plain numbers in the unit shown
+    (``1234567.89`` kWh, ``73435.79`` shekels, ``0.125`` for 12.5%)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if kind == "month":
+        return f"{value:%Y-%m}"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    stored = cell_value(value, kind)
+    return format(stored, "f") if isinstance(stored, Decimal) else str(stored)
 
 
 def number_format(value: Any, kind: ColumnKind) -> str | None:
@@ -99,10 +112,9 @@ def number_format(value: Any, kind: ColumnKind) -> str | None:
     if kind == "number":
         return "#,##0" if isinstance(value, int) else "#,##0." + "0" * NUMBER_DECIMALS
     if kind == "date":
-        return _excel_date_format(get_date_format("short", locale=i18n._locale()).pattern)
+        return ISO_DATE
     if kind == "month":
-        locale_tag = _EXCEL_LOCALE_TAGS.get(i18n.current(), "")
-        return locale_tag + _excel_date_format("MMM y")
+        return ISO_MONTH
     return None
 
 
@@ -119,20 +131,6 @@ def _excel_money_format() -> str:
     if sign.strip():
         return f'"{sign}"{amount}'
     return f'{amount}"{after}"'
-
-
-def _excel_date_format(pattern: str) -> str:
-    """A CLDR date pattern (``dd/MM/y``, ``d.M.y``, ``MMM y``) in Excel's spelling."""
-
-    def excel(field: re.Match[str]) -> str:
-        letters = field.group(0)
-        if letters[0] == "y":
-            return "yy" if len(letters) == 2 else "yyyy"
-        if letters[0] == "M":
-            return "m" * len(letters)
-        return letters
-
-    return re.sub(r"([dMy])\1*", excel, pattern)
 
 
 def is_numeric(column: ReportColumn) -> bool:

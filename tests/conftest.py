@@ -27,7 +27,11 @@ POSTGRES_URL = os.environ.get(
     "LOUNGE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 REQUIRE_POSTGRES = os.environ.get("LOUNGE_REQUIRE_POSTGRES") == "1"
-SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+# A fixed key: otherwise every xdist worker would race to create instance/secret_key
+# in the checkout (and a test run would leave a key behind in it).
+os.environ["LOUNGE_SECRET_KEY"] = "tests-only-not-a-secret"
+#: Test data kept in the repository (a fresh clone has nothing beside it); see its READMEs.
+TEST_DATA = Path(__file__).resolve().parent / "data"
 
 
 def _postgres_database() -> Iterator[str]:

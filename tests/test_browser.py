@@ -9,16 +9,19 @@ elsewhere, these tests are about what the browser shows.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import socket
+import time
 from pathlib import Path
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 
 from db import migrate
-from db.models import Site
+from db.models import Customer, Site
 from db.session import Database
-from lounge import ingest, localtime
+from lounge import ingest, localtime, reporting
 from tests.web_fixtures import PASSWORD, seed
 
 pytestmark = pytest.mark.browser
@@ -44,14 +47,14 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _sign_in(dash_duo, app, email: str) -> None:
+def _sign_in(dash_duo, app, email: str, password: str = PASSWORD) -> None:
     # "/" is the sign-in page, not a Dash page
     dash_duo.start_server(app, navigate=False, port=_free_port())
     dash_duo._url = dash_duo.server.url  # so that dash_duo.server_url works without navigating
     dash_duo.driver.set_window_size(1400, 1000)
     dash_duo.driver.get(dash_duo.server_url + "/login")
     dash_duo.driver.find_element(By.ID, "email").send_keys(email)
-    dash_duo.driver.find_element(By.ID, "password").send_keys(PASSWORD)
+    dash_duo.driver.find_element(By.ID, "password").send_keys(password)
     dash_duo.driver.find_element(By.ID, "login-submit").click()
 
 
@@ -120,6 +123,62 @@ def test_admin_imports_a_file_and_sees_every_bad_row(dash_duo, lounge, tmp_path)
     good.write_text("customer_id,name,tax_id\nC9,Nine Ltd,123456789\n")
     upload.send_keys(str(good))
     dash_duo.wait_for_contains_text("#admin-import-ok", "1 new", timeout=20)
+
+
+_WATCH_PROGRESS = """
+window.sawProgress = false;
+const bar = document.getElementById("admin-import-running");
+new MutationObserver(() => {
+    if (getComputedStyle(bar).display !== "none") { window.sawProgress = true; }
+}).observe(bar, {attributes: true});
+"""
+
+
+def test_admin_chooses_the_same_file_again_after_fixing_what_it_needs(dash_duo, lounge, tmp_path):
+    app, _world = lounge
+    _sign_in(dash_duo, app, "admin@a.test")
+    dash_duo.wait_for_element("#admin-upload", timeout=20)
+    sites = dash_duo.driver.find_element(By.CSS_SELECTOR, "#admin-import-kind input[value='sites']")
+    dash_duo.driver.execute_script("arguments[0].click()", sites)
+    dash_duo.driver.execute_script(_WATCH_PROGRESS)
+    upload = dash_duo.driver.find_element(By.CSS_SELECTOR, "#admin-upload input[type=file]")
+    path = tmp_path / "sites.csv"
+    path.write_text("site_id,customer_id,name,region\nS9,C9,Nine Plant,South\n")
+    upload.send_keys(str(path))
+    dash_duo.wait_for_contains_text("#admin-import-rejected", "C9", timeout=30)
+    assert dash_duo.driver.execute_script("return window.sawProgress") is True
+    # the missing customer arrives some other way; the very same file now imports
+    with Database(os.environ["LOUNGE_DATABASE_URL"]).session() as session:
+        session.add(Customer(id="C9", name="Nine Ltd", tax_id="510000099"))
+    upload = dash_duo.driver.find_element(By.CSS_SELECTOR, "#admin-upload input[type=file]")
+    upload.send_keys(str(path))
+    dash_duo.wait_for_contains_text("#admin-import-ok", "1 new", timeout=30)
+    dash_duo.driver.find_element(
+        By.XPATH, "//a[contains(@class,'nav-link')][.='Audit log']"
+    ).click()
+    dash_duo.wait_for_contains_text("#admin-audit", "import.sites.rejected", timeout=20)
+    assert "import.sites" in dash_duo.find_element("#admin-audit").text
+
+
+def test_a_file_over_the_limit_is_refused_in_the_browser_with_a_message(dash_duo, lounge, tmp_path):
+    from app import create_app
+
+    app = create_app(
+        {
+            "database_url": os.environ["LOUNGE_DATABASE_URL"],
+            "login_rate_limit": "1000 per minute",
+            "max_upload_mb": 1,
+        }
+    )
+    _sign_in(dash_duo, app, "admin@a.test")
+    dash_duo.wait_for_element("#admin-upload", timeout=20)
+    assert not dash_duo.find_element("#admin-upload-too-big").is_displayed()
+    big = tmp_path / "big.csv"
+    big.write_text("customer_id,name,tax_id\n" + "CX,New Co,777\n" * 80_000)  # 1.1 MB
+    upload = dash_duo.driver.find_element(By.CSS_SELECTOR, "#admin-upload input[type=file]")
+    upload.send_keys(str(big))
+    dash_duo.wait_for_contains_text("#admin-upload-too-big", "up to 1 MB", timeout=20)
+    assert dash_duo.find_element("#admin-upload-too-big").is_displayed()
 
 
 def test_demand_staff_sees_regions(dash_duo, lounge):
@@ -227,3 +286,41 @@ def test_contracts_page_lists_contracts_with_status(dash_duo, lounge):
     assert "Active" in dash_duo.find_element("#contracts-grid").text
     xlsx = dash_duo.driver.find_element(By.ID, "contracts-download-xlsx").get_attribute("href")
     assert xlsx.endswith("/download/contracts.xlsx?customer=CA")
+
+
+@pytest.fixture
+def demo_lounge(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The lounge over the demo data (its 40-site chain), where long reports froze the page."""
+    from db import demo
+
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    monkeypatch.setenv("LOUNGE_DATABASE_URL", url)
+    database = Database(url)
+    migrate.upgrade(database.engine)
+    demo.generate(database, customers=len(demo.SPECIALS), today=localtime.today())
+    database.dispose()
+    from app import create_app
+
+    return create_app({"database_url": url, "login_rate_limit": "1000 per minute"})
+
+
+#: Far above the 2 s the page takes, far below the 36 s freeze a 365-row HTML table caused.
+FREEZE_SECONDS = 20
+
+
+@pytest.mark.parametrize("kind", sorted(reporting.KINDS))
+def test_every_report_of_the_demo_chain_shows_without_freezing(dash_duo, demo_lounge, kind):
+    from db import demo
+
+    _sign_in(dash_duo, demo_lounge, "client@demo.lounge", demo.PASSWORD)
+    dash_duo.wait_for_element("#shell-nav-overview", timeout=60)
+    start = time.monotonic()
+    dash_duo.driver.get(dash_duo.server_url + "/reports")  # opens on the consumption report
+    if kind != "consumption":
+        dash_duo.wait_for_element("#report-view.report-consumption", timeout=60)
+        start = time.monotonic()
+        Select(dash_duo.driver.find_element(By.ID, "reports-kind")).select_by_value(kind)
+    dash_duo.wait_for_element(f"#report-view.report-{kind} #report-section-0", timeout=60)
+    # a frozen page runs no script until it thaws: this returns only after a freeze
+    dash_duo.driver.execute_script("return document.readyState")
+    assert time.monotonic() - start < FREEZE_SECONDS

@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 
 from db.models import ClassificationRun, VipEvent, VipStatus
 from db.session import Database
-from lounge import classification
+from lounge import admin, classification
 from lounge.access import SYSTEM
-from lounge.membership import memberships
+from lounge.membership import current_window, memberships
 from tests.factories import (
     add_customer,
     cli,
@@ -471,3 +471,61 @@ def test_vip_list_before_any_run_lists_every_customer_as_not_vip(db: Database):
     assert [(r["customer_id"], r["is_vip"], r["since"]) for r in rows] == [("C1", "false", "")]
     with db.session() as session:
         assert session.scalar(select(func.count()).select_from(VipEvent)) == 0
+
+
+# --- a run dated before the latest one ------------------------------------------------
+
+
+def test_a_backdated_run_replays_the_later_dates_so_the_latest_status_stands(db: Database):
+    """The issue's scenario: ``classify --as-of 2026-12-01``, then ``--as-of 2026-04-10``."""
+    customer(db, "C1", "S1")  # in by December's window only
+    customer(db, "C2", "S2")  # in by January's and April's windows, out by December's
+    customer(db, "C3", "S3")  # in by April's and December's windows
+    import_readings(
+        db,
+        *month_reads("S1", 2026, {5: "1000000"}),
+        *month_reads("S2", 2025, {6: "1000000"}),
+        *month_reads("S3", 2026, {2: "1000000"}),
+    )
+    for as_of in ("2026-01-15", "2026-12-01", "2026-04-10"):
+        result = cli("classify", "--as-of", as_of)
+        assert result.exit_code == 0, result.output
+    assert "later dates classified again, so the status is the latest's: 2026-12-01" in (
+        result.output
+    )
+
+    assert status(db, "C1") == (True, D(2026, 12, 1), "site")
+    assert status(db, "C2") == (False, D(2026, 12, 1), None)
+    assert status(db, "C3") == (True, D(2026, 4, 10), "site")
+    history = sorted((e[0], e[2], e[1]) for e in events(db))
+    assert history == [
+        ("C1", D(2026, 12, 1), "enter"),
+        ("C2", D(2026, 1, 15), "enter"),
+        ("C2", D(2026, 12, 1), "exit"),
+        ("C3", D(2026, 4, 10), "enter"),
+    ]
+    with db.session() as session:
+        window, classified = current_window(session)
+        as_of_dates = session.scalars(
+            select(ClassificationRun.as_of).order_by(ClassificationRun.as_of)
+        ).all()
+    assert (window.start, window.last_day, classified) == (D(2025, 12, 1), D(2026, 11, 30), True)
+    assert as_of_dates == [D(2026, 1, 15), D(2026, 4, 10), D(2026, 12, 1)]
+    assert [row["customer_id"] for row in cli_csv("vip", "list") if row["is_vip"] == "true"] == [
+        "C1",
+        "C3",
+    ]
+
+
+def test_the_admin_action_replays_later_dates_too(db: Database):
+    customer(db, "C1", "S1")
+    import_readings(db, *month_reads("S1", 2025, {6: "1000000"}))
+    with db.session() as session:
+        admin.run_classification(session, SYSTEM, D(2026, 12, 1))
+        result = admin.run_classification(session, SYSTEM, D(2026, 4, 10))
+    assert (result.entered, result.replayed) == (["C1"], [D(2026, 12, 1)])
+    assert status(db, "C1") == (False, D(2026, 12, 1), None)
+    assert [(e[1], e[2]) for e in events(db)] == [
+        ("enter", D(2026, 4, 10)),
+        ("exit", D(2026, 12, 1)),
+    ]

@@ -140,7 +140,8 @@ def test_months_must_be_whole(session: Session):
 
 
 def test_year_over_year_sets_each_month_beside_the_year_before(session: Session):
-    frame = consumption.year_over_year(session, C1_CLIENT, "C1", 2025)
+    found = consumption.year_over_year(session, C1_CLIENT, "C1", D(2025, 1, 1), D(2026, 1, 1))
+    frame = found.months
     assert frame["month"].tolist() == localtime.month_starts(D(2025, 1, 1), D(2025, 12, 1))
     july = frame.set_index("month").loc[JULY]
     assert july.to_dict() == {
@@ -148,8 +149,27 @@ def test_year_over_year_sets_each_month_beside_the_year_before(session: Session)
         "estimated_wh": 12_000,
         "previous_wh": 20_000_000,
         "previous_estimated_wh": 20_000_000,
+        "compared": True,
     }
     assert int(frame["previous_wh"].sum()) == 20_000_000
+    # data up to October 2025 (S4): the comparison runs January to October
+    assert found.compared == (D(2025, 1, 1), D(2025, 10, 1))
+
+
+def test_year_over_year_compares_eleven_months_with_the_same_eleven(db: Database):
+    with db.session() as session:
+        add_sites(session, "C3", ("U1", "North", "office"))
+    rows = month_reads("U1", 2024, dict.fromkeys(range(1, 13), "1000"))
+    rows += month_reads("U1", 2025, dict.fromkeys(range(1, 12), "1100"))  # no December yet
+    import_bytes(db, "readings", csv_bytes("site_id,start,end,kwh", *rows))
+    with db.session() as session:
+        found = consumption.year_over_year(
+            session, access.SYSTEM, "C3", D(2025, 1, 1), D(2026, 1, 1)
+        )
+    assert found.compared == (D(2025, 1, 1), D(2025, 11, 1))
+    assert (found.wh, found.previous_wh) == (11 * 1_100_000, 11 * 1_000_000)
+    assert found.change == pytest.approx(0.10)  # not 12,100 against 12,000 kWh (+0.8%)
+    assert found.months["compared"].tolist() == [True] * 11 + [False]
 
 
 def test_share_of_each_site_biggest_first(session: Session):
@@ -164,6 +184,15 @@ def test_share_of_each_site_biggest_first(session: Session):
         [31_000 / 31_193, 169 / 31_193, 24 / 31_193, 0.0]
     )
     assert frame.loc[0, "region"] == "South"
+
+
+def test_site_shares_give_each_sites_months(session: Session):
+    frame = consumption.site_shares(session, C2_CLIENT, "C2", D(2025, 1, 1), D(2025, 4, 1))
+    months = [D(2025, 1, 1), D(2025, 2, 1), D(2025, 3, 1)]
+    assert frame[["site_id", *months, "wh"]].values.tolist() == [
+        ["T1", 120_000_000, 120_000_000, 120_000_000, 360_000_000],
+        ["T2", 50_000_000, 50_000_000, 50_000_000, 150_000_000],
+    ]
 
 
 # --- time-of-use bands -------------------------------------------------------------------
@@ -358,7 +387,7 @@ def test_vip_distance_without_consumption(session: Session):
 CUTS: dict[str, Callable[[Session, Viewer, object, Selection], object]] = {
     "scope": lambda s, v, c, sel: consumption.scope(s, v, c, sel),
     "series": lambda s, v, c, sel: consumption.series(s, v, c, JULY, AUGUST, "month", sel),
-    "year_over_year": lambda s, v, c, sel: consumption.year_over_year(s, v, c, 2025, sel),
+    "year_over_year": lambda s, v, c, sel: consumption.year_over_year(s, v, c, JULY, AUGUST, sel),
     "site_shares": lambda s, v, c, sel: consumption.site_shares(s, v, c, JULY, AUGUST, sel),
     "time_of_use": lambda s, v, c, sel: consumption.time_of_use(s, v, c, JULY, AUGUST, sel),
     "typical_day": lambda s, v, c, sel: consumption.typical_day(s, v, c, JULY, AUGUST, sel),
@@ -392,3 +421,57 @@ def test_vip_distance_of_another_customer_is_not_found(session: Session):
         consumption.vip_distance(session, C1_CLIENT, "C2", D(2025, 1, 1), D(2025, 2, 1))
     admin = consumption.vip_distance(session, access.SYSTEM, "C2", D(2025, 1, 1), D(2025, 2, 1))
     assert admin["max_site_id"].tolist() == ["T1"]
+
+
+REGION_VIEWS: dict[str, Callable[[Session, Viewer], object]] = {
+    "regions": lambda s, v: consumption.regions(s, v, classification.Window.for_date(AUGUST)),
+    "region_monthly": lambda s, v: consumption.region_monthly(s, v, AUGUST),
+    "sites_by_region": lambda s, v: consumption.sites_by_region(
+        s, v, classification.Window.for_date(AUGUST)
+    ),
+}
+
+
+@pytest.mark.parametrize("view", REGION_VIEWS)
+@pytest.mark.parametrize("viewer", [C1_CLIENT, STRANGER])
+def test_region_views_are_denied_to_clients_and_managers(
+    session: Session, view: str, viewer: Viewer
+):
+    with pytest.raises(access.AccessDenied):
+        REGION_VIEWS[view](session, viewer)
+
+
+def test_region_views_show_demand_staff_every_site(session: Session):
+    staff = Viewer(4, "demand@example.com", Role.DEMAND_STAFF)
+    window = classification.Window.for_date(AUGUST)
+    summary = {
+        row.region: (row.sites, row.customers)
+        for row in consumption.regions(session, staff, window)
+    }
+    assert summary == {"Center": (1, 1), "North": (4, 2), "South": (1, 1)}
+    sites = consumption.sites_by_region(session, staff, window, "North")
+    assert [row.site_id for row in sites] == ["S1", "S3", "T1", "T2"]
+
+
+# --- coverage and coincident peak of a group ---------------------------------------------
+
+
+def test_coverage_says_how_many_sites_and_how_much_energy_interval_cuts_show(session: Session):
+    found = consumption.coverage(session, C1_CLIENT, "C1", JULY, AUGUST)
+    # S1 and S3 have interval data; S2 (billing reads) and S4 (nothing in July) do not
+    assert (found.sites, found.metered_sites) == (4, 2)
+    assert (found.wh, found.metered_wh) == (31_193_000, 193_000)
+    assert found.share == pytest.approx(193 / 31_193)
+    assert not found.complete
+    assert consumption.coverage(session, C1_CLIENT, "C1", JULY, AUGUST, NORTH).complete
+
+
+def test_coincident_peak_is_the_highest_demand_of_the_summed_load(session: Session):
+    frame = consumption.coincident_peak(session, C1_CLIENT, "C1", JULY, AUGUST, NORTH)
+    # S1 at 5 kW from 12:00 on 2 July while S3 draws 500 W: 5.5 kW together
+    assert frame["month"].tolist() == [JULY]
+    assert frame["peak_w"].tolist() == [5_500]
+    assert frame["at"].iloc[0] == pd.Timestamp("2025-07-02 12:00", tz=TIMEZONE)
+    # in October S4 alone, at 1 kW all along
+    october = consumption.coincident_peak(session, C1_CLIENT, "C1", D(2025, 10, 1), D(2025, 11, 1))
+    assert october["peak_w"].tolist() == [1_000]

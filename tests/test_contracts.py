@@ -82,3 +82,13 @@ def test_a_client_lists_its_own_contracts_with_status(two_customers):
 def test_others_get_nothing(two_customers, viewer):
     with two_customers.session() as session, pytest.raises(access.AccessDenied):
         contracts.contracts(session, viewer, "CB", TODAY)
+
+
+def test_the_tiles_add_up_and_active_includes_those_ending_soon(two_customers):
+    client = Viewer(1, "c@a", Role.CLIENT, "CA")
+    with two_customers.session() as session:
+        session.add(_contract("K-4", "SA2", TODAY + dt.timedelta(days=5), None))
+        session.flush()
+        counts = contracts.count_statuses(contracts.contracts(session, client, "CA", TODAY))
+    assert counts == contracts.StatusCounts(total=4, active=2, ending=1, upcoming=1, ended=1)
+    assert counts.total == counts.active + counts.upcoming + counts.ended

@@ -165,7 +165,7 @@ def _check_logins(session: Session, logins: list[tuple[str, str]]) -> None:
     first_roles = [role for role, _ in logins[:4]]
     assert first_roles == ["client", "account_manager", "demand_staff", "admin"]
     for role, email in logins:
-        user = users.authenticate(session, email, demo.PASSWORD, 5, dt.timedelta(minutes=15))
+        user = users.authenticate(session, email, demo.PASSWORD)
         assert user is not None and user.role == role, email
     client = users.find_by_email(session, logins[0][1])
     assert client is not None and client.customer_id == demo.CHAIN_ID

@@ -15,7 +15,6 @@ from openpyxl.cell.cell import Cell
 
 from lounge import i18n
 from lounge.exports import sheet_names, to_csv, to_xlsx
-from reports import rtl
 from reports.documents import ReportColumn, ReportDocument, ReportSection
 from reports.report import build_report
 
@@ -69,9 +68,13 @@ def debts_report(language: str = "en") -> ReportDocument:
 
 
 # What a reader sees for the first row and the totals (written out by hand).
-ENGLISH_ROW = ["North plant", "Jan 2026", "20/02/2026", "1,234,568", "₪73,435.79", "12.5%", "3"]
-ENGLISH_SECOND = ['\'=HYPERLINK("http://x")', "Feb 2026", "05/03/2026", "3", "₪1.01", "-3.4%", "1"]
+ENGLISH_ROW = ["North plant", "Jan 2026", "20 Feb 2026", "1,234,568", "₪73,435.79", "12.5%", "3"]
+ENGLISH_SECOND = ['\'=HYPERLINK("http://x")', "Feb 2026", "5 Mar 2026", "3", "₪1.01", "-3.4%", "1"]
 ENGLISH_TOTALS = ["Total", "", "", "1,234,570", "₪73,436.80", "", "4"]
+# What a program reads from the CSV, in every language: ISO dates, plain numbers.
+CSV_ROW = ["North plant", "2026-01", "2026-02-20", "1234567.89", "73435.79", "0.125", "3"]
+CSV_SECOND = ['\'=HYPERLINK("http://x")', "2026-02", "2026-03-05", "2.5", "1.01", "-0.034", "1"]
+CSV_TOTALS = ["Total", "", "", "1234570.39", "73436.80", "", "4"]
 
 
 def read_csv(data: bytes) -> list[list[str]]:
@@ -86,9 +89,9 @@ def test_csv_starts_with_a_bom_and_has_title_header_rows_and_totals():
     assert lines[2] == ["Generated 3 Feb 2026, 11:15:00"]
     block = lines[lines.index(["Debts: open invoices [by site]"]) :]
     assert block[1] == ["Site", "Month", "Due", "Consumption, kWh", "Open", "Change", "Invoices"]
-    assert block[2] == ENGLISH_ROW
-    assert block[3] == ENGLISH_SECOND  # a formula-looking name is defused
-    assert block[4] == ENGLISH_TOTALS
+    assert block[2] == CSV_ROW
+    assert block[3] == CSV_SECOND  # a formula-looking name is defused
+    assert block[4] == CSV_TOTALS
 
 
 def test_hebrew_csv_is_readable_utf8_without_direction_marks():
@@ -96,9 +99,7 @@ def test_hebrew_csv_is_readable_utf8_without_direction_marks():
     header = lines[lines.index(["חובות"], 1) + 1]
     assert header[0] == "אתר"
     row = lines[lines.index(header) + 1]
-    assert row[1] == "ינו׳ 2026"
-    assert row[2] == "20.2.2026"
-    assert row[4] == "73,435.79\xa0₪"
+    assert row[1:5] == CSV_ROW[1:5]  # the same machine-readable figures as in English
     assert not re.search("[\u200e\u200f]", "".join(row))
     with i18n.use("he"):
         assert lines[-1][0] == i18n._("Total")
@@ -115,8 +116,8 @@ def test_xlsx_stores_numbers_dates_and_formats():
     assert all(c.font.bold for c in sheet[4])
 
     site, month, due, kwh, money, change, count = sheet[5]
-    assert month.value == dt.datetime(2026, 1, 1) and month.number_format == "mmm yyyy"
-    assert due.value == dt.datetime(2026, 2, 20) and due.number_format == "dd/mm/yyyy"
+    assert month.value == dt.datetime(2026, 1, 1) and month.number_format == "yyyy-mm"
+    assert due.value == dt.datetime(2026, 2, 20) and due.number_format == "yyyy-mm-dd"
     assert kwh.value == pytest.approx(1_234_567.89) and kwh.number_format == "#,##0"
     assert money.value == pytest.approx(73435.79) and money.number_format == '"₪"#,##0.00'
     assert change.value == 0.125 and change.number_format == "0.0%"
@@ -135,8 +136,9 @@ def test_hebrew_xlsx_is_right_to_left():
     sheet = openpyxl.load_workbook(io.BytesIO(to_xlsx(debts_report("he")))).worksheets[0]
     assert sheet.sheet_view.rightToLeft
     assert sheet.title == "חובות"
-    assert sheet["B5"].number_format == "[$-40D]mmm yyyy"
-    assert sheet["C5"].number_format == "d.m.yyyy"
+    # dates stay ISO in every language, so a program reads them alike
+    assert sheet["B5"].number_format == "yyyy-mm"
+    assert sheet["C5"].number_format == "yyyy-mm-dd"
     # Spreadsheets draw the format left to right: the PDF prints "₪ 73,435.79" too.
     assert sheet["E5"].number_format == '"₪ "#,##0.00'
 
@@ -161,11 +163,7 @@ def excel_shows(cell: Cell) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, dt.datetime):
-        months = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
-        return {
-            "mmm yyyy": f"{months[value.month - 1]} {value.year}",
-            "dd/mm/yyyy": value.strftime("%d/%m/%Y"),
-        }[number_format]
+        return {"yyyy-mm": f"{value:%Y-%m}", "yyyy-mm-dd": f"{value:%Y-%m-%d}"}[number_format]
     if number_format.endswith("%"):
         decimals = len(number_format) - number_format.index(".") - 2
         return f"{_half_up(Decimal(str(value)) * 100, decimals):,}%"
@@ -191,13 +189,16 @@ def test_the_same_figures_in_pdf_csv_and_xlsx():
     sheet = openpyxl.load_workbook(io.BytesIO(to_xlsx(document))).worksheets[0]
     xlsx_rows = [[excel_shows(cell) for cell in row] for row in sheet.iter_rows(min_row=5)]
 
-    for expected, from_csv, from_xlsx in zip(
-        [ENGLISH_ROW, ENGLISH_SECOND, ENGLISH_TOTALS], csv_rows, xlsx_rows, strict=True
+    assert csv_rows == [CSV_ROW, CSV_SECOND, CSV_TOTALS]
+    for shown, machine, from_xlsx in zip(
+        [ENGLISH_ROW, ENGLISH_SECOND, ENGLISH_TOTALS],
+        [CSV_ROW, CSV_SECOND, CSV_TOTALS],
+        xlsx_rows,
+        strict=True,
     ):
-        figures = expected[1:]  # the site names differ only by the CSV's formula guard
-        assert from_csv[1:] == figures
-        assert from_xlsx[1:] == figures
-        assert " ".join(f for f in figures if f) in pdf_text
+        assert " ".join(f for f in shown[1:] if f) in pdf_text
+        assert from_xlsx[1:3] == machine[1:3]  # ISO dates, as in the CSV
+        assert from_xlsx[3:] == shown[3:]  # the PDF's numbers
 
 
 def test_hebrew_figures_agree_between_pdf_csv_and_xlsx():
@@ -206,9 +207,27 @@ def test_hebrew_figures_agree_between_pdf_csv_and_xlsx():
     csv_row = read_csv(to_csv(document))[-3]
     sheet = openpyxl.load_workbook(io.BytesIO(to_xlsx(document))).worksheets[0]
     money = sheet["E5"]
-    # On a right-to-left page "73,435.79 ₪" shows the sign on the left: the same in all three.
-    assert rtl.visual(csv_row[4], rtl=True).replace("\xa0", " ") == "₪ 73,435.79"
+    # On a right-to-left page "73,435.79 ₪" shows the sign on the left, in the PDF and the XLSX.
+    assert csv_row[4] == "73435.79"
     assert excel_shows(money) == "₪ 73,435.79"
     assert "₪ 73,435.79" in pdf_text
-    assert csv_row[3] == excel_shows(sheet["D5"]) == "1,234,568"
+    assert excel_shows(sheet["D5"]) == "1,234,568"
     assert "1,234,568" in pdf_text
+
+
+@pytest.mark.parametrize("language", ["en", "he"])
+def test_a_long_sheet_name_keeps_its_whole_period(language):
+    with i18n.use(language):
+        day = i18n.format_date(dt.date(2026, 11, 23))
+        title = i18n._("Debts by age on {date}").format(date=day)
+        long_title = "Open invoices of every site of the customer on " + day
+        names = sheet_names([title, long_title, long_title])
+    assert all(len(name) <= 31 and name.endswith(day) for name in names[:2]), names
+    assert names[1].startswith("Open invoices") and "…" in names[1]
+    assert names[2].endswith(" (2)") and len(names[2]) <= 31
+
+
+def test_csv_holds_iso_dates_and_plain_numbers_in_every_language():
+    english, hebrew = (read_csv(to_csv(debts_report(language))) for language in ("en", "he"))
+    assert english[-3][1:] == hebrew[-3][1:] == CSV_ROW[1:]
+    assert english[-1][1:] == hebrew[-1][1:] == CSV_TOTALS[1:]

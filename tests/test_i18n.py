@@ -96,3 +96,38 @@ def test_plural_forms():
     with i18n.use("he"):
         assert i18n.ngettext("{count} site", "{count} sites", 1).format(count=1) == "אתר אחד"
         assert i18n.ngettext("{count} site", "{count} sites", 3).format(count=3) == "3 אתרים"
+
+
+@pytest.mark.parametrize(
+    ("ratio", "english", "hebrew"),
+    [
+        (0.061, "▲ +6%", "\u2066▲ +6%\u2069"),
+        (-0.03, "▼ \u22123%", "\u2066▼ \u22123%\u2069"),
+        (0.004, "0%", "0%"),
+    ],
+)
+def test_a_change_reads_the_same_way_in_both_languages(ratio, english, hebrew):
+    with i18n.use("en"):
+        assert i18n.format_change(ratio) == english
+    with i18n.use("he"):
+        assert i18n.format_change(ratio) == hebrew  # isolated, never "13%-"
+
+
+def test_hebrew_names_sort_in_hebrew_order():
+    from lounge.labels import REGIONS, label
+
+    with i18n.use("he"):
+        names = sorted((label(REGIONS, code) for code in REGIONS), key=i18n.sort_key)
+    assert names == ["דרום", "חיפה", "ירושלים", "מרכז", "צפון", "תל אביב"]
+
+
+def test_charts_speak_the_readers_language():
+    from lounge.components.charts import graph_config
+
+    with i18n.use("he"):
+        config = graph_config()
+    assert config["locale"] == "he"
+    hebrew = config["locales"]["he"]
+    assert hebrew["format"]["months"][0] == "ינואר"
+    assert hebrew["format"]["days"][0] == "יום ראשון"  # Plotly's weeks start on Sunday
+    assert hebrew["dictionary"]["Reset axes"] != "Reset axes"

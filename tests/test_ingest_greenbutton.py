@@ -12,6 +12,7 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -25,10 +26,10 @@ from lounge.ingest import import_file
 from lounge.ingest.greenbutton import read_consumption
 from lounge.ingest.problems import ImportRejected
 from lounge.ingest.summary import ImportSummary
-from tests.conftest import SHARED_DATA
+from tests.conftest import TEST_DATA
 from tests.factories import add_customer
 
-GREENBUTTON = SHARED_DATA / "greenbutton"
+GREENBUTTON = TEST_DATA / "greenbutton"
 NS = {"atom": "http://www.w3.org/2005/Atom", "espi": "http://naesb.org/espi"}
 ISRAEL = ZoneInfo("Asia/Jerusalem")
 NINE_DAYS = "TestGBDataHourlyNineDaysBinnedDaily.xml"
@@ -452,3 +453,28 @@ def test_cli_site_option_goes_with_green_button_only(db: Database, site: str):
         assert result.exit_code == 2
         assert message in result.output
     assert nothing_written(db)
+
+
+def test_the_summary_counts_values_finer_than_1_wh_and_what_rounding_changed(
+    db: Database, site: str
+):
+    content = in_reading_type(
+        text(SMALL),
+        "<powerOfTenMultiplier>0</powerOfTenMultiplier>",
+        "<powerOfTenMultiplier>-1</powerOfTenMultiplier>",
+    )
+    summary = import_text(db, content)
+    # 41.8 +0.2, 59.5 +0.5, 59.1 -0.1, 61.1 -0.1, 58.1 -0.1; 45.0, 43.0, 41.0 are exact
+    assert (summary.finer_than_wh, summary.rounding_wh) == (5, pytest.approx(0.4))
+    assert str(summary).endswith(
+        "5 values were finer than 1 Wh; rounding to whole Wh changed the total by +0.400 Wh"
+    )
+
+
+def test_the_sample_files_and_their_licence_notice_live_in_the_repository():
+    """A fresh clone with nothing beside it must run these tests (issue 7, point 15)."""
+    repository = Path(__file__).resolve().parent.parent
+    assert GREENBUTTON.resolve().is_relative_to(repository)
+    names = {NINE_DAYS, SMALL, COASTAL_12HR, COASTAL_DAILY, YEAR_DAILY} | {s[0] for s in SAMPLES}
+    assert all((GREENBUTTON / name).is_file() for name in names)
+    assert "Apache License" in (GREENBUTTON / "README.md").read_text(encoding="utf-8")

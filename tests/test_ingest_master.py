@@ -249,3 +249,44 @@ def test_a_site_needs_its_customer_imported_first(db: Database):
     assert problems(refusal) == [(2, "unknown customer 'C1'")]
     import_rows(db, "customers", CUSTOMERS, "C1,Acme,T1,,")
     assert import_rows(db, "sites", SITES, "S1,C1,Plant,North,,,").inserted == 1
+
+
+def test_a_customers_file_of_260000_rows_imports_on_both_databases(db: Database):
+    """The file that failed with "too many SQL variables": its ids go to the database in chunks."""
+    count = 260_000
+    rows = [f"C{n:06d},Customer {n},T{n:06d}" for n in range(count)]
+    summary = import_rows(db, "customers", "customer_id,name,tax_id", *rows)
+    assert (summary.rows, summary.inserted) == (count, count)
+    assert row_counts(db)["customer"] == count
+
+
+# --- what text may hold ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("quoted", [False, True], ids=["plain", "quoted"])
+def test_control_characters_reject_the_file_naming_line_and_column(db: Database, quoted: bool):
+    name = '"Ac\x00me"' if quoted else "Ac\x00me"
+    data = csv_bytes("customer_id,name,tax_id", "C1,Fine,T1", f"C2,{name},T2", "C3,Ok,T\x1b3")
+    assert problems(rejected(db, "customers", data)) == [
+        (3, "column name holds the control character U+0000"),
+        (4, "column tax_id holds the control character U+001B"),
+    ]
+    assert row_counts(db)["customer"] == 0
+
+
+def test_tabs_and_quoted_line_breaks_are_text_not_control_characters(db: Database):
+    data = b'customer_id,name,tax_id\nC1,"Two\r\nLines\tand a tab",T1\n'
+    assert import_bytes(db, "customers", data).inserted == 1
+
+
+def test_a_region_must_be_one_of_the_configured_list(
+    two_customers: Database, monkeypatch: pytest.MonkeyPatch
+):
+    refusal = rejected(two_customers, "sites", csv_bytes(SITES, "S1,C1,Plant,Atlantis,,,"))
+    assert problems(refusal) == [
+        (2, "region 'Atlantis' is not one of: North, Haifa, Center, Tel Aviv, Jerusalem, South")
+    ]
+    monkeypatch.setenv("LOUNGE_REGIONS", "Atlantis, Lemuria")
+    assert import_rows(two_customers, "sites", SITES, "S1,C1,Plant,Atlantis,,,").inserted == 1
+    refusal = rejected(two_customers, "sites", csv_bytes(SITES, "S2,C1,Plant,North,,,"))
+    assert problems(refusal) == [(2, "region 'North' is not one of: Atlantis, Lemuria")]

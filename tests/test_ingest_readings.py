@@ -623,3 +623,21 @@ def test_a_whole_spring_dst_day_of_quarter_hours_in_local_time(sites: Database):
     lengths = {end - start for _site, start, end, _wh, _estimated in readings(sites)}
     assert lengths == {QUARTER}
     assert daily(sites) == {("S1", D(2026, 3, 27)): (23_000, 1000)}
+
+
+def test_the_summary_counts_values_finer_than_1_wh_and_what_rounding_changed(db: Database):
+    with db.session() as session:
+        add_customer(session, "C1", "S1")
+    summary = import_readings(
+        db,
+        "S1,2025-01-01T00:00,2025-01-01T00:15,1.0004",  # 1000.4 Wh -> 1000: -0.4
+        "S1,2025-01-01T00:15,2025-01-01T00:30,2.00045",  # 2000.45 Wh -> 2000: -0.45
+        "S1,2025-01-01T00:30,2025-01-01T00:45,3.5",  # whole Wh: exact
+        "S1,2025-01-01T00:45,2025-01-01T01:00,2.5e-3",  # 2.5 Wh -> 2 (half to even): -0.5
+    )
+    assert (summary.finer_than_wh, summary.rounding_wh) == (3, pytest.approx(-1.35))
+    assert str(summary).endswith(
+        "3 values were finer than 1 Wh; rounding to whole Wh changed the total by -1.350 Wh"
+    )
+    exact = import_readings(db, "S1,2025-01-02T00:00,2025-01-02T00:15,1.000")
+    assert (exact.finer_than_wh, str(exact).count("Wh")) == (0, 0)

@@ -134,3 +134,13 @@ def test_a_template_missing_in_a_language_goes_out_wholly_in_english(monkeypatch
 @pytest.mark.parametrize("kind", sorted(templates.TEMPLATES))
 def test_every_template_is_whole_in_hebrew(kind: str):
     assert templates.language_for(kind, "he") == "he"
+
+
+def test_a_backdated_run_does_not_tell_anyone_again_what_they_were_told(db: Database):
+    _member_with_contacts(db)
+    _classify(db, D(2026, 1, 15))  # enters
+    _classify(db, D(2027, 2, 1))  # leaves: no readings in 2026
+    told = len(_messages(db))
+    # dated before the latest run: replays 2027-02-01; the exit now happens on 2026-06-01
+    _classify(db, D(2026, 6, 1))
+    assert len(_messages(db)) == told

@@ -7,12 +7,15 @@ import io
 
 import openpyxl
 import pytest
+from sqlalchemy import event
 
-from db.models import Role
+from db.models import Customer, Role, Site
 from lounge import access, localtime, reporting
 from lounge.access import Viewer
 from lounge.components.report_view import document_view
-from lounge.exports import to_xlsx
+from lounge.exports import to_csv, to_xlsx
+from reports import values
+from tests.factories import csv_bytes, import_bytes, month_reads
 from tests.test_exports import excel_shows, report_text
 
 CLIENT_A = Viewer(1, "client@a.test", Role.CLIENT, "CA")
@@ -26,16 +29,14 @@ def _request(kind: str, customer: str = "CA", group: str = "") -> reporting.Repo
 
 
 def _screen_rows(component) -> list[list[str]]:
-    """The texts of every table row the page shows (header rows left out)."""
+    """The texts of every row the report's grids show, totals included."""
     rows = []
 
     def walk(node) -> None:
-        if getattr(node, "_type", None) == "Tr":
-            cells = [cell.children for cell in node.children]
-            if not all(getattr(cell, "_type", "") == "Th" for cell in node.children) or (
-                "table-light" in (getattr(node, "className", "") or "")
-            ):
-                rows.append(cells)
+        if getattr(node, "_type", None) == "AgGrid":
+            pinned = node.dashGridOptions.get("pinnedBottomRowData", [])
+            for row in [*node.rowData, *pinned]:
+                rows.append([row[f"t{i}"] for i in range(len(node.columnDefs))])
             return
         children = getattr(node, "children", None)
         for child in children if isinstance(children, list) else [children]:
@@ -75,9 +76,16 @@ def test_screen_pdf_and_xlsx_show_the_same_figures(db, world, kind, group):
     ]
     assert figures, "the report has figures"
     xlsx_texts = {text for row in sheet_rows for text in row}
+    dates = {  # the spreadsheet keeps them ISO, for programs to read
+        values.display(row[column.key], column.kind)
+        for section in document.sections
+        for column in section.columns
+        if column.kind in ("date", "month")
+        for row in section.rows
+    }
     for figure in figures:
         assert figure in pdf, figure
-        assert figure in xlsx_texts, figure
+        assert figure in xlsx_texts or figure in dates, figure
 
 
 def test_consumption_report_totals_match_the_sites(db, world):
@@ -87,6 +95,47 @@ def test_consumption_report_totals_match_the_sites(db, world):
     assert sum(row["total"] for row in section.rows) == section.totals["total"]
     assert {row["site"].split(" · ")[0] for row in section.rows} == {"SA1", "SA2"}
     assert section.totals["total"] == 13 * 105_000 * 1000  # 13 months of seeded reads
+
+
+def test_consumption_report_reads_every_site_in_one_query(db, world):
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        with db.session() as session:
+            reporting.build(session, CLIENT_A, _request("consumption"), "en")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    # one grouped read of the monthly rollup for all sites, not one per site
+    assert sum("FROM consumption_monthly" in s for s in statements) == 1
+
+
+def test_year_over_year_report_compares_the_same_months_and_says_which(db):
+    with db.session() as session:
+        session.add(Customer(id="C3", name="Eleven Months", tax_id="C3"))
+        session.add(Site(id="U1", customer_id="C3", name="U1", region="North"))
+    rows = month_reads("U1", 2024, dict.fromkeys(range(1, 13), "1000"))
+    rows += month_reads("U1", 2025, dict.fromkeys(range(1, 12), "1100"))  # no December yet
+    import_bytes(db, "readings", csv_bytes("site_id,start,end,kwh", *rows))
+    request = reporting.ReportRequest.parse("yoy", "C3", "2025-01", "2025-12")
+    with db.session() as session:
+        document = reporting.build(session, access.SYSTEM, request, "en")
+    (section,) = document.sections
+    assert section.totals == {
+        "wh": 11 * 1_100_000,
+        "previous_wh": 11 * 1_000_000,
+        "change": pytest.approx(0.10),
+    }
+    assert section.rows[-1]["change"] is None  # December: nothing to compare yet
+    note = "Totals compare the same months of both years: Jan 2025 to Nov 2025."
+    assert section.note == note
+    assert note in to_csv(document).decode("utf-8-sig")
+    sheet = openpyxl.load_workbook(io.BytesIO(to_xlsx(document))).worksheets[0]
+    assert note in [cell.value for row in sheet.iter_rows() for cell in row]
+    assert note in report_text(document).replace("\n", " ")
 
 
 def test_grouped_report_adds_a_section_of_group_totals(db, world):
@@ -123,3 +172,17 @@ def test_demand_staff_get_no_money_reports(db, world, kind):
 def test_bad_requests_are_refused_with_a_reason(args, message):
     with pytest.raises(reporting.ReportError, match=message):
         reporting.ReportRequest.parse(*args)
+
+
+def test_time_of_use_report_warns_how_much_the_interval_data_cover(db, world):
+    with db.session() as session:
+        document = reporting.build(session, CLIENT_A, _request("tou"), "en")
+    (section,) = document.sections
+    # the seeded sites have billing reads only: nothing is banded
+    assert section.warning is not None
+    assert section.warning.startswith("Interval data cover 0 of 2 sites and 0.0% of their energy")
+    assert section.warning in to_csv(document).decode("utf-8-sig")
+    sheet = openpyxl.load_workbook(io.BytesIO(to_xlsx(document))).worksheets[0]
+    assert sheet.cell(row=3, column=1).value.startswith(section.warning)
+    assert sheet.cell(row=3, column=1).font.bold
+    assert "Interval data cover 0 of 2 sites" in report_text(document).replace("\n", " ")

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from dataclasses import replace
 from decimal import Decimal
 
 import pdfplumber
 import pytest
 from pdfminer.pdftypes import resolve1
+from reportlab.graphics import renderPDF
 
 from lounge import i18n
-from reports import rtl, values
+from reports import pdf, rtl, values
 from reports.bill import build_bill
 from reports.documents import (
     BillDocument,
@@ -239,6 +241,20 @@ def test_receipt_lists_the_settled_invoices_and_the_total(language):
         assert "10:30:00 ,2026 ׳רבפב 10" in text
 
 
+@pytest.mark.parametrize("language", ["en", "he"])
+def test_a_long_payment_reference_wraps_inside_its_box(language):
+    reference = "pi_3PqXyZ123AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
+    doc = replace(receipt_document(language), provider_reference=reference)
+    with pdfplumber.open(io.BytesIO(build_receipt(doc))) as document:
+        page = document.pages[0]
+        margin = 15 * 72 / 25.4  # the page margin, 15 mm
+        chars = page.chars
+        assert all(margin - 1 <= c["x0"] and c["x1"] <= page.width - margin + 1 for c in chars)
+        pieces = [w for w in page.extract_words() if len(w["text"]) > 5 and w["text"] in reference]
+    assert len(pieces) > 1
+    assert "".join(w["text"] for w in sorted(pieces, key=lambda w: w["top"])) == reference
+
+
 # --- reports ------------------------------------------------------------------------
 
 
@@ -307,8 +323,30 @@ def test_display_rounds_half_up_like_a_spreadsheet():
         assert values.display(1_234_567_890, "kwh") == "1,234,568"
         assert values.display(Decimal("1.005"), "money") == "₪1.01"
         assert values.display(0.0125, "percent") == "1.3%"
-        assert values.display(dt.date(2026, 1, 5), "date") == "05/01/2026"
+        assert values.display(dt.date(2026, 1, 5), "date") == "5 Jan 2026"  # the one date style
         assert values.display(None, "money") == ""
     with i18n.use("he"):
         assert rtl.unmarked(values.display(Decimal("1234.5"), "money")) == "1,234.50\xa0₪"
-        assert values.display(dt.date(2026, 1, 5), "date") == "5.1.2026"
+        assert values.display(dt.date(2026, 1, 5), "date") == "5 בינו׳ 2026"
+
+
+@pytest.mark.parametrize(
+    ("language", "names"),
+    [("en", ["Peak", "Shoulder", "Off-peak"]), ("he", ["פסגה", "גבע", "שפל"])],
+)
+def test_every_legend_name_sits_beside_its_own_colour(language, names):
+    st = pdf.styles(pdf.reads_rtl(language))
+    data = pdf.ChartData(["1", "2"], [[1, 2], [3, 4], [5, 6]], names=names, stacked=True)
+    drawing = pdf.bar_chart(data, 300, 150, st, str)
+    with pdfplumber.open(io.BytesIO(renderPDF.drawToString(drawing))) as document:
+        page = document.pages[0]
+        swatches = [r for r in page.rects if r["bottom"] < 16 and r["width"] < 10]
+        words = [w for w in page.extract_words() if w["bottom"] < 16]
+    assert len(swatches) == len(words) == len(names)
+    for word in words:
+        name = next(n for n in names if word["text"] in (n, n[::-1]))
+        nearest = min(swatches, key=lambda r: max(r["x0"] - word["x1"], word["x0"] - r["x1"]))
+        colour = pdf.SERIES[names.index(name)]
+        assert nearest["non_stroking_color"] == pytest.approx(colour.rgb(), abs=0.01), name
+        # the swatch comes first in reading order: left of the name, or right of it in Hebrew
+        assert (nearest["x0"] >= word["x1"]) if st.rtl else (nearest["x1"] <= word["x0"])

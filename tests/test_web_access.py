@@ -8,18 +8,25 @@ new callback cannot ship without its access test.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 
 import numpy as np
 import pytest
 from sqlalchemy import func, select
 
-from db.models import ClassificationRun, Customer, Payment, User
+from db.models import AuditLog, ClassificationRun, Customer, Payment, User
+from lounge import i18n, localtime, settings
+from lounge.access import AccessDenied
+from lounge.i18n import format_month
+from lounge.web import jobs
+from tests.factories import csv_bytes, import_bytes
 from tests.web_fixtures import call, dependencies, sign_in
 
 ROUTER = ".._pages_content.children..._pages_store.data.."
 CHART = "..overview-chart.figure...overview-chart-note.children.."
 ADD_USER = "..admin-user-result.children...admin-users.rowData.."
+IMPORT = "..admin-import-result.children...admin-upload.contents.."
 PAY = (
     "..billing-pay-result.children...billing-key.data...billing-card.value...billing-cvc.value"
     "...billing-invoices.rowData...billing-payments.rowData...billing-kpis.children"
@@ -71,7 +78,7 @@ SCENARIOS = {
         {},
     ),
     "portfolio-go.href": ({"portfolio-grid.cellClicked": {"rowId": "CB"}}, {}),
-    "admin-import-result.children": (
+    IMPORT: (
         {"admin-upload.contents": _upload("customer_id,name,tax_id\nCX,Intruder,999\n")},
         {"admin-upload.filename": "x.csv", "admin-import-kind.value": "customers"},
     ),
@@ -79,6 +86,10 @@ SCENARIOS = {
         {"admin-classify.n_clicks": 1},
         {"admin-as-of.date": "2026-01-01"},
     ),
+    "admin-audit.rowData": ({"admin-import-result.children": "x"}, {}),
+    # Dash's own: it ends only a job whose signed handle this page load was given
+    "admin-import-cancel.id": None,
+    "admin-classify-cancel.id": None,
     ADD_USER: (
         {"admin-user-add.n_clicks": 1},
         {
@@ -165,11 +176,11 @@ def test_own_chart_call_returns_data(client, world):
     assert sum(_values(trace["y"]).sum() for trace in figure["data"]) == 13 * 100_000
 
 
-def test_regions_callback_keeps_a_client_to_its_own_sites(client, world):
+def test_regions_callback_shows_a_client_nothing(client, world):
     sign_in(client, "client@a.test")
     rows = call(client, "regions-sites.rowData", {"regions-filter.value": ""}).get_json()
     sites = {row["site_id"] for row in rows["response"]["regions-sites"]["rowData"]}
-    assert sites == {"SA1", "SA2"}
+    assert sites == set()
 
 
 @pytest.mark.parametrize(
@@ -203,6 +214,17 @@ def test_client_overview_ignores_a_forged_customer_and_shows_its_own(client, wor
     assert "Acme" not in own
 
 
+def test_client_overview_shows_each_sites_share_of_the_lounge_window(client, world):
+    sign_in(client, "client@a.test")
+    body = _page(client, "/overview").replace(" ", "")
+    # 12 months of 100,000 and 5,000 kWh: the shares the consumption page computes too
+    assert (
+        '"site_id":"SA1","name":"AcmeAshdodPlant","region":"South","kwh":1200000,"share":95.2'
+        in body
+    )
+    assert '"site_id":"SA2"' in body and '"share":4.8' in body
+
+
 def test_manager_sees_only_the_portfolio(client, world):
     sign_in(client, "manager@a.test")
     body = _page(client, "/portfolio")
@@ -221,14 +243,14 @@ def test_admin_import_upload_works_and_reports_bad_rows(client, db, world):
     sign_in(client, "admin@a.test")
     ok = call(
         client,
-        "admin-import-result.children",
+        IMPORT,
         {"admin-upload.contents": _upload("customer_id,name,tax_id\nCX,New Co,777\n")},
         {"admin-upload.filename": "new.csv", "admin-import-kind.value": "customers"},
     )
     assert "1 new" in ok.get_data(as_text=True)
     bad = call(
         client,
-        "admin-import-result.children",
+        IMPORT,
         {"admin-upload.contents": _upload("site_id,start,end,kwh\nSA1,2025-01-01,2024-01-01,-1\n")},
         {"admin-upload.filename": "bad.csv", "admin-import-kind.value": "readings"},
     )
@@ -414,3 +436,254 @@ def test_portfolio_export_holds_only_the_portfolio(client, world):
     sign_in(client, "manager@a.test")
     text = client.get("/download/portfolio.csv").get_data(as_text=True)
     assert "Acme Steel Works" in text and world.other_name not in text
+
+
+def _audit(db) -> list[tuple[str, str | None, dict | None]]:
+    with db.session() as session:
+        rows = session.execute(select(AuditLog.action, AuditLog.target, AuditLog.details))
+        return [tuple(row) for row in rows]
+
+
+def test_a_rejected_import_is_in_the_audit_log_and_the_log_refreshes(client, db, world):
+    sign_in(client, "admin@a.test")
+    bad = call(
+        client,
+        IMPORT,
+        {"admin-upload.contents": _upload("customer_id,name,tax_id\nC9,,123\nC10,Ok Ltd,\n")},
+        {"admin-upload.filename": "bad.csv", "admin-import-kind.value": "customers"},
+    )
+    answer = bad.get_json()["response"]
+    assert "line 2: name is empty" in json.dumps(answer["admin-import-result"])
+    assert answer["admin-upload"]["contents"] is None  # the same file may be chosen again
+    assert (
+        "import.customers.rejected",
+        "bad.csv",
+        {"problems": 2, "reason": "line 2: name is empty"},
+    ) in _audit(db)
+    refreshed = call(client, "admin-audit.rowData", {"admin-import-result.children": "x"})
+    rows = refreshed.get_json()["response"]["admin-audit"]["rowData"]
+    assert rows[0]["action"] == "import.customers.rejected" and "problems=2" in rows[0]["details"]
+
+
+def test_a_background_import_reports_progress(client, db, world):
+    sign_in(client, "admin@a.test")
+    ok = call(
+        client,
+        IMPORT,
+        {"admin-upload.contents": _upload("customer_id,name,tax_id\nCX,New Co,777\n")},
+        {"admin-upload.filename": "new.csv", "admin-import-kind.value": "customers"},
+    )
+    assert "1 new" in ok.get_data(as_text=True)
+    assert {
+        "admin-import-progress.value": 100,
+        "admin-import-progress.label": "Done",
+    } in ok.progress
+
+
+@pytest.mark.parametrize("email", ["client@a.test", "manager@a.test", "demand@a.test"])
+def test_a_forged_background_job_by_another_role_is_refused(client, db, world, email):
+    sign_in(client, email)
+    before = (_count(db, Customer), _count(db, ClassificationRun), len(_audit(db)))
+    imported = call(
+        client,
+        IMPORT,
+        {"admin-upload.contents": _upload("customer_id,name,tax_id\nCX,Intruder,999\n")},
+        {"admin-upload.filename": "x.csv", "admin-import-kind.value": "customers"},
+    )
+    classified = call(
+        client,
+        "admin-classify-result.children",
+        {"admin-classify.n_clicks": 1},
+        {"admin-as-of.date": "2026-01-01"},
+    )
+    audit_rows = call(client, "admin-audit.rowData", {"admin-import-result.children": "x"})
+    for response in (imported, classified):
+        assert '"id":"not-allowed"' in response.get_data(as_text=True).replace(" ", "")
+    assert audit_rows.get_json()["response"]["admin-audit"]["rowData"] == []
+    assert (_count(db, Customer), _count(db, ClassificationRun), len(_audit(db))) == before
+
+
+def test_a_job_acts_only_for_a_signed_in_caller(db, world):
+    with db.session() as session:
+        admin = session.scalar(select(User).where(User.email == "admin@a.test"))
+        caller = {"user_id": admin.id, "token": admin.session_token, "language": "he"}
+    with jobs.acting_as(caller) as (_database, viewer):
+        assert viewer.email == "admin@a.test" and i18n.current() == "he"
+    for forged in (None, {**caller, "token": "stolen"}, {**caller, "user_id": 10**6}, "admin"):
+        with pytest.raises(AccessDenied), jobs.acting_as(forged):
+            pass
+
+
+def test_a_file_over_the_limit_is_refused_with_a_clear_message(client, db, world, monkeypatch):
+    monkeypatch.setenv("LOUNGE_MAX_UPLOAD_MB", "1")
+    sign_in(client, "admin@a.test")
+    big = "customer_id,name,tax_id\n" + "CX,New Co,777\n" * 80_000  # 1.1 MB
+    response = call(
+        client,
+        IMPORT,
+        {"admin-upload.contents": _upload(big)},
+        {"admin-upload.filename": "big.csv", "admin-import-kind.value": "customers"},
+    )
+    assert "files of up to 1 MB can be imported" in response.get_data(as_text=True)
+    assert _count(db, Customer) == 2
+
+
+def test_browser_and_server_share_the_upload_limit(db, world):
+    from app import create_app
+
+    app = create_app({"database_url": db.url, "max_upload_mb": 3})
+    assert app.server.config["MAX_CONTENT_LENGTH"] == 5 * 1024 * 1024  # base64 of 3 MB and 1 MB
+    client = app.server.test_client()
+    sign_in(client, "admin@a.test")
+    page = _page(client, "/admin")
+    assert '"max_size":3145728' in page.replace(" ", "")
+    assert '"data-max-bytes":"3145728"' in page.replace(" ", "")
+    too_big = client.post(
+        "/_dash-update-component",
+        data=b"x" * (5 * 1024 * 1024 + 1),
+        content_type="application/json",
+    )
+    assert too_big.status_code == 413
+
+
+def test_jobs_go_to_celery_when_a_broker_is_configured():
+    config = settings.load()
+    assert isinstance(jobs.manager(config), jobs.LoungeDiskcacheManager)
+    celery = jobs.manager(config.with_(celery_broker_url="redis://127.0.0.1:6379/15"))
+    assert isinstance(celery, jobs.LoungeCeleryManager)
+    assert celery.handle.conf.broker_url == "redis://127.0.0.1:6379/15"
+
+
+def test_an_import_that_breaks_says_so_plainly(client, db, world, monkeypatch):
+    """Whatever goes wrong inside a job, the page says what happened, not a server error."""
+    from lounge import admin
+
+    def broken(*_args: object) -> None:
+        raise RuntimeError("too many SQL variables")
+
+    monkeypatch.setattr(admin, "import_upload", broken)  # the job's process is a fork of this one
+    sign_in(client, "admin@a.test")
+    response = call(
+        client,
+        IMPORT,
+        {"admin-upload.contents": _upload("customer_id,name,tax_id\nCX,New Co,777\n")},
+        {"admin-upload.filename": "new.csv", "admin-import-kind.value": "customers"},
+    )
+    assert response.status_code == 200
+    answer = response.get_json()["response"]
+    assert "The job failed and nothing was changed" in json.dumps(answer["admin-import-result"])
+    assert answer["admin-upload"]["contents"] is None
+
+
+def test_a_job_answers_in_the_callers_language(client, db, world):
+    with db.session() as session:
+        session.scalar(select(User).where(User.email == "admin@a.test")).language = "he"
+    sign_in(client, "admin@a.test")
+    response = call(
+        client,
+        IMPORT,
+        {"admin-upload.contents": _upload("customer_id,name,tax_id\nC9,,123\n")},
+        {"admin-upload.filename": "bad.csv", "admin-import-kind.value": "customers"},
+    )
+    assert "bad.csv: נדחה, דבר לא נקלט (בעיה אחת)" in json.dumps(
+        response.get_json(), ensure_ascii=False
+    )
+
+
+def test_classification_runs_as_a_background_job_and_shows_in_the_audit_log(client, db, world):
+    sign_in(client, "admin@a.test")
+    before = _count(db, ClassificationRun)
+    response = call(
+        client,
+        "admin-classify-result.children",
+        {"admin-classify.n_clicks": 1},
+        {"admin-as-of.date": world.as_of.isoformat()},
+    )
+    assert '"id":"admin-classify-ok"' in response.get_data(as_text=True).replace(" ", "")
+    assert _count(db, ClassificationRun) == before + 1
+    refreshed = call(client, "admin-audit.rowData", {"admin-classify-result.children": "x"})
+    rows = refreshed.get_json()["response"]["admin-audit"]["rowData"]
+    assert rows[0]["action"] == "classification.run"
+
+
+def test_year_over_year_tab_names_the_months_it_compares(client, world):
+    sign_in(client, "client@a.test")
+    last = localtime.add_months(localtime.first_of_month(world.as_of), -1)
+    response = call(
+        client,
+        "consumption-content.children",
+        {
+            "consumption-tabs.active_tab": "yoy",
+            "consumption-scope.value": "all",
+            "consumption-from.value": f"{last.year}-01",
+            "consumption-to.value": f"{last:%Y-%m}",
+            "consumption-period.value": "month",
+        },
+        {"consumption-customer.data": "CA"},
+    )
+    body = response.get_data(as_text=True)
+    # the seeded months run up to last month: this year's months so far, and no later
+    months = f"{format_month(dt.date(last.year, 1, 1))} to {format_month(last)}:"
+    assert months in body
+
+
+@pytest.mark.parametrize("tab", ["tou", "series"])  # series by day
+def test_interval_cuts_warn_how_many_sites_they_cover(client, world, tab):
+    sign_in(client, "client@a.test")
+    last = localtime.add_months(localtime.first_of_month(world.as_of), -1)
+    response = call(
+        client,
+        "consumption-content.children",
+        {
+            "consumption-tabs.active_tab": tab,
+            "consumption-scope.value": "all",
+            "consumption-from.value": f"{last.year - 1}-{last.month:02d}",
+            "consumption-to.value": f"{last:%Y-%m}",
+            "consumption-period.value": "day",
+        },
+        {"consumption-customer.data": "CA"},
+    )
+    body = response.get_data(as_text=True)
+    assert '"id":"consumption-coverage"' in body.replace(" ", "")
+    assert "Interval data cover 0 of 2 sites" in body
+
+
+def test_peak_tab_charts_the_coincident_peak_of_the_group_in_kw(client, world, db):
+    last = localtime.add_months(localtime.first_of_month(world.as_of), -1)
+    # two days of quarter hours at 1 kW on SA1 and at 2 kW on SA2, the same hours
+    rows = [
+        f"{site},{moment:%Y-%m-%dT%H:%M},{moment + dt.timedelta(minutes=15):%Y-%m-%dT%H:%M},{kwh}"
+        for site, kwh in (("SA1", "0.25"), ("SA2", "0.5"))
+        for moment in (
+            dt.datetime(last.year, last.month, 2) + dt.timedelta(minutes=15 * n)
+            for n in range(2 * 96)
+        )
+    ]
+    import_bytes(db, "readings", csv_bytes("site_id,start,end,kwh", *rows))
+    sign_in(client, "client@a.test")
+    response = call(
+        client,
+        "consumption-content.children",
+        {
+            "consumption-tabs.active_tab": "peak",
+            "consumption-scope.value": "all",
+            "consumption-from.value": f"{last:%Y-%m}",
+            "consumption-to.value": f"{last:%Y-%m}",
+            "consumption-period.value": "month",
+        },
+        {"consumption-customer.data": "CA"},
+    )
+    body = response.get_json()["response"]["consumption-content"]["children"]
+    text = json.dumps(body)
+    assert "Peak demand per month, kW" in text and "coincident peak" in text
+    assert '"id": "consumption-coverage"' in text  # billing reads elsewhere in the month
+    (graph,) = [part for part in body if part["props"].get("id") == "consumption-peak"]
+    traces = {
+        trace["name"]: _values(trace["y"]).tolist() for trace in graph["props"]["figure"]["data"]
+    }
+    assert traces == {
+        "Coincident peak of the sites together": [3.0],
+        "Highest single-site peak": [2.0],
+    }
+    assert graph["props"]["figure"]["layout"]["showlegend"] is True
+    assert graph["props"]["figure"]["layout"]["yaxis"]["ticksuffix"] == " kW"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -180,7 +181,12 @@ def call(
     state: dict[str, object] | None = None,
     triggered: str | None = None,
 ):
-    """POST a callback the way the browser does, with whatever values we choose."""
+    """POST a callback the way the browser does, with whatever values we choose.
+
+    A background callback first answers with a job handle; this polls it, as the
+    browser does, and returns the job's answer (its progress reports are kept in
+    ``response.progress``).
+    """
     spec = next(d for d in dependencies(client) if d["output"] == output)
 
     def values(items: list[dict], given: dict[str, object]) -> list[dict]:
@@ -201,4 +207,19 @@ def call(
         "state": values(spec["state"], state or {}),
         "changedPropIds": [triggered or next(iter(inputs))],
     }
-    return client.post("/_dash-update-component", json=body)
+    response = client.post("/_dash-update-component", json=body)
+    handle = response.get_json(silent=True) or {}
+    progress: list[dict] = []
+    deadline = time.monotonic() + 60
+    while "cacheKey" in handle and "response" not in handle and response.status_code == 200:
+        assert time.monotonic() < deadline, "the background job did not finish"
+        time.sleep(0.05)
+        query = {"cacheKey": handle["cacheKey"], "job": handle["job"]}
+        response = client.post("/_dash-update-component", json=body, query_string=query)
+        answer = response.get_json(silent=True) or {}
+        if "progress" in answer:
+            progress.append(answer["progress"])
+        if "response" in answer or response.status_code != 200:
+            break
+    response.progress = progress  # type: ignore[attr-defined]
+    return response

@@ -6,15 +6,65 @@ Values come in as the domain keeps them (Wh, W) and are shown as kWh and kW.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
+from babel.dates import get_day_names, get_month_names
+from dash import dcc
 
+from lounge import i18n
 from lounge.i18n import _, format_month, is_rtl
 
 PALETTE = ["#1f5fa8", "#f29e4c", "#3aa17e", "#c44e52", "#8172b3", "#937860", "#64b5cd"]
 KWH = "%{x}: %{y:,.0f} kWh<extra>%{fullData.name}</extra>"
 KW = "%{x}: %{y:,.1f} kW<extra>%{fullData.name}</extra>"
+
+
+def graph_config() -> dcc.Graph.Config:
+    """A ``dcc.Graph`` config in the reader's language: axis dates, months and the
+    tool bar's titles ("Zoom", "Reset axes").
+
+    Dash serves no Plotly locale scripts, so the locale is registered inline through
+    Plotly's ``locales`` option, its month and day names taken from Babel.
+    """
+    language = i18n.current()
+    locale = i18n._locale()
+
+    def names(kind: Any, width: str, count: int, first: int) -> list[str]:
+        found = kind(width, locale=locale)
+        return [found[(first + n) % 7 if count == 7 else first + n] for n in range(count)]
+
+    dictionary = {
+        "Zoom": _("Zoom"),
+        "Pan": _("Pan"),
+        "Zoom in": _("Zoom in"),
+        "Zoom out": _("Zoom out"),
+        "Autoscale": _("Autoscale"),
+        "Reset axes": _("Reset axes"),
+        "Download plot as a png": _("Download plot as a PNG"),
+        "Box Select": _("Box select"),
+        "Lasso Select": _("Lasso select"),
+        "Double-click to zoom back out": _("Double-click to zoom back out"),
+    }
+    return dcc.Graph.Config(
+        displaylogo=False,
+        locale=language,
+        locales={
+            language: {
+                "dictionary": dictionary,
+                "format": {
+                    # Babel counts days from Monday (0), Plotly from Sunday
+                    "days": names(get_day_names, "wide", 7, 6),
+                    "shortDays": names(get_day_names, "abbreviated", 7, 6),
+                    "months": names(get_month_names, "wide", 12, 1),
+                    "shortMonths": names(get_month_names, "abbreviated", 12, 1),
+                    "decimal": ".",
+                    "thousands": ",",
+                },
+            }
+        },
+    )
 
 
 def _base(figure: go.Figure, height: int = 320, unit: str | None = None) -> go.Figure:

@@ -12,6 +12,7 @@ import pandas as pd
 from sqlalchemy import Connection, delete, insert, tuple_
 
 from db.models import Reading
+from lounge import chunks
 
 _COLUMNS = ("site_id", "start_s", "end_s", "wh", "estimated", "batch_id")
 
@@ -56,9 +57,6 @@ def delete_readings(connection: Connection, keys: pd.DataFrame) -> None:
     triples = list(
         zip(keys["site_id"].tolist(), keys["start_s"].tolist(), keys["end_s"].tolist(), strict=True)
     )
-    for i in range(0, len(triples), 1000):
-        connection.execute(
-            delete(Reading).where(
-                tuple_(Reading.site_id, Reading.start_s, Reading.end_s).in_(triples[i : i + 1000])
-            )
-        )
+    key = tuple_(Reading.site_id, Reading.start_s, Reading.end_s)
+    for chunk in chunks.chunked(triples):
+        connection.execute(delete(Reading).where(key.in_(chunk)))

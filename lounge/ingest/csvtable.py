@@ -40,7 +40,8 @@ def read_csv_table(
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ImportRejected(filename, _encoding_errors(data)) from exc
-    fast = _fast_table(text)
+    controls = _CONTROL.search(text) is not None
+    fast = None if controls else _fast_table(text)
     if fast is not None:
         names = list(fast.columns)
         errors = _header_errors(names, required, optional)
@@ -90,7 +91,31 @@ def read_csv_table(
         columns = [list(map(str.strip, column)) for column in zip(*rows, strict=True)]
     else:
         columns = [[] for _name in names]
-    return CsvTable(dict(zip(names, columns, strict=True)), lines)
+    table = CsvTable(dict(zip(names, columns, strict=True)), lines)
+    if controls and (errors := _control_errors(table)):
+        raise ImportRejected(filename, errors)
+    return table
+
+
+#: Control characters (C0 but tab and line breaks, DEL, C1): invisible, they break
+#: screens, exports and PDFs, and a NUL cuts a string short in C code.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _control_errors(table: CsvTable) -> list[RowError]:
+    """Every cell holding a control character, by line and column."""
+    errors = [
+        RowError(
+            table.lines[row],
+            _("column {column} holds the control character U+{code:04X}").format(
+                column=name, code=ord(found.group())
+            ),
+        )
+        for name, values in table.columns.items()
+        for row, value in enumerate(values)
+        if (found := _CONTROL.search(value))
+    ]
+    return sorted(errors, key=lambda error: error.line)
 
 
 _BLANK_LINE = re.compile(r"(?:^|\n)[ \t\r]*\n")

@@ -96,7 +96,7 @@ def import_greenbutton(
 def read_consumption(data: bytes, filename: str) -> pd.DataFrame:
     """The checked interval readings of the file's electricity usage point.
 
-    Columns line, start_s, end_s, wh, estimated; raises :class:`ImportRejected`
+    Columns line, start_s, end_s, wh, estimated, rounding_wh; raises :class:`ImportRejected`
     naming every problem found.
     """
     feed = _Feed.parse(data, filename)
@@ -105,7 +105,7 @@ def read_consumption(data: bytes, filename: str) -> pd.DataFrame:
     series = _consumption_series(feed, usage_point, errors)
     if errors:
         raise ImportRejected(filename, errors)
-    rows: list[tuple[int, int, int, int, bool]] = []
+    rows: list[tuple[int, int, int, int, bool, float]] = []
     for one in series:
         for reading in one.readings(feed):
             row = one.reading(reading, feed.lines[reading], errors)
@@ -124,6 +124,7 @@ def read_consumption(data: bytes, filename: str) -> pd.DataFrame:
             "end_s": pd.Series(columns[2], dtype="int64"),
             "wh": pd.Series(columns[3], dtype="int64"),
             "estimated": pd.Series(columns[4], dtype="bool"),
+            "rounding_wh": pd.Series(columns[5], dtype="float64"),
         }
     )
 
@@ -377,6 +378,12 @@ class _ReadingType:
             return value * 10**self.power_of_ten
         return round(Fraction(value, 10**-self.power_of_ten))
 
+    def rounding(self, value: int) -> float:
+        """What :meth:`wh` added to ``value`` (in Wh) by rounding it to whole Wh."""
+        if self.power_of_ten >= 0:
+            return 0.0
+        return float(self.wh(value) - Fraction(value, 10**-self.power_of_ten))
+
 
 @dataclass(frozen=True)
 class _Series:
@@ -396,9 +403,9 @@ class _Series:
 
     def reading(
         self, element: ET.Element, line: int, errors: list[RowError]
-    ) -> tuple[int, int, int, int, bool] | None:
-        """(line, start_s, end_s, wh, estimated) of one IntervalReading, or None
-        after adding to ``errors`` everything that is wrong with it."""
+    ) -> tuple[int, int, int, int, bool, float] | None:
+        """(line, start_s, end_s, wh, estimated, rounding_wh) of one IntervalReading,
+        or None after adding to ``errors`` everything that is wrong with it."""
         found: list[str] = []
         period = element.find(ESPI + "timePeriod")
         start = duration = None
@@ -435,7 +442,8 @@ class _Series:
             message = _("IntervalReading: {problems}").format(problems="; ".join(found))
             errors.append(RowError(line, message))
             return None
-        return line, start, start + duration, wh, estimated
+        assert value is not None  # wh is None otherwise
+        return line, start, start + duration, wh, estimated, self.reading_type.rounding(value)
 
     def _estimated(self, element: ET.Element, found: list[str]) -> bool:
         """Whether the quality codes of a reading (its own ReadingQuality, else

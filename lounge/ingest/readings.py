@@ -9,13 +9,15 @@ importing the same file twice changes nothing the second time.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from db.models import Site
-from lounge import localtime, rollups
+from lounge import chunks, localtime, rollups
 from lounge.i18n import _
 from lounge.ingest import bulk
 from lounge.ingest.csvtable import CsvTable, read_csv_table
@@ -50,7 +52,8 @@ def import_readings(session: Session, data: bytes, filename: str, actor: str) ->
 def store_readings(
     session: Session, frame: pd.DataFrame, filename: str, actor: str, kind: str
 ) -> ImportSummary:
-    """Write checked rows (columns line, site_id, start_s, end_s, wh, estimated).
+    """Write checked rows (columns line, site_id, start_s, end_s, wh, estimated and,
+    optionally, rounding_wh: what rounding to whole Wh added to each value).
 
     Each row must already be valid on its own and name an existing site; this
     checks the rows against each other and the stored readings, then writes
@@ -74,6 +77,7 @@ def store_readings(
     )
     changed = frame[~same]
     replaced = changed[known[~same]]
+    rounding = frame["rounding_wh"] if "rounding_wh" in frame else pd.Series(0.0, frame.index)
     summary = ImportSummary(
         kind,
         filename,
@@ -81,6 +85,8 @@ def store_readings(
         inserted=int((~known).sum()),
         replaced=len(replaced),
         unchanged=int(same.sum()),
+        finer_than_wh=int((rounding != 0).sum()),
+        rounding_wh=float(rounding.sum()),
     )
     batch = record_batch(session, summary, actor)
     if not changed.empty:
@@ -168,7 +174,21 @@ def _parse(connection: Connection, table: CsvTable) -> tuple[pd.DataFrame, list[
             "estimated": quality == "estimated",
         }
     )
+    frame["rounding_wh"] = _rounding_wh(raw_kwh, frame["wh"].to_numpy(), usable)
     return frame, errors
+
+
+def _rounding_wh(raw_kwh: pd.Series, wh: np.ndarray, usable: np.ndarray) -> np.ndarray:
+    """What rounding to whole Wh added to each value, from its exact decimal text.
+
+    Only values written with more than three decimals (or an exponent) can be
+    finer than 1 Wh; those few are read exactly, as decimals, not as floats.
+    """
+    rounding = np.zeros(len(wh))
+    finer = usable & raw_kwh.str.contains(r"[eE]|\.\d{4}", regex=True).to_numpy(dtype=bool)
+    for i in np.flatnonzero(finer):
+        rounding[i] = float(int(wh[i]) - Decimal(raw_kwh.iloc[i]) * 1000)
+    return rounding
 
 
 def _flag_bad_times(problems: Problems, name: str, parsed: Instants, raw: list[str]) -> None:
@@ -234,8 +254,8 @@ def _resolve_ambiguous(
 def _existing_sites(connection: Connection, candidates: list[str]) -> set[str]:
     query = select(Site.id).where(Site.id.in_(bindparam("ids", expanding=True)))
     found: set[str] = set()
-    for i in range(0, len(candidates), 5000):
-        found.update(connection.scalars(query, {"ids": candidates[i : i + 5000]}))
+    for chunk in chunks.chunked(candidates):
+        found.update(connection.scalars(query, {"ids": chunk}))
     return found
 
 

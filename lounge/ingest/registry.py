@@ -11,10 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from db.models import Customer, Site
+from lounge import chunks, settings
 from lounge.i18n import _
 from lounge.ingest.csvtable import CsvTable, read_csv_table
 from lounge.ingest.problems import ImportRejected, RowError
@@ -101,10 +102,16 @@ def _upsert(
     rows: list[tuple[int, dict[str, str]]],
     fields: tuple[Field, ...],
 ) -> tuple[int, int, int]:
-    """Write the rows; return (inserted, updated, unchanged)."""
+    """Write the rows; return (inserted, updated, unchanged).
+
+    New rows go in as Core ``INSERT`` batches, one per set of columns given (an
+    absent optional value takes the column's default): an ORM object per row
+    took minutes for a file of 260,000 customers.
+    """
     ids = [row[fields[0].column] for _line, row in rows]
-    stored = {obj.id: obj for obj in session.scalars(select(model).where(model.id.in_(ids)))}
-    inserted = updated = 0
+    stored = {obj.id: obj for (obj,) in chunks.rows_in(session, select(model), model.id, ids)}
+    new: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    updated = 0
     for _line, row in rows:
         values: dict[str, Any] = {
             field.attribute: row[field.column]
@@ -113,13 +120,16 @@ def _upsert(
         }
         obj = stored.get(values["id"])
         if obj is None:
-            session.add(model(**values))
-            inserted += 1
+            new.setdefault(tuple(values), []).append(values)
         elif any(getattr(obj, name) != value for name, value in values.items()):
             for name, value in values.items():
                 setattr(obj, name, value)
             updated += 1
     session.flush()
+    for batch in new.values():
+        for chunk in chunks.chunked(batch):
+            session.execute(insert(model), chunk)
+    inserted = sum(map(len, new.values()))
     return inserted, updated, len(rows) - inserted - updated
 
 
@@ -148,13 +158,15 @@ def _import(
 
 def import_customers(session: Session, data: bytes, filename: str, actor: str) -> ImportSummary:
     def checks(rows: list[tuple[int, dict[str, str]]]) -> list[RowCheck]:
-        stored_owner = dict(
-            session.execute(
-                select(Customer.tax_id, Customer.id).where(
-                    Customer.tax_id.in_({row["tax_id"] for _line, row in rows})
-                )
-            ).all()
-        )
+        stored_owner = {
+            tax_id: customer_id
+            for tax_id, customer_id in chunks.rows_in(
+                session,
+                select(Customer.tax_id, Customer.id),
+                Customer.tax_id,
+                {row["tax_id"] for _line, row in rows},
+            )
+        }
         file_owner: dict[str, str] = {}
         for _line, row in rows:
             file_owner.setdefault(row["tax_id"], row["customer_id"])
@@ -184,13 +196,24 @@ def import_customers(session: Session, data: bytes, filename: str, actor: str) -
 def import_sites(session: Session, data: bytes, filename: str, actor: str) -> ImportSummary:
     def checks(rows: list[tuple[int, dict[str, str]]]) -> list[RowCheck]:
         wanted = {row["customer_id"] for _line, row in rows}
-        known = set(session.scalars(select(Customer.id).where(Customer.id.in_(wanted))))
+        known = {
+            found for (found,) in chunks.rows_in(session, select(Customer.id), Customer.id, wanted)
+        }
 
         def customer(row: dict[str, str]) -> str | None:
             if row["customer_id"] and row["customer_id"] not in known:
                 return _("unknown customer '{value}'").format(value=row["customer_id"])
             return None
 
-        return [customer]
+        regions = settings.configured_regions()
+
+        def region(row: dict[str, str]) -> str | None:
+            if row["region"] and row["region"] not in regions:
+                return _("region '{value}' is not one of: {allowed}").format(
+                    value=row["region"], allowed=", ".join(regions)
+                )
+            return None
+
+        return [customer, region]
 
     return _import(session, data, filename, actor, "sites", Site, SITE_FIELDS, checks)

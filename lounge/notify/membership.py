@@ -18,6 +18,7 @@ from db.models import (
     Contact,
     Customer,
     ManagerAssignment,
+    Notification,
     Role,
     Topic,
     User,
@@ -137,9 +138,42 @@ def _contact_messages(
     ]
 
 
-def announce(session: Session, run_id: int, base_url: str) -> int:
-    """Write the messages of run ``run_id``'s events; returns how many."""
-    events = session.scalars(select(VipEvent).where(VipEvent.run_id == run_id)).all()
+def _last_told(session: Session, customer_ids: set[str]) -> dict[str, str]:
+    """What each customer was last told of its membership ("welcome" or "farewell")."""
+    told = session.execute(
+        select(Notification.customer_id, Notification.kind)
+        .where(
+            Notification.customer_id.in_(customer_ids),
+            Notification.kind.in_(("welcome", "farewell")),
+        )
+        .order_by(Notification.id)
+    ).tuples()
+    return {customer_id or "": kind for customer_id, kind in told}
+
+
+def _news(session: Session, since_run_id: int) -> list[VipEvent]:
+    """The events of run ``since_run_id`` and the runs after it, less those that would tell a
+    customer again what it was last told: a backdated run replays later dates and records their
+    events anew, and those were announced when they first happened."""
+    events = session.scalars(
+        select(VipEvent)
+        .where(VipEvent.run_id >= since_run_id)
+        .order_by(VipEvent.effective_date, VipEvent.id)
+    ).all()
+    told = _last_told(session, {event.customer_id for event in events})
+    news = []
+    for event in events:
+        kind = "welcome" if event.event == "enter" else "farewell"
+        if told.get(event.customer_id) != kind:
+            news.append(event)
+            told[event.customer_id] = kind
+    return news
+
+
+def announce(session: Session, since_run_id: int, base_url: str) -> int:
+    """Write the messages of the events recorded from run ``since_run_id`` on (a run and the
+    later dates it replayed); returns how many."""
+    events = _news(session, since_run_id)
     if not events:
         return 0
     customer_ids = {event.customer_id for event in events}

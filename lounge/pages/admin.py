@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import logging
 from typing import Any
 
 import dash
@@ -16,16 +17,19 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 
 from db.models import Role
-from lounge import access, admin, localtime
+from lounge import access, admin, localtime, settings
+from lounge.classification import RunResult
 from lounge.components import grid, widgets
 from lounge.i18n import N_, _, format_datetime
 from lounge.ingest.problems import ImportRejected
 from lounge.labels import ROLES
 from lounge.settings import LANGUAGES
 from lounge.users import UserError
-from lounge.web.context import db_session, viewer
+from lounge.web import jobs
+from lounge.web.context import db_session, upload_limit, viewer
 
 dash.register_page(__name__, path="/admin", title="Business Lounge")
+LOG = logging.getLogger(__name__)
 
 #: What a file may hold: (kind, what it is called, its columns as the file names them).
 IMPORT_KINDS = (
@@ -39,6 +43,53 @@ IMPORT_KINDS = (
 )
 #: How many problems of a rejected file are listed on screen (all are counted).
 SHOWN_PROBLEMS = 500
+
+
+def _progress(id_: str) -> Any:
+    """A job's progress bar with its cancel button, shown only while the job runs."""
+    return html.Div(
+        [
+            dbc.Progress(
+                id=f"{id_}-progress", value=0, striped=True, animated=True, class_name="flex-grow-1"
+            ),
+            dbc.Button(_("Cancel"), id=f"{id_}-cancel", color="secondary", size="sm"),
+        ],
+        id=f"{id_}-running",
+        className="d-flex gap-2 align-items-center mt-3",
+        style={"display": "none"},
+    )
+
+
+def _upload_box() -> Any:
+    """The drop zone; a file over the limit is refused in the browser with the message
+    below it (assets/upload.js), as the server would refuse it."""
+    limit = upload_limit()
+    return html.Div(
+        [
+            dcc.Upload(
+                id="admin-upload",
+                children=html.Div(
+                    [
+                        _("Drop a CSV file here or "),
+                        html.A(_("choose one")),
+                        " " + _("(up to {size} MB)").format(size=limit // (1024 * 1024)),
+                    ]
+                ),
+                className="lounge-upload",
+                multiple=False,
+                max_size=limit,
+            ),
+            html.Div(
+                _("The file is too big: files of up to {size} MB can be imported.").format(
+                    size=limit // (1024 * 1024)
+                ),
+                id="admin-upload-too-big",
+                className="alert alert-danger mt-3 lounge-upload-too-big",
+                hidden=True,
+            ),
+        ],
+        **{"data-max-bytes": str(limit)},  # type: ignore[arg-type]  # data-* are not in the stubs
+    )
 
 
 def _import_tab() -> Any:
@@ -61,14 +112,9 @@ def _import_tab() -> Any:
                 value="customers",
                 class_name="mb-2",
             ),
-            dcc.Upload(
-                id="admin-upload",
-                children=html.Div([_("Drop a CSV file here or "), html.A(_("choose one"))]),
-                className="lounge-upload",
-                multiple=False,
-                max_size=200 * 1024 * 1024,
-            ),
-            dcc.Loading(html.Div(id="admin-import-result", className="mt-3")),
+            _upload_box(),
+            _progress("admin-import"),
+            html.Div(id="admin-import-result", className="mt-3"),
         ]
     )
 
@@ -94,7 +140,8 @@ def _classify_tab() -> Any:
                 ],
                 className="d-flex gap-2 align-items-center",
             ),
-            dcc.Loading(html.Div(id="admin-classify-result", className="mt-3")),
+            _progress("admin-classify"),
+            html.Div(id="admin-classify-result", className="mt-3"),
         ]
     )
 
@@ -110,9 +157,6 @@ def _user_rows() -> list[dict[str, Any]]:
                 "customer": u.customer_id or "",
                 "language": u.language,
                 "last_login": format_datetime(u.last_login_at, "short") if u.last_login_at else "",
-                "locked": _("locked")
-                if u.locked_until and u.locked_until > dt.datetime.now(dt.UTC)
-                else "",
             }
             for u in users
         ]
@@ -126,7 +170,6 @@ def _users_tab() -> Any:
         {"field": "customer", "headerName": _("Customer")},
         {"field": "language", "headerName": _("Language"), "maxWidth": 120},
         {"field": "last_login", "headerName": _("Last sign-in")},
-        {"field": "locked", "headerName": _("Lock"), "maxWidth": 110},
     ]
     form = dbc.Form(
         dbc.Row(
@@ -173,10 +216,9 @@ def _users_tab() -> Any:
     )
 
 
-def _audit_tab() -> Any:
+def _audit_rows() -> list[dict[str, Any]]:
     with db_session() as db:
-        entries = admin.audit_log(db, viewer())
-        rows = [
+        return [
             {
                 "at": format_datetime(entry.at, "short"),
                 "actor": entry.actor,
@@ -184,8 +226,11 @@ def _audit_tab() -> Any:
                 "target": entry.target or "",
                 "details": ", ".join(f"{k}={v}" for k, v in (entry.details or {}).items()),
             }
-            for entry in entries
+            for entry in admin.audit_log(db, viewer())
         ]
+
+
+def _audit_tab() -> Any:
     columns: list[grid.Column] = [
         {"field": "at", "headerName": _("When"), "maxWidth": 170},
         {"field": "actor", "headerName": _("Who")},
@@ -193,7 +238,7 @@ def _audit_tab() -> Any:
         {"field": "target", "headerName": _("Target")},
         {"field": "details", "headerName": _("Details"), "minWidth": 300},
     ]
-    return grid.data_grid("admin-audit", rows, columns, height="520px")
+    return grid.data_grid("admin-audit", _audit_rows(), columns, height="520px")
 
 
 def layout(**_query: Any) -> Any:
@@ -226,57 +271,118 @@ def _decode(contents: str) -> bytes:
     return base64.b64decode(payload, validate=True)
 
 
+def _running(id_: str, button: str, prop: str) -> list[tuple[Output, Any, Any]]:
+    """While a job runs: its progress bar shows and its start control is disabled."""
+    return [
+        (Output(button, prop), True, False),
+        (Output(f"{id_}-running", "style"), {}, {"display": "none"}),
+    ]
+
+
+def _rejected(rejected: ImportRejected) -> Any:
+    problems = [str(error) for error in rejected.errors[:SHOWN_PROBLEMS]]
+    if len(rejected.errors) > SHOWN_PROBLEMS:
+        problems.append(
+            _("... and {count} more").format(count=len(rejected.errors) - SHOWN_PROBLEMS)
+        )
+    return dbc.Alert(
+        [html.Strong(rejected.summary()), html.Pre("\n".join(problems), className="mb-0 mt-2")],
+        color="danger",
+        id="admin-import-rejected",
+    )
+
+
+def _import(set_progress: Any, caller: object, contents: str, filename: str, kind: str) -> Any:
+    """Import one uploaded file as ``caller``, with the command line's checks and messages."""
+    with jobs.acting_as(caller) as (database, who):
+        try:
+            data = _decode(contents)
+        except (binascii.Error, ValueError):
+            return dbc.Alert(_("The upload could not be read."), color="danger")
+        limit = settings.load().max_upload_bytes
+        if len(data) > limit:
+            message = _("The file is too big: files of up to {size} MB can be imported.")
+            return dbc.Alert(message.format(size=limit // (1024 * 1024)), color="danger")
+        set_progress((25, _("Checking and importing {file}").format(file=filename)))
+        try:
+            with database.session() as db:
+                summary = admin.import_upload(db, who, kind, data, filename)
+        except ImportRejected as rejected:
+            with database.session() as db:
+                admin.record_rejected_import(db, who, kind, filename, rejected)
+            return _rejected(rejected)
+        set_progress((100, _("Done")))
+        return dbc.Alert(str(summary), color="success", id="admin-import-ok")
+
+
+def _failed(error: Exception) -> Any:
+    """A job that broke: say so plainly (its work rolled back); the details go to the log."""
+    LOG.error("background job failed: %s", error)
+    return dbc.Alert(
+        _("The job failed and nothing was changed. Please try again; if it fails again, tell us."),
+        color="danger",
+    )
+
+
 @callback(
     Output("admin-import-result", "children"),
+    Output("admin-upload", "contents"),
     Input("admin-upload", "contents"),
     State("admin-upload", "filename"),
     State("admin-import-kind", "value"),
+    background=True,
+    progress=[Output("admin-import-progress", "value"), Output("admin-import-progress", "label")],
+    running=_running("admin-import", "admin-upload", "disabled"),
+    cancel=[Input("admin-import-cancel", "n_clicks")],
+    on_error=lambda error: (_failed(error), None),
     prevent_initial_call=True,
 )
-def upload(contents: Any, filename: Any, kind: Any) -> Any:
-    """Import the uploaded file with the same checks and messages as the command line."""
+def upload(set_progress: Any, caller: object, contents: Any, filename: Any, kind: Any) -> Any:
+    """Import the uploaded file in a background job.
+
+    The upload's contents are cleared afterwards: the browser only reports a change,
+    so choosing the same (now corrected) file again would otherwise do nothing.
+    """
     if not isinstance(contents, str) or not isinstance(kind, str):
-        return dash.no_update
+        return dash.no_update, dash.no_update
     name = filename if isinstance(filename, str) and filename else "upload.csv"
     try:
-        data = _decode(contents)
-    except (binascii.Error, ValueError):
-        return dbc.Alert(_("The upload could not be read."), color="danger")
-    try:
-        with db_session() as db:
-            summary = admin.import_upload(db, viewer(), kind, data, name)
+        return _import(set_progress, caller, contents, name, kind), None
     except access.AccessDenied:
-        return widgets.not_allowed()
-    except ImportRejected as rejected:
-        problems = [str(error) for error in rejected.errors[:SHOWN_PROBLEMS]]
-        if len(rejected.errors) > SHOWN_PROBLEMS:
-            problems.append(
-                _("... and {count} more").format(count=len(rejected.errors) - SHOWN_PROBLEMS)
-            )
-        return dbc.Alert(
-            [html.Strong(rejected.summary()), html.Pre("\n".join(problems), className="mb-0 mt-2")],
-            color="danger",
-            id="admin-import-rejected",
-        )
-    return dbc.Alert(str(summary), color="success", id="admin-import-ok")
+        return widgets.not_allowed(), None
 
 
 @callback(
     Output("admin-classify-result", "children"),
     Input("admin-classify", "n_clicks"),
     State("admin-as-of", "date"),
+    background=True,
+    progress=[
+        Output("admin-classify-progress", "value"),
+        Output("admin-classify-progress", "label"),
+    ],
+    running=_running("admin-classify", "admin-classify", "disabled"),
+    cancel=[Input("admin-classify-cancel", "n_clicks")],
+    on_error=_failed,
     prevent_initial_call=True,
 )
-def classify(clicks: Any, as_of: Any) -> Any:
+def classify(set_progress: Any, caller: object, clicks: Any, as_of: Any) -> Any:
+    """Classify every customer in a background job, as ``caller``."""
     try:
-        date = dt.date.fromisoformat(str(as_of)[:10])
-    except ValueError:
-        return dbc.Alert(_("Choose a date."), color="warning")
-    try:
-        with db_session() as db:
-            result = admin.run_classification(db, viewer(), date)
+        with jobs.acting_as(caller) as (database, who):
+            try:
+                date = dt.date.fromisoformat(str(as_of)[:10])
+            except ValueError:
+                return dbc.Alert(_("Choose a date."), color="warning")
+            set_progress((25, _("Classifying as of {date}").format(date=date.isoformat())))
+            with database.session() as db:
+                result = admin.run_classification(db, who, date)
+                return _classified(date, result)
     except access.AccessDenied:
         return widgets.not_allowed()
+
+
+def _classified(date: dt.date, result: RunResult) -> Any:
     text = _(
         "Classified {customers} customers as of {date}: {members} members, "
         "{entered} entered, {exited} left."
@@ -292,7 +398,25 @@ def classify(clicks: Any, as_of: Any) -> Any:
         details.append(html.Div(_("Entered: {ids}").format(ids=", ".join(result.entered))))
     if result.exited:
         details.append(html.Div(_("Left: {ids}").format(ids=", ".join(result.exited))))
+    if result.replayed:
+        dates = ", ".join(day.isoformat() for day in result.replayed)
+        details.append(html.Div(_("Later dates classified again: {dates}").format(dates=dates)))
     return dbc.Alert([html.Div(text), *details], color="success", id="admin-classify-ok")
+
+
+@callback(
+    Output("admin-audit", "rowData"),
+    Input("admin-import-result", "children"),
+    Input("admin-classify-result", "children"),
+    Input("admin-user-result", "children"),
+    prevent_initial_call=True,
+)
+def refresh_audit(*_results: Any) -> Any:
+    """After any action the audit log shows it."""
+    try:
+        return _audit_rows()
+    except access.AccessDenied:
+        return []
 
 
 @callback(

@@ -47,8 +47,8 @@ def _invoice_rows(rows: list[billing.InvoiceRow]) -> list[dict[str, Any]]:
             "number": row.number,
             "site": f"{row.site_id} · {row.site_name}",
             "period": _months(row.period_start, row.period_end),
-            "issued": row.issue_date.isoformat(),
-            "due": row.due_date.isoformat(),
+            **grid.date_cells("issued", row.issue_date),
+            **grid.date_cells("due", row.due_date),
             "kwh": round(row.wh / 1000),
             "total": float(row.total),
             "paid": float(row.paid),
@@ -67,7 +67,7 @@ def _invoice_columns() -> list[grid.Column]:
         {"field": "number", "headerName": _("Invoice"), "minWidth": 150},
         {"field": "site", "headerName": _("Site"), "minWidth": 180},
         {"field": "period", "headerName": _("Billing period"), "minWidth": 170},
-        {"field": "due", "headerName": _("Due date"), "cellDataType": "text"},
+        grid.date_column("due", _("Due date")),
         grid.number_column("kwh", _("kWh")),
         _money_column("total", _("Total")),
         _money_column("open", _("Open")),
@@ -95,7 +95,7 @@ def _payment_rows(rows: list[billing.PaymentRow]) -> list[dict[str, Any]]:
     return [
         {
             "id": row.id,
-            "date": format_date(row.created_at.date(), "short"),
+            **grid.date_cells("date", row.created_at.date()),
             "amount": float(row.amount),
             "status": _(billing.PAYMENT_STATUSES[PaymentStatus(row.status)]),
             "invoices": ", ".join(row.invoice_numbers),
@@ -109,7 +109,7 @@ def _payment_rows(rows: list[billing.PaymentRow]) -> list[dict[str, Any]]:
 
 def _payment_columns() -> list[grid.Column]:
     return [
-        {"field": "date", "headerName": _("Date"), "maxWidth": 130},
+        grid.date_column("date", _("Date"), maxWidth=130),
         _money_column("amount", _("Amount")),
         {"field": "status", "headerName": _("Status"), "maxWidth": 140},
         {"field": "invoices", "headerName": _("Invoices"), "minWidth": 220},

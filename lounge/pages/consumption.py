@@ -171,15 +171,24 @@ def layout(you: Viewer, customer_id: str) -> Any:
 
 
 def _graph(figure: Any, id_: str) -> dcc.Graph:
-    return dcc.Graph(id=id_, figure=figure, config={"displaylogo": False})
+    return dcc.Graph(id=id_, figure=figure, config=charts.graph_config())
 
 
 def _period_label(value: dt.date, period: str) -> str:
     if period == "day":
-        return format_date(value, "short")
+        return format_date(value)
     if period == "year":
         return str(value.year)
     return format_month(value)
+
+
+def _coverage(
+    db: Any, you: Any, customer: str, selection: Any, start: dt.date, end: dt.date
+) -> list[Any]:
+    """A warning above a cut of interval data that leaves sites or energy out."""
+    found = consumption.coverage(db, you, customer, start, end, selection)
+    text = reporting.coverage_warning(found)
+    return [dbc.Alert(text, color="warning", id="consumption-coverage")] if text else []
 
 
 def _series(
@@ -191,9 +200,9 @@ def _series(
     note = _("Total {total}; estimated {estimated}.").format(
         total=format_kwh(total), estimated=format_kwh(estimated)
     )
-    if period == "day":
-        note += " " + _("Days show sites with interval data only.")
+    warning = _coverage(db, you, customer, selection, start, end) if period == "day" else []
     return [
+        *warning,
         _graph(
             charts.energy_bars(labels, frame["wh"].tolist(), frame["estimated_wh"].tolist()),
             "consumption-series",
@@ -230,6 +239,7 @@ def _tou(
         id="consumption-tou-table",
     )
     parts = [
+        *_coverage(db, you, customer, selection, start, end),
         _graph(
             charts.columns([format_month(m) for m in months["month"]], series, True),
             "consumption-tou",
@@ -252,25 +262,34 @@ def _yoy(
     db: Any, you: Any, customer: str, selection: Any, start: dt.date, end: dt.date, period: str
 ) -> Any:
     year = localtime.add_months(end, -1).year
-    frame = consumption.year_over_year(db, you, customer, year, selection)
+    found = consumption.year_over_year(
+        db, you, customer, dt.date(year, 1, 1), dt.date(year + 1, 1, 1), selection
+    )
+    frame = found.months
     labels = [format_month(m) for m in frame["month"]]
     series = {str(year - 1): frame["previous_wh"].tolist(), str(year): frame["wh"].tolist()}
-    now, before = int(frame["wh"].sum()), int(frame["previous_wh"].sum())
-    change = f"{100 * (now / before - 1):+.1f}%" if before else "–"
-    return [
-        _graph(charts.columns(labels, series, False), "consumption-yoy"),
+    parts: list[Any] = [_graph(charts.columns(labels, series, False), "consumption-yoy")]
+    if found.compared is None:
+        parts.append(widgets.empty(_("No consumption in {year} yet.").format(year=year)))
+        return parts
+    first, last = found.compared
+    change = f"{100 * found.change:+.1f}%" if found.change is not None else "–"
+    parts.append(
         html.P(
-            _("{year}: {now}; {previous}: {before} ({change}).").format(
-                year=year,
-                now=format_kwh(now),
-                previous=year - 1,
-                before=format_kwh(before),
+            _(
+                "{first} to {last}: {now}; the same months a year earlier: {before} ({change})."
+            ).format(
+                first=format_month(first),
+                last=format_month(last),
+                now=format_kwh(found.wh),
+                before=format_kwh(found.previous_wh),
                 change=change,
             ),
-            className="small text-body-secondary",
+            className="fw-semibold",
             id="consumption-yoy-note",
-        ),
-    ]
+        )
+    )
+    return parts
 
 
 def _sites(
@@ -327,6 +346,7 @@ def _profile(
         _("Fridays, Saturdays and holidays"): frame["weekend_w"].tolist(),
     }
     return [
+        *_coverage(db, you, customer, selection, start, end),
         _graph(
             charts.lines([f"{h:02d}:00" for h in frame["hour"]], series, "kW"),
             "consumption-profile",
@@ -363,14 +383,30 @@ def _peak(
         grid.number_column("average_kw", _("Average, kW"), decimals=1),
         grid.number_column("load_factor", _("Load factor %"), decimals=1),
     ]
+    group = consumption.coincident_peak(db, you, customer, start, end, selection)
+    coincident = group.set_index("month")["peak_w"].reindex(monthly.index, fill_value=0)
     figure = charts.columns(
         [format_month(m) for m in monthly.index],
-        {_("Highest site peak"): monthly.tolist()},
+        {
+            _("Coincident peak of the sites together"): coincident.tolist(),
+            _("Highest single-site peak"): monthly.tolist(),
+        },
         False,
         unit="kW",
     )
+    figure.update_layout(showlegend=True)
     return [
+        *_coverage(db, you, customer, selection, start, end),
+        html.H6(_("Peak demand per month, kW"), className="mt-2"),
         _graph(figure, "consumption-peak"),
+        html.P(
+            _(
+                "The peak of a group is its coincident peak: the highest demand of all its "
+                "sites' load added up interval by interval, not the sum of each site's own peak."
+            ),
+            className="small",
+            id="consumption-peak-note",
+        ),
         grid.data_grid("consumption-peaks", rows, columns, height="320px"),
     ]
 
@@ -422,7 +458,7 @@ def _zoom(
             ],
             class_name="mb-2",
         ),
-        dcc.Graph(id="consumption-zoom", config={"displaylogo": False}),
+        dcc.Graph(id="consumption-zoom", config=charts.graph_config()),
         dcc.Store(id="consumption-zoom-range", data=[start.isoformat(), end.isoformat()]),
         dcc.Store(id="consumption-zoom-view"),
     ]

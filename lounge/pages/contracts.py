@@ -29,8 +29,8 @@ def _rows(items: list[contracts.ContractRow]) -> list[dict[str, Any]]:
             "voltage": label(VOLTAGES, c.voltage_level),
             "capacity_kva": c.capacity_kva,
             "supplier": c.supplier,
-            "start": c.start_date.isoformat(),
-            "end": c.end_date.isoformat() if c.end_date else "",
+            **grid.date_cells("start", c.start_date),
+            **grid.date_cells("end", c.end_date),
             "status": _(contracts.STATUSES[c.status]),
             "status_code": c.status,
         }
@@ -47,8 +47,8 @@ def _columns() -> list[grid.Column]:
         {"field": "voltage", "headerName": _("Voltage")},
         grid.number_column("capacity_kva", _("Capacity, kVA")),
         {"field": "supplier", "headerName": _("Supplier")},
-        {"field": "start", "headerName": _("Start"), "cellDataType": "text"},
-        {"field": "end", "headerName": _("End"), "cellDataType": "text"},
+        grid.date_column("start", _("Start")),
+        grid.date_column("end", _("End")),
         {
             "field": "status",
             "headerName": _("Status"),
@@ -65,20 +65,23 @@ def layout(you: Viewer, customer_id: str) -> Any:
     with db_session() as db:
         items = contracts.contracts(db, you, customer_id, localtime.today())
         name = access.get_customer(db, you, customer_id).name
-    counts = {code: sum(c.status == code for c in items) for code in contracts.STATUSES}
+    counts = contracts.count_statuses(items)
     kpis = dbc.Row(
         [
-            dbc.Col(widgets.kpi(_("Contracts"), format_number(len(items))), md=3),
-            dbc.Col(widgets.kpi(_("Active"), format_number(counts[contracts.ACTIVE])), md=3),
+            dbc.Col(widgets.kpi(_("Contracts"), format_number(counts.total)), md=3),
             dbc.Col(
                 widgets.kpi(
-                    _("Ending within 90 days"),
-                    format_number(counts[contracts.ENDING]),
-                    id_="contracts-ending",
+                    _("Active"),
+                    format_number(counts.active),
+                    _("of which {count} end within 90 days").format(
+                        count=format_number(counts.ending)
+                    ),
+                    id_="contracts-active",
                 ),
                 md=3,
             ),
-            dbc.Col(widgets.kpi(_("Ended"), format_number(counts[contracts.ENDED])), md=3),
+            dbc.Col(widgets.kpi(_("Not started"), format_number(counts.upcoming)), md=3),
+            dbc.Col(widgets.kpi(_("Ended"), format_number(counts.ended)), md=3),
         ],
         class_name="g-3 mb-3",
     )

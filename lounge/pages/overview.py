@@ -10,6 +10,7 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
+import pandas as pd
 import plotly.graph_objects as go
 from dash import Input, Output, State, callback, dcc, html
 
@@ -17,7 +18,7 @@ from lounge import access, consumption, customers, localtime, membership
 from lounge.access import Viewer
 from lounge.classification import SITE_THRESHOLD_WH, TOTAL_THRESHOLD_WH
 from lounge.components import charts, customer_nav, grid, widgets
-from lounge.i18n import _, format_date, format_kwh, format_month, format_percent, ngettext
+from lounge.i18n import _, format_change, format_date, format_kwh, format_month, ngettext
 from lounge.labels import EVENTS, REGIONS, RULES, SEGMENTS, label
 from lounge.membership import Membership
 from lounge.web.context import db_session, viewer
@@ -84,16 +85,16 @@ def _status_card(member: Membership) -> dbc.Card:
     )
 
 
-def _sites_table(shares: list[membership.SiteShare], total_wh: int) -> Any:
+def _sites_table(shares: pd.DataFrame) -> Any:
     rows = [
         {
             "site_id": share.site_id,
             "name": share.name,
             "region": label(REGIONS, share.region),
             "kwh": round(share.wh / 1000),
-            "share": round(100 * share.wh / total_wh, 1) if total_wh else 0,
+            "share": round(100 * share.share, 1),
         }
-        for share in shares
+        for share in shares.itertuples()
     ]
     columns: list[grid.Column] = [
         {"field": "site_id", "headerName": _("Site"), "maxWidth": 140},
@@ -128,13 +129,15 @@ def layout(you: Viewer, customer_id: str) -> Any:
     with db_session() as db:
         card = customers.profile(db, you, customer_id)
         member = membership.membership(db, you, customer_id)
-        shares = membership.site_shares(db, you, customer_id)
+        shares = consumption.site_shares(
+            db, you, customer_id, member.window.start, member.window.end
+        )
         history = membership.events(db, you, customer_id)
         months = consumption.monthly(db, you, customer_id, _chart_end(), MONTHS_SHOWN)
     last_complete = months.iloc[-2] if len(months) > 1 else None
     year_before = months.iloc[-14] if len(months) > 13 else None
     change = (
-        format_percent(last_complete["wh"] / year_before["wh"] - 1)
+        format_change(last_complete["wh"] / year_before["wh"] - 1)
         if last_complete is not None and year_before is not None and year_before["wh"]
         else None
     )
@@ -197,7 +200,8 @@ def layout(you: Viewer, customer_id: str) -> Any:
         class_name="g-3 mb-3",
     )
     site_options = [{"label": _("All sites"), "value": ""}] + [
-        {"label": f"{share.site_id} · {share.name}", "value": share.site_id} for share in shares
+        {"label": f"{share.site_id} · {share.name}", "value": share.site_id}
+        for share in shares.itertuples()
     ]
     chart = dbc.Card(
         dbc.CardBody(
@@ -218,7 +222,7 @@ def layout(you: Viewer, customer_id: str) -> Any:
                 dcc.Graph(
                     id="overview-chart",
                     figure=charts.monthly_bars(months),
-                    config={"displaylogo": False},
+                    config=charts.graph_config(),
                 ),
                 html.Div(id="overview-chart-note", className="small text-body-secondary"),
             ]
@@ -242,9 +246,7 @@ def layout(you: Viewer, customer_id: str) -> Any:
                 [
                     dbc.Col(
                         dbc.Card(
-                            dbc.CardBody(
-                                [html.H5(_("Sites")), _sites_table(shares, member.figures.total_wh)]
-                            ),
+                            dbc.CardBody([html.H5(_("Sites")), _sites_table(shares)]),
                             class_name="shadow-sm",
                         ),
                         lg=8,

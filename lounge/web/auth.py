@@ -9,6 +9,7 @@ who is calling, and the domain decides what that viewer may see.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,7 +17,6 @@ from urllib.parse import urlsplit
 from flask import (
     Blueprint,
     Flask,
-    Response,
     current_app,
     has_request_context,
     jsonify,
@@ -32,8 +32,8 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from db.models import Role, User
-from lounge import i18n, users
+from db.models import Role, User, utcnow
+from lounge import i18n, signin, users
 from lounge.access import Viewer
 from lounge.i18n import _
 from lounge.settings import LANGUAGES, Settings
@@ -119,7 +119,16 @@ def _safe_next(target: str | None, fallback: str) -> str:
 
 
 def _login_language() -> str:
-    chosen = request.args.get("lang") or session.get("lang")
+    """The language asked for (link or the sign-in form's own field), else the remembered one.
+
+    The form carries the page's language, so a refused sign-in answers in the language
+    the person was reading, and the choice is remembered for the rest of the visit.
+    """
+    chosen = request.values.get("lang")
+    if chosen in LANGUAGES:
+        session["lang"] = chosen
+        return chosen
+    chosen = session.get("lang")
     if chosen in LANGUAGES:
         return chosen
     return request.accept_languages.best_match(LANGUAGES) or "en"
@@ -133,6 +142,8 @@ def _render_login(error: str | None = None, status: int = 200) -> tuple[str, int
             error=error,
             csrf=csrf_token(),
             next=request.values.get("next", ""),
+            # typing it again after a refusal is a chore; the password never comes back
+            email=request.form.get("email", "")[:254],
             language=i18n.current(),
             rtl=i18n.is_rtl(),
             languages=[("en", "English"), ("he", "עברית")],
@@ -154,22 +165,38 @@ def _login_post() -> Any:
         return _render_login(_("Your session expired. Please sign in again."), 400)
     email = request.form.get("email", "")[:254]
     password = request.form.get("password", "")[:1024]
+    attempt = signin.keys(email, get_remote_address())
+    policy = signin.Policy(
+        settings.login_free_failures, dt.timedelta(seconds=settings.login_max_delay_seconds)
+    )
     with db_session() as db:
-        user = users.authenticate(
-            db,
-            email,
-            password,
-            settings.login_max_failures,
-            dt.timedelta(minutes=settings.lockout_minutes),
-        )
-        signed_in = LoginUser.of(user) if user else None
-    if signed_in is None:
-        return _render_login(_("The e-mail or password is wrong, or the account is locked."), 401)
+        now = utcnow()
+        wait = signin.wait(db, attempt, now)
+        if wait:
+            users.spend_a_password_check(password)
+            return _throttled(wait)
+        user = users.authenticate(db, email, password)
+        if user is None:
+            signin.failed(db, attempt, policy, now, users.audit_name(email))
+            return _render_login(_("The e-mail or password is wrong."), 401)
+        signin.succeeded(db, attempt)
+        signed_in = LoginUser.of(user)
     next_page = _safe_next(request.form.get("next"), signed_in.home)
     session.clear()  # a fresh session: nothing from before the sign-in survives
     login_user(signed_in, fresh=True)
     csrf_token()
     return redirect(next_page)
+
+
+def _throttled(wait: dt.timedelta) -> Any:
+    seconds = max(1, math.ceil(wait.total_seconds()))
+    page, status = _render_login(
+        _("Too many failed sign-ins. Please wait {seconds} seconds and try again.").format(
+            seconds=seconds
+        ),
+        429,
+    )
+    return page, status, {"Retry-After": str(seconds)}
 
 
 @blueprint.post("/logout")
@@ -223,15 +250,6 @@ def _gate() -> Any:
     return redirect(f"/login?next={request.full_path.rstrip('?')}")
 
 
-def _security_headers(response: Response) -> Response:
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    if request.path.startswith("/_dash-") or request.path == "/login":
-        response.headers.setdefault("Cache-Control", "no-store")
-    return response
-
-
 def init_auth(server: Flask, settings: Settings) -> None:
     server.config["LOUNGE_SETTINGS"] = settings
     server.session_interface = HttpsAwareSessionInterface()
@@ -242,15 +260,21 @@ def init_auth(server: Flask, settings: Settings) -> None:
 
     limiter = Limiter(get_remote_address, app=server, storage_uri=settings.ratelimit_storage_url)
     server.register_blueprint(blueprint)
-    login_post = limiter.limit(settings.login_rate_limit)(_login_post)
+    # only refusals count: people who sign in successfully never use up their address's limit
+    login_post = limiter.limit(
+        settings.login_rate_limit, deduct_when=lambda response: response.status_code != 302
+    )(_login_post)
     server.add_url_rule("/login", "login_post", login_post, methods=["POST"])
 
     @server.errorhandler(RateLimitExceeded)
-    def _too_many(_error: RateLimitExceeded) -> Any:
-        return _render_login(_("Too many sign-in attempts. Wait a minute and try again."), 429)
+    def _too_many(error: RateLimitExceeded) -> Any:
+        page, status = _render_login(
+            _("Too many sign-in attempts. Wait a minute and try again."), 429
+        )
+        # the limit's whole window: an upper bound of the wait, and cheap to know
+        return page, status, {"Retry-After": str(error.limit.limit.get_expiry())}
 
     server.before_request(_gate)
-    server.after_request(_security_headers)
     server.register_error_handler(404, _not_found)
     server.register_error_handler(500, _server_error)
     if settings.trust_proxy:

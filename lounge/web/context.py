@@ -31,6 +31,11 @@ def db_session() -> Iterator[Session]:
         yield session_
 
 
+def upload_limit() -> int:
+    """The largest file an administrator may upload, in bytes (the server refuses more)."""
+    return current_app.config["LOUNGE_SETTINGS"].max_upload_bytes
+
+
 def viewer() -> Viewer:
     """The signed-in user as the access layer knows them; refuses anonymous calls."""
     if not current_user.is_authenticated:

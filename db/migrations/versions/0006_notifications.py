@@ -6,8 +6,8 @@ Now a contact picks channels per topic (membership, warnings, outages, service),
 users who sign in, not to contacts, so that flag has no successor; nor has the free-text title,
 replaced by a role from a fixed list.
 
-Revision ID: 0005
-Revises: 0003
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-02 00:36:01.843384
 """
 
@@ -18,8 +18,8 @@ from alembic import op
 
 from db.models import UTCDateTime
 
-revision: str = "0005"
-down_revision: str | None = "0003"
+revision: str = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
