@@ -28,7 +28,6 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 
-import holidays
 import numpy as np
 import pandas as pd
 from sqlalchemy import insert, select
@@ -37,7 +36,7 @@ from sqlalchemy.orm import Session
 from db import demo_billing
 from db.models import Contact, Contract, Customer, Role, Site
 from db.session import Database
-from lounge import classification, localtime, rollups, users
+from lounge import calendar, classification, localtime, rollups, users
 from lounge.ingest import bulk
 from lounge.ingest.summary import ImportSummary, record_batch
 from lounge.settings import TIMEZONE
@@ -110,11 +109,9 @@ HISTORY_MONTHS = 24
 #: A row of master data, as handed to ``insert()``.
 Row = dict[str, object]
 
-# Day types of the load profiles.
-WORKING, SHORT, REST = 0, 1, 2
-
-
 # --- segments and their load shapes -----------------------------------------------
+
+# A load profile stacks its day types in the order of lounge.calendar.DAY_TYPES.
 
 
 def _open(hours: np.ndarray, start: float, end: float, ramp: float = 1.0) -> np.ndarray:
@@ -365,23 +362,10 @@ def _calendar(rng: np.random.Generator, today: dt.date) -> Calendar:
     return Calendar(
         days=days,
         edges=localtime.boundaries_s(dates),
-        day_type=_day_types(dates[:-1]),
+        day_type=calendar.day_type_codes(dates[:-1]),
         temperature=_temperature(rng, days),
         month_days=np.searchsorted(days, months),
     )
-
-
-def _day_types(dates: list[dt.date]) -> np.ndarray:
-    """Sunday-Thursday work, Friday and holiday eves are short, Saturday and holidays rest."""
-    years = range(dates[0].year, dates[-1].year + 2)
-    holiday = holidays.country_holidays("IL", years=years)
-    is_holiday = np.array([day in holiday for day in dates])
-    eve = np.array([day + dt.timedelta(days=1) in holiday for day in dates])
-    weekday = np.array([day.weekday() for day in dates])
-    day_type = np.full(len(dates), WORKING)
-    day_type[(weekday == 4) | eve] = SHORT
-    day_type[(weekday == 5) | is_holiday] = REST
-    return day_type
 
 
 def _temperature(rng: np.random.Generator, days: np.ndarray) -> np.ndarray:

@@ -39,7 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from db.models import ConsumptionDaily, ConsumptionMonthly, Customer, Reading, Site, VipStatus
-from lounge import access, localtime, rollups, tou
+from lounge import access, calendar, localtime, rollups, tou
 from lounge.access import Viewer
 from lounge.classification import Figures, Window
 from lounge.i18n import N_
@@ -563,7 +563,7 @@ def typical_day(
     found = scope(session, viewer, customer_id, selection)
     days, profiles = _day_profiles(session, found, start, end)
     hours = _lived_hours(days)
-    working = tou.day_type_codes(days) == tou.DAY_TYPES.index(tou.WORKING)
+    working = calendar.day_type_codes(days) == calendar.DAY_TYPES.index(calendar.WORKING)
     return pd.DataFrame(
         {
             "hour": np.arange(rollups.HOURS),

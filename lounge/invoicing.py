@@ -20,47 +20,24 @@ import importlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
 from typing import Protocol, TypeVar
 
-import holidays
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.models import ConsumptionMonthly, Contract, Invoice, InvoiceLine, InvoiceStatus, Site
 from lounge import localtime, tariffs
+from lounge.calendar import next_working_day
 from lounge.tariffs import Band, Tariff
 
 #: Days from issue to due date (then moved to the next working day).
 PAYMENT_TERM_DAYS = 30
 #: Days after a period ends before its invoice is issued (the reads must be in).
 ISSUE_LAG_DAYS = 3
-#: Friday and Saturday: the Israeli working week is Sunday to Thursday.
-WEEKEND = frozenset({4, 5})
 
 #: Share of a month's energy in each band for a site without interval data: a
 #: typical commercial load on the TOU band table (illustrative, like the prices).
 TYPICAL_SHARES: Mapping[Band, int] = {Band.PEAK: 17, Band.SHOULDER: 31, Band.OFFPEAK: 52}
-
-
-# --- the calendar ---------------------------------------------------------------------
-
-
-@cache
-def _holidays_of(year: int) -> frozenset[dt.date]:
-    return frozenset(holidays.country_holidays("IL", years=year))
-
-
-def is_working_day(day: dt.date) -> bool:
-    """Sunday to Thursday, and not an Israeli public holiday."""
-    return day.weekday() not in WEEKEND and day not in _holidays_of(day.year)
-
-
-def next_working_day(day: dt.date) -> dt.date:
-    """``day`` itself if it is a working day, else the first working day after it."""
-    while not is_working_day(day):
-        day += dt.timedelta(days=1)
-    return day
 
 
 def due_date_for(issue_date: dt.date) -> dt.date:

@@ -39,12 +39,6 @@ def test_due_date_is_thirty_days_on_moved_to_a_working_day(issue, due):
     assert invoicing.due_date_for(issue) == due
 
 
-def test_working_days_are_sunday_to_thursday_without_holidays():
-    week = [dt.date(2026, 6, 7) + dt.timedelta(days=n) for n in range(7)]  # Sunday on
-    assert [invoicing.is_working_day(day) for day in week] == [True] * 5 + [False] * 2
-    assert not invoicing.is_working_day(dt.date(2026, 9, 21))  # Yom Kippur, a Monday
-
-
 def test_billing_periods_count_back_from_the_end():
     monthly = invoicing.billing_periods(dt.date(2026, 1, 1), dt.date(2026, 4, 1), 1)
     assert monthly == [
