@@ -231,7 +231,7 @@ def _energy_lines(tariff: Tariff, usage: Sequence[MonthUsage]) -> list[LineDraft
     (the greater :class:`BandSplit`).
     """
     wh_by_line: dict[tuple[str, Decimal], int] = {}
-    split_by_line: dict[tuple[str, Decimal], BandSplit | None] = {}
+    split_by_line: dict[tuple[str, Decimal], BandSplit] = {}
     if tariff.is_time_of_use:
         for band in Band:
             for month in usage:
