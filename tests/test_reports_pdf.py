@@ -312,3 +312,30 @@ def test_display_rounds_half_up_like_a_spreadsheet():
     with i18n.use("he"):
         assert rtl.unmarked(values.display(Decimal("1234.5"), "money")) == "1,234.50\xa0₪"
         assert values.display(dt.date(2026, 1, 5), "date") == "5.1.2026"
+
+
+def test_bill_marks_an_estimated_band_split_and_says_how_it_was_made():
+    from dataclasses import replace
+
+    document = bill_document("en")
+    estimated = tuple(
+        replace(line, band_split="typical" if line.kind.startswith("energy_") else None)
+        for line in document.lines
+    )
+    text = " ".join(text_of(build_bill(replace(document, lines=estimated))).split())
+    assert "Energy, peak (estimated) 41,250 kWh" in text
+    assert "Time-of-use split estimated" in text
+    assert "(17% peak, 31% shoulder, 52% off-peak)" in text
+    measured = tuple(
+        replace(line, band_split="interval" if line.kind.startswith("energy_") else None)
+        for line in document.lines
+    )
+    text = " ".join(text_of(build_bill(replace(document, lines=measured))).split())
+    assert "(estimated)" not in text
+    assert "Time-of-use split measured by the site's interval meter." in text
+
+    hebrew_doc = replace(bill_document("he"), lines=estimated)
+    text = text_of(build_bill(hebrew_doc))
+    assert (
+        rtl.visual(hebrew("{charge} (estimated)", charge=hebrew("Energy, peak")), rtl=True) in text
+    )

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import base64
 import json
+from decimal import Decimal
 
 import numpy as np
 import pytest
 from sqlalchemy import func, select
 
-from db.models import ClassificationRun, Customer, Payment, User
+from db.models import BandSplit, ClassificationRun, Customer, InvoiceLine, Payment, User
 from tests.web_fixtures import call, dependencies, sign_in
 
 ROUTER = ".._pages_content.children..._pages_store.data.."
@@ -414,3 +415,25 @@ def test_portfolio_export_holds_only_the_portfolio(client, world):
     sign_in(client, "manager@a.test")
     text = client.get("/download/portfolio.csv").get_data(as_text=True)
     assert "Acme Steel Works" in text and world.other_name not in text
+
+
+def test_billing_page_marks_an_estimated_band_split(client, db, world):
+    """An invoice whose time-of-use split is estimated says so in the grid and under it."""
+    sign_in(client, "client@a.test")
+    assert "billing-split-note" not in _page(client, "/billing")  # flat tariff: no split
+    with db.session() as session:
+        session.add(
+            InvoiceLine(
+                invoice_id=world.own_invoice,
+                position=1,
+                kind="energy_peak",
+                quantity=Decimal("1"),
+                unit="kWh",
+                unit_price=Decimal("1"),
+                amount=Decimal("1.00"),
+                band_split=BandSplit.TYPICAL,
+            )
+        )
+    body = _page(client, "/billing")
+    assert '"band_split":"Estimated"' in body.replace(" ", "")
+    assert "billing-split-note" in body and "typical commercial load shape" in body
