@@ -28,7 +28,6 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 
-import holidays
 import numpy as np
 import pandas as pd
 from sqlalchemy import insert, select
@@ -37,7 +36,7 @@ from sqlalchemy.orm import Session
 from db import demo_billing
 from db.models import Contact, ContactChannel, Contract, Customer, Role, Site, Topic
 from db.session import Database
-from lounge import classification, localtime, rollups, users
+from lounge import calendar, classification, localtime, rollups, users
 from lounge.ingest import bulk
 from lounge.ingest.summary import ImportSummary, record_batch
 from lounge.notify import phones
@@ -96,9 +95,15 @@ KVA_SIZES = np.array(
 TARIFFS = {"low": "Low-voltage flat", "medium": "General TOU", "high": "High-voltage TOU"}
 
 INTERVAL_S = 15 * 60
-#: 15-minute meters on the biggest sites only (a tenth of the customer count, at most this
-#: many): they make 95 % of the rows, and the rows make most of the time the demo takes.
-MAX_INTERVAL_SITES = 30
+#: Lounge members are on time-of-use tariffs and have interval meters at every site from
+#: this size up (kWh a year); their smaller sites, and other customers, have billing reads.
+INTERVAL_FROM_KWH = 100_000
+#: An interval meter's data: 15-minute readings over the last complete months (and today's
+#: month so far), hourly readings over the year before them, monthly billing reads before
+#: that. Every screen's recent view gets full detail, a year of bands and typical days
+#: stays interval data, and the rows (most of the time the demo takes) stay few.
+QUARTER_HOUR_MONTHS = 3
+HOURLY_MONTHS = 12
 #: Billing sites below this (kWh a year) are read every two months.
 BIMONTHLY_BELOW_KWH = 150_000
 #: Retail chains among the generated customers: one per this many customers.
@@ -108,11 +113,9 @@ HISTORY_MONTHS = 24
 #: A row of master data, as handed to ``insert()``.
 Row = dict[str, object]
 
-# Day types of the load profiles.
-WORKING, SHORT, REST = 0, 1, 2
-
-
 # --- segments and their load shapes -----------------------------------------------
+
+# A load profile stacks its day types in the order of lounge.calendar.DAY_TYPES.
 
 
 def _open(hours: np.ndarray, start: float, end: float, ramp: float = 1.0) -> np.ndarray:
@@ -166,30 +169,36 @@ class Segment:
     heating: float
     #: Average over peak demand; sizes the connection.
     load_factor: float
-    site_noun: str
+    #: What its sites are (``site.site_type``): the main kind first, then the kinds a
+    #: customer's other sites may be (:data:`OTHER_SITE_TYPE_SHARE` of them).
+    site_types: tuple[str, ...]
     name_kinds: tuple[str, ...]
     #: Demand by hour of day -> array (day type, hour) in relative units.
     profile: Callable[[np.ndarray], np.ndarray]
 
 
 SEGMENTS = (
-    Segment("factory", 0.27, 650_000, 0.9, 0.010, 0.005, 0.55, "plant",
+    Segment("factory", 0.27, 650_000, 0.9, 0.010, 0.005, 0.55, ("plant", "warehouse"),
             ("Plastics Ltd.", "Metal Works Ltd.", "Textiles Ltd.", "Food Industries Ltd.",
              "Packaging Ltd.", "Chemicals Ltd.", "Glass Works Ltd.", "Electronics Ltd.",
              "Pharmaceuticals Ltd.", "Paper Mills Ltd."), _factory),
-    Segment("retail", 0.20, 180_000, 0.5, 0.030, 0.010, 0.40, "store",
+    Segment("retail", 0.20, 180_000, 0.5, 0.030, 0.010, 0.40, ("store", "warehouse"),
             ("Supermarkets Ltd.", "Home Centers Ltd.", "Pharm Ltd.", "Fashion Ltd.",
              "Electric Stores Ltd.", "Markets Ltd.", "Bakeries Ltd.", "Furniture Ltd."), _retail),
-    Segment("hospital", 0.08, 3_500_000, 0.7, 0.025, 0.020, 0.70, "campus",
+    Segment("hospital", 0.08, 3_500_000, 0.7, 0.025, 0.020, 0.70, ("hospital", "clinic"),
             ("Medical Center", "Hospital", "Health Campus", "Rehabilitation Center"), _hospital),
-    Segment("office", 0.28, 320_000, 0.8, 0.040, 0.030, 0.35, "building",
+    Segment("office", 0.28, 320_000, 0.8, 0.040, 0.030, 0.35, ("office",),
             ("Towers Ltd.", "Business Park Ltd.", "Software Ltd.", "Insurance Ltd.",
              "Tech Park Ltd.", "Capital Ltd.", "Offices Ltd."), _office),
-    Segment("cold_storage", 0.17, 700_000, 0.6, 0.060, 0.0, 0.65, "warehouse",
+    Segment("cold_storage", 0.17, 700_000, 0.6, 0.060, 0.0, 0.65, ("warehouse",),
             ("Cold Logistics Ltd.", "Cold Storage Ltd.", "Frozen Foods Ltd.",
              "Refrigerated Warehouses Ltd.", "Fresh Logistics Ltd."), _cold_storage),
 )  # fmt: skip
 SEGMENT_INDEX = {segment.code: i for i, segment in enumerate(SEGMENTS)}
+#: Share of a customer's sites after its first that are of a secondary kind.
+OTHER_SITE_TYPE_SHARE = 0.25
+#: Site names say "Haifa campus", not "Haifa hospital"; other kinds name themselves.
+SITE_NOUNS = {"hospital": "campus", "office": "building"}
 #: Relative demand of each segment, day type and quarter hour: (segment, day type, slot).
 PROFILES = np.stack([segment.profile((np.arange(96) + 0.5) / 4) for segment in SEGMENTS])
 
@@ -208,8 +217,14 @@ class CustomerSpec:
     site_kwh: tuple[int, ...]
     #: Yearly change of consumption: the window a year ago was smaller by this share.
     growth: float
-    #: How many of its biggest sites get 15-minute meters whatever their rank.
-    interval_sites: int = 0
+
+    @property
+    def is_member(self) -> bool:
+        """Whether today's window makes it a lounge member (``site_kwh`` is that window)."""
+        return (
+            max(self.site_kwh) * 1000 >= classification.SITE_THRESHOLD_WH
+            or sum(self.site_kwh) * 1000 >= classification.TOTAL_THRESHOLD_WH
+        )
 
 
 def _split_exact(total: int, weights: np.ndarray) -> tuple[int, ...]:
@@ -227,7 +242,7 @@ def _spread(total_kwh: int, sites: int, spread: float) -> tuple[int, ...]:
 SPECIALS = (
     # the demo client: a member on the multi-site rule only, each store far below 1 GWh
     CustomerSpec(CHAIN_ID, "Shefa Supermarkets Ltd.", "retail", _spread(6_400_000, 40, 0.9),
-                 growth=0.02, interval_sites=3),
+                 growth=0.02),
     # just above / below the site threshold: the ones above shrink, the ones below grow,
     # so each has been on its side all year and is now at the edge (a yearly trend of
     # 15 % outweighs the shifting Hebrew calendar: a month with three holidays uses ~5 % less)
@@ -303,15 +318,21 @@ class SitePlan:
     segment: int
     region: int
     window_kwh: int
+    #: Whether it is the customer's first (biggest) site.
+    main: bool
+    site_type: str = ""
     interval: bool = False
     bimonthly: bool = False
 
 
 def _plan_sites(rng: np.random.Generator, specs: list[CustomerSpec]) -> list[SitePlan]:
-    """Sites of every customer, numbered in order; the biggest get 15-minute meters."""
+    """Sites of every customer, numbered in order, with their kind and meter.
+
+    Members' sites from :data:`INTERVAL_FROM_KWH` up have interval meters, the
+    others billing reads (every two months when small).
+    """
     sites: list[SitePlan] = []
     for spec in specs:
-        flagship = set(range(spec.interval_sites))
         for k, kwh in enumerate(spec.site_kwh):
             sites.append(
                 SitePlan(
@@ -320,14 +341,14 @@ def _plan_sites(rng: np.random.Generator, specs: list[CustomerSpec]) -> list[Sit
                     SEGMENT_INDEX[spec.segment],
                     int(rng.choice(len(REGIONS), p=REGION_WEIGHTS)),
                     kwh,
-                    interval=k in flagship,
+                    main=k == 0,
                 )
             )
-    wanted = min(MAX_INTERVAL_SITES, len(specs) // 10) - sum(site.interval for site in sites)
-    others = sorted((s for s in sites if not s.interval), key=lambda s: (-s.window_kwh, s.id))
-    for site in others[: max(wanted, 0)]:
-        site.interval = True
-    for site in sites:
+    other_kind = rng.random(len(sites)) < OTHER_SITE_TYPE_SHARE
+    for site, other in zip(sites, other_kind, strict=True):
+        kinds = SEGMENTS[site.segment].site_types
+        site.site_type = kinds[-1] if other and not site.main else kinds[0]
+        site.interval = site.customer.is_member and site.window_kwh >= INTERVAL_FROM_KWH
         site.bimonthly = not site.interval and site.window_kwh < BIMONTHLY_BELOW_KWH
     return sites
 
@@ -363,23 +384,10 @@ def _calendar(rng: np.random.Generator, today: dt.date) -> Calendar:
     return Calendar(
         days=days,
         edges=localtime.boundaries_s(dates),
-        day_type=_day_types(dates[:-1]),
+        day_type=calendar.day_type_codes(dates[:-1]),
         temperature=_temperature(rng, days),
         month_days=np.searchsorted(days, months),
     )
-
-
-def _day_types(dates: list[dt.date]) -> np.ndarray:
-    """Sunday-Thursday work, Friday and holiday eves are short, Saturday and holidays rest."""
-    years = range(dates[0].year, dates[-1].year + 2)
-    holiday = holidays.country_holidays("IL", years=years)
-    is_holiday = np.array([day in holiday for day in dates])
-    eve = np.array([day + dt.timedelta(days=1) in holiday for day in dates])
-    weekday = np.array([day.weekday() for day in dates])
-    day_type = np.full(len(dates), WORKING)
-    day_type[(weekday == 4) | eve] = SHORT
-    day_type[(weekday == 5) | is_holiday] = REST
-    return day_type
 
 
 def _temperature(rng: np.random.Generator, days: np.ndarray) -> np.ndarray:
@@ -456,26 +464,30 @@ def _interval_readings(
     rows: np.ndarray,
     segment: np.ndarray,
     factors: np.ndarray,
+    days: tuple[int, int],
+    step_s: int,
 ) -> RawReadings:
-    """15-minute readings over every UTC quarter hour (so DST days have 92 or 100).
+    """Readings every ``step_s`` (15 minutes or an hour) of UTC time over local ``days``
+    [first, end) (so a DST day has 92 or 100 quarter hours, 23 or 25 hours).
 
     A third of the meters drop out for 2-4 days; those readings are estimates
     from the profile, without the noise of real measurements.
     """
-    starts = np.arange(cal.edges[0], cal.edges[-1], INTERVAL_S, dtype=np.int64)
+    starts = np.arange(cal.edges[days[0]], cal.edges[days[1]], step_s, dtype=np.int64)
     clock = pd.to_datetime(starts, unit="s", utc=True).tz_convert(TIMEZONE)
-    slot = (clock.hour * 4 + clock.minute // 15).to_numpy()
+    slot = ((clock.hour * 60 + clock.minute) // (step_s // 60)).to_numpy()
+    profiles = PROFILES.reshape(*PROFILES.shape[:2], -1, step_s // INTERVAL_S).sum(axis=3)
     day = np.searchsorted(cal.edges, starts, side="right") - 1
-    shape = PROFILES[segment[:, None], cal.day_type[day][None, :], slot[None, :]]
+    shape = profiles[segment[:, None], cal.day_type[day][None, :], slot[None, :]]
     noise = rng.lognormal(0, 0.06, shape.shape)
-    gap_start = rng.integers(0, len(cal.days) - 4, size=len(rows))
+    gap_start = rng.integers(days[0], days[1] - 4, size=len(rows))
     gap_days = np.where(rng.random(len(rows)) < 1 / 3, rng.integers(2, 5, size=len(rows)), 0)
     gap = (day[None, :] >= gap_start[:, None]) & (day[None, :] < (gap_start + gap_days)[:, None])
     noise[gap] = 1.0
     return RawReadings(
         np.repeat(rows, len(starts)),
         np.tile(starts, len(rows)),
-        np.tile(starts + INTERVAL_S, len(rows)),
+        np.tile(starts + step_s, len(rows)),
         (shape * factors[:, day] * noise).ravel(),
         gap.ravel(),
     )
@@ -488,14 +500,16 @@ def _billing_readings(
     segment: np.ndarray,
     factors: np.ndarray,
     months: int,
+    until: int,
 ) -> RawReadings:
-    """Reads over every ``months`` local months, the last ending where today's month starts.
+    """Reads over every ``months`` local months, the last ending where month ``until``
+    (an index into ``cal.month_days``) starts.
 
     Counting back from today's month keeps the reads aligned with today's window;
     earlier windows cut two-month reads, pro rata, as real ones do. About one
     read in thirty is an estimate.
     """
-    bounds = cal.month_days[::-months][::-1]
+    bounds = cal.month_days[: until + 1][::-months][::-1]
     daily = PROFILES.sum(axis=2)[segment[:, None], cal.day_type[None, :]] * factors
     energy = np.add.reduceat(daily[:, : bounds[-1]], bounds[:-1], axis=1)
     periods = len(bounds) - 1
@@ -514,10 +528,23 @@ def _readings(rng: np.random.Generator, cal: Calendar, sites: list[SitePlan]) ->
     segment = np.array([site.segment for site in sites], dtype=np.int64)
     interval = np.array([site.interval for site in sites], dtype=bool)
     bimonthly = np.array([site.bimonthly for site in sites], dtype=bool)
-    groups = [np.flatnonzero(interval), np.flatnonzero(~interval & ~bimonthly)]
-    parts = [_interval_readings(rng, cal, groups[0], segment[groups[0]], factors[groups[0]])]
-    for rows, months in ((groups[1], 1), (np.flatnonzero(bimonthly), 2)):
-        parts.append(_billing_readings(rng, cal, rows, segment[rows], factors[rows], months))
+    this_month = len(cal.month_days) - 1
+    hourly_from = max(this_month - QUARTER_HOUR_MONTHS - HOURLY_MONTHS, 0)
+    quarter_hour_from = this_month - QUARTER_HOUR_MONTHS
+    meters = np.flatnonzero(interval)
+    parts = [
+        _interval_readings(rng, cal, meters, segment[meters], factors[meters], (first, end), step_s)
+        for first, end, step_s in (
+            (cal.month_days[hourly_from], cal.month_days[quarter_hour_from], 3600),
+            (cal.month_days[quarter_hour_from], len(cal.days), INTERVAL_S),
+        )
+    ]
+    for rows, months, until in (
+        (meters, 1, hourly_from),
+        (np.flatnonzero(~interval & ~bimonthly), 1, this_month),
+        (np.flatnonzero(bimonthly), 2, this_month),
+    ):
+        parts.append(_billing_readings(rng, cal, rows, segment[rows], factors[rows], months, until))
     raw = RawReadings.concat(parts)
     targets = np.array([site.window_kwh * 1000 for site in sites], dtype=np.int64)
     return pd.DataFrame(
@@ -590,7 +617,7 @@ def _site_rows(
         city = cities[rng.integers(len(cities))]
         seen[site.customer.id, city] += 1
         number = seen[site.customer.id, city]
-        noun = SEGMENTS[site.segment].site_noun
+        noun = SITE_NOUNS.get(site.site_type, site.site_type)
         rows.append(
             {
                 "id": site.id,
@@ -600,6 +627,7 @@ def _site_rows(
                 "address": f"{STREETS[rng.integers(len(STREETS))]} {rng.integers(1, 120)}, {city}",
                 "supplier": suppliers[site.customer.id],
                 "meter_number": str(meter),
+                "site_type": site.site_type,
             }
         )
     return rows

@@ -190,8 +190,8 @@ def _month_usage(
     if not tariff.is_time_of_use:
         return MonthUsage(month, wh, {})
     if site.interval:
-        return MonthUsage(month, wh, invoicing.band_split_for(session, site.id, month, wh))
-    return MonthUsage(month, wh, invoicing.split_by_shares(wh, invoicing.TYPICAL_SHARES))
+        return invoicing.band_usage(session, site.id, month, wh)
+    return invoicing.typical_usage(month, wh)
 
 
 def _insert_invoices(

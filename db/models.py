@@ -445,6 +445,20 @@ class InvoiceStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class BandSplit(StrEnum):
+    """How an energy line of a time-of-use bill got its share of the energy.
+
+    Ordered so that the greatest code of an invoice's lines says whether any
+    of them is estimated.
+    """
+
+    #: Measured: the site's interval data, cut by the time-of-use band table.
+    INTERVAL = "interval"
+    #: Estimated: no interval data, so a typical commercial load shape
+    #: (``lounge.invoicing.TYPICAL_SHARES``) shares the month's energy.
+    TYPICAL = "typical"
+
+
 class Invoice(Base):
     """A bill for one contract and period. What is paid of it comes from allocations."""
 
@@ -489,6 +503,8 @@ class InvoiceLine(Base):
     unit: Mapped[str] = mapped_column(String(10))
     unit_price: Mapped[Decimal] = mapped_column(Rate)
     amount: Mapped[Decimal] = mapped_column(Money)
+    #: A :class:`BandSplit` on time-of-use energy lines, None on the others.
+    band_split: Mapped[str | None] = mapped_column(String(20))
 
     invoice: Mapped[Invoice] = relationship(back_populates="lines")
 

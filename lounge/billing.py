@@ -27,6 +27,7 @@ from db.models import (
     Contract,
     Customer,
     Invoice,
+    InvoiceLine,
     InvoiceStatus,
     Payment,
     PaymentAllocation,
@@ -168,6 +169,9 @@ class InvoiceRow:
     status: str
     #: Days past the due date with money still open (0 when not overdue).
     days_overdue: int
+    #: How the energy was split by time-of-use band (a ``BandSplit``, estimated
+    #: if any line is); None on a flat tariff.
+    band_split: str | None = None
 
     @property
     def bucket(self) -> str | None:
@@ -175,7 +179,12 @@ class InvoiceRow:
 
 
 def _invoice_row(
-    invoice: Invoice, customer: str, site: str, paid: Decimal, as_of: dt.date
+    invoice: Invoice,
+    customer: str,
+    site: str,
+    paid: Decimal,
+    band_split: str | None,
+    as_of: dt.date,
 ) -> InvoiceRow:
     status = invoice_status(
         invoice.total, paid, invoice.due_date, as_of, invoice.status == InvoiceStatus.CANCELLED
@@ -200,6 +209,7 @@ def _invoice_row(
         open_amount=open_amount,
         status=status,
         days_overdue=(as_of - invoice.due_date).days if status == OVERDUE else 0,
+        band_split=band_split,
     )
 
 
@@ -247,16 +257,26 @@ def list_invoices(
         _invoice_query(paid, paid_amount).where(*conditions), viewer, as_of
     ).order_by(Invoice.due_date.desc(), Invoice.id.desc())
     return [
-        _invoice_row(invoice, customer, site, amount, as_of)
-        for invoice, customer, site, amount in session.execute(query)
+        _invoice_row(invoice, customer, site, amount, split, as_of)
+        for invoice, customer, site, amount, split in session.execute(query)
     ]
 
 
 def _invoice_query(
     paid: Subquery, paid_amount: ColumnElement[Decimal]
-) -> Select[Invoice, str, str, Decimal]:
+) -> Select[Invoice, str, str, Decimal, str | None]:
+    """Invoices with customer and site names, the amount paid and the band split.
+
+    The greatest ``BandSplit`` of an invoice's lines is ``typical`` when any
+    line's split is estimated.
+    """
+    band_split = (
+        select(func.max(InvoiceLine.band_split))
+        .where(InvoiceLine.invoice_id == Invoice.id)
+        .scalar_subquery()
+    )
     return (
-        select(Invoice, Customer.name, Site.name, paid_amount)
+        select(Invoice, Customer.name, Site.name, paid_amount, band_split)
         .join(Customer, Customer.id == Invoice.customer_id)
         .join(Site, Site.id == Invoice.site_id)
         .outerjoin(paid, paid.c.invoice_id == Invoice.id)
@@ -322,7 +342,7 @@ def invoice_detail(
     as_of = as_of or localtime.today()
     invoice = _get_invoice(session, viewer, invoice_id)
     paid = _paid_per_invoice(as_of)
-    _, customer, site, paid_amount = session.execute(
+    _, customer, site, paid_amount, band_split = session.execute(
         _invoice_query(paid, func.coalesce(paid.c.paid, 0)).where(Invoice.id == invoice.id)
     ).one()
     contract = session.get_one(Contract, invoice.contract_id)
@@ -334,7 +354,7 @@ def invoice_detail(
         .order_by(Payment.completed_at, Payment.id)
     )
     return InvoiceDetail(
-        row=_invoice_row(invoice, customer, site, paid_amount, as_of),
+        row=_invoice_row(invoice, customer, site, paid_amount, band_split, as_of),
         contract_number=contract.number,
         tariff=contract.tariff,
         tariff_label=tariffs.display_name(contract.tariff),
@@ -346,7 +366,7 @@ def invoice_detail(
 
 def _bill_lines(invoice: Invoice) -> tuple[BillLine, ...]:
     return tuple(
-        BillLine(line.kind, line.quantity, line.unit, line.unit_price, line.amount)
+        BillLine(line.kind, line.quantity, line.unit, line.unit_price, line.amount, line.band_split)
         for line in invoice.lines
     )
 

@@ -9,8 +9,9 @@ Energy by time-of-use band comes from interval data where a site has it
 (``lounge.tou.band_energy``, looked up at call time so that billing works
 with or without that module); otherwise the month's total is split by a
 typical commercial load shape (:data:`TYPICAL_SHARES`). Either way the bands
-add up to the monthly rollup to the watt-hour. Which of the two a bill used
-is not stored: the schema has no place for it yet.
+add up to the monthly rollup to the watt-hour. Each energy line stores which
+of the two it used (:class:`db.models.BandSplit`), so that screens, bill
+copies and exports never present an estimate as a measurement.
 """
 
 from __future__ import annotations
@@ -20,47 +21,32 @@ import importlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
 from typing import Protocol, TypeVar
 
-import holidays
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.models import ConsumptionMonthly, Contract, Invoice, InvoiceLine, InvoiceStatus, Site
+from db.models import (
+    BandSplit,
+    ConsumptionMonthly,
+    Contract,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    Site,
+)
 from lounge import localtime, tariffs
+from lounge.calendar import next_working_day
 from lounge.tariffs import Band, Tariff
 
 #: Days from issue to due date (then moved to the next working day).
 PAYMENT_TERM_DAYS = 30
 #: Days after a period ends before its invoice is issued (the reads must be in).
 ISSUE_LAG_DAYS = 3
-#: Friday and Saturday: the Israeli working week is Sunday to Thursday.
-WEEKEND = frozenset({4, 5})
 
 #: Share of a month's energy in each band for a site without interval data: a
 #: typical commercial load on the TOU band table (illustrative, like the prices).
 TYPICAL_SHARES: Mapping[Band, int] = {Band.PEAK: 17, Band.SHOULDER: 31, Band.OFFPEAK: 52}
-
-
-# --- the calendar ---------------------------------------------------------------------
-
-
-@cache
-def _holidays_of(year: int) -> frozenset[dt.date]:
-    return frozenset(holidays.country_holidays("IL", years=year))
-
-
-def is_working_day(day: dt.date) -> bool:
-    """Sunday to Thursday, and not an Israeli public holiday."""
-    return day.weekday() not in WEEKEND and day not in _holidays_of(day.year)
-
-
-def next_working_day(day: dt.date) -> dt.date:
-    """``day`` itself if it is a working day, else the first working day after it."""
-    while not is_working_day(day):
-        day += dt.timedelta(days=1)
-    return day
 
 
 def due_date_for(issue_date: dt.date) -> dt.date:
@@ -149,31 +135,38 @@ def _measured_band_energy() -> BandEnergy | None:
     return band_energy
 
 
-def band_split_for(
-    session: Session, site_id: str, month: dt.date, total_wh: int
-) -> dict[Band, int]:
-    """The month's billed energy (``total_wh``, from the monthly rollup) by band.
-
-    Interval data give the shares where the site has them; the billed total is
-    shared by those shares rather than replaced, because the rollup also
-    counts billing reads that fill gaps in the interval data. Without interval
-    data the typical split applies.
-    """
-    band_energy = _measured_band_energy()
-    if band_energy is not None:
-        measured = band_energy(session, site_id, month, localtime.add_months(month, 1))
-        shares = {band: int(measured.get(band.value, 0)) for band in Band}
-        if sum(shares.values()) > 0:
-            return split_by_shares(total_wh, shares)
-    return split_by_shares(total_wh, TYPICAL_SHARES)
-
-
 @dataclass(frozen=True)
 class MonthUsage:
     month: dt.date
     wh: int
     #: Wh by band, adding up to ``wh``; needed for time-of-use tariffs only.
     bands: Mapping[Band, int]
+    #: How ``bands`` was made (a :class:`BandSplit`); None without bands.
+    split: BandSplit | None = None
+
+
+def typical_usage(month: dt.date, total_wh: int) -> MonthUsage:
+    """A month without interval data: the typical shares, marked as the estimate they are."""
+    return MonthUsage(month, total_wh, split_by_shares(total_wh, TYPICAL_SHARES), BandSplit.TYPICAL)
+
+
+def band_usage(session: Session, site_id: str, month: dt.date, total_wh: int) -> MonthUsage:
+    """The month's billed energy (``total_wh``, from the monthly rollup) by band.
+
+    Interval data give the shares where the site has them; the billed total is
+    shared by those shares rather than replaced, because the rollup also
+    counts billing reads that fill gaps in the interval data. Without interval
+    data the typical split applies, marked as estimated.
+    """
+    band_energy = _measured_band_energy()
+    if band_energy is not None:
+        measured = band_energy(session, site_id, month, localtime.add_months(month, 1))
+        shares = {band: int(measured.get(band.value, 0)) for band in Band}
+        if sum(shares.values()) > 0:
+            return MonthUsage(
+                month, total_wh, split_by_shares(total_wh, shares), BandSplit.INTERVAL
+            )
+    return typical_usage(month, total_wh)
 
 
 def usage_for(session: Session, site_id: str, period: Period, tariff: Tariff) -> list[MonthUsage]:
@@ -184,12 +177,12 @@ def usage_for(session: Session, site_id: str, period: Period, tariff: Tariff) ->
         .where(ConsumptionMonthly.month >= period.start, ConsumptionMonthly.month < period.end)
     )
     found = {month: wh for month, wh in rows}
-    usage = []
-    for month in period.months:
-        wh = int(found.get(month, 0))
-        bands = band_split_for(session, site_id, month, wh) if tariff.is_time_of_use else {}
-        usage.append(MonthUsage(month, wh, bands))
-    return usage
+    return [
+        band_usage(session, site_id, month, wh)
+        if tariff.is_time_of_use
+        else MonthUsage(month, wh, {})
+        for month, wh in ((month, int(found.get(month, 0))) for month in period.months)
+    ]
 
 
 # --- lines and totals -----------------------------------------------------------------
@@ -202,10 +195,18 @@ class LineDraft:
     unit: str
     unit_price: Decimal
     amount: Decimal
+    band_split: BandSplit | None = None
 
 
-def _line(kind: str, quantity: Decimal, unit: str, unit_price: Decimal) -> LineDraft:
-    return LineDraft(kind, quantity, unit, unit_price, tariffs.to_agorot(quantity * unit_price))
+def _line(
+    kind: str,
+    quantity: Decimal,
+    unit: str,
+    unit_price: Decimal,
+    band_split: BandSplit | None = None,
+) -> LineDraft:
+    amount = tariffs.to_agorot(quantity * unit_price)
+    return LineDraft(kind, quantity, unit, unit_price, amount, band_split)
 
 
 @dataclass(frozen=True)
@@ -224,19 +225,26 @@ class InvoiceDraft:
 
 
 def _energy_lines(tariff: Tariff, usage: Sequence[MonthUsage]) -> list[LineDraft]:
-    """One line per band and price: months of a two-month period that share a price merge."""
+    """One line per band and price: months of a two-month period that share a price merge.
+
+    A merged line is estimated when any of its months is, or does not say
+    (the greater :class:`BandSplit`).
+    """
     wh_by_line: dict[tuple[str, Decimal], int] = {}
+    split_by_line: dict[tuple[str, Decimal], BandSplit] = {}
     if tariff.is_time_of_use:
         for band in Band:
             for month in usage:
                 key = (f"energy_{band.value}", tariff.energy_price(month.month, band))
                 wh_by_line[key] = wh_by_line.get(key, 0) + month.bands[band]
+                split = month.split or BandSplit.TYPICAL
+                split_by_line[key] = max(split_by_line.get(key, split), split)
     else:
         for month in usage:
             key = ("energy", tariff.energy_price(month.month))
             wh_by_line[key] = wh_by_line.get(key, 0) + month.wh
     return [
-        _line(kind, Decimal(wh).scaleb(-3), "kWh", price)
+        _line(kind, Decimal(wh).scaleb(-3), "kWh", price, split_by_line.get((kind, price)))
         for (kind, price), wh in wh_by_line.items()
     ]
 
@@ -361,6 +369,7 @@ def line_values(draft: InvoiceDraft) -> list[dict[str, object]]:
             "unit": line.unit,
             "unit_price": line.unit_price,
             "amount": line.amount,
+            "band_split": line.band_split,
         }
         for position, line in enumerate(draft.lines, start=1)
     ]

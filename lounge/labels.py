@@ -6,8 +6,10 @@ here, for the screens and the PDFs alike. Unknown codes are shown as stored.
 
 from __future__ import annotations
 
-from db.models import Role
-from lounge.i18n import N_, _
+from db.models import BandSplit, Role
+from lounge.i18n import N_, _, format_percent
+from lounge.invoicing import TYPICAL_SHARES
+from lounge.tariffs import Band
 
 ROLES = {
     Role.CLIENT: N_("Client"),
@@ -36,6 +38,27 @@ REGIONS = {
     "Jerusalem": N_("Jerusalem"),
     "South": N_("South"),
 }
+
+#: How a time-of-use bill split its energy by band, in a word (grid cells, exports).
+BAND_SPLITS: dict[str, str] = {
+    BandSplit.INTERVAL: N_("Measured"),
+    BandSplit.TYPICAL: N_("Estimated"),
+}
+
+
+def band_split_method(code: str | None) -> str:
+    """How the split was made, in a sentence: a bill never passes an estimate off as measured."""
+    if code == BandSplit.INTERVAL:
+        return _("Time-of-use split measured by the site's interval meter.")
+    if code == BandSplit.TYPICAL:
+        weight = sum(TYPICAL_SHARES.values())
+        share = {band: format_percent(TYPICAL_SHARES[band] / weight) for band in Band}
+        return _(
+            "Time-of-use split estimated: the site has no interval data, so its energy is "
+            "shared by a typical commercial load shape ({peak} peak, {shoulder} shoulder, "
+            "{offpeak} off-peak)."
+        ).format(peak=share[Band.PEAK], shoulder=share[Band.SHOULDER], offpeak=share[Band.OFFPEAK])
+    return ""
 
 
 def label(table: dict[str, str], code: str | None) -> str:

@@ -17,11 +17,11 @@ from typing import Any, Literal
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from db.models import utcnow
+from db.models import BandSplit, utcnow
 from lounge import access, billing, consumption, i18n, localtime, tou
 from lounge.access import Viewer
 from lounge.i18n import N_, _, format_month
-from lounge.labels import REGIONS, label
+from lounge.labels import BAND_SPLITS, REGIONS, band_split_method, label
 from reports.documents import Chart, ReportColumn, ReportDocument, ReportSection
 
 KINDS = {
@@ -305,6 +305,7 @@ def _billing(session: Session, viewer: Viewer, request: ReportRequest) -> list[R
             "paid": row.paid,
             "open": row.open_amount,
             "status": _(billing.STATUSES[row.status]),
+            "band_split": label(BAND_SPLITS, row.band_split),
         }
         for row in invoices
     ]
@@ -335,8 +336,12 @@ def _billing(session: Session, viewer: Viewer, request: ReportRequest) -> list[R
                 ReportColumn("paid", _("Paid"), "money"),
                 ReportColumn("open", _("Open"), "money"),
                 ReportColumn("status", _("Status")),
+                ReportColumn("band_split", _("Time-of-use split")),
             ),
             rows=tuple(invoice_rows),
+            note=band_split_method(BandSplit.TYPICAL)
+            if any(row.band_split == BandSplit.TYPICAL for row in invoices)
+            else None,
             totals={
                 "wh": sum(r["wh"] for r in invoice_rows),
                 **{key: _money_total(invoice_rows, key) for key in ("total", "paid", "open")},

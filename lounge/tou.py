@@ -6,10 +6,8 @@ band, and is checked on load so that every hour of every season and day type
 has exactly one band. The bundled table is illustrative (the shape of an
 Israeli TAOZ tariff), so replacing it must need no code change.
 
-Day types follow the Israeli week: Sunday-Thursday are working days, Friday
-and the eve of a public holiday are short days, Saturday and public holidays
-(from the ``holidays`` package) are rest days; a rest day stays a rest day
-when it is also an eve.
+Day types (working, short, rest) come from :mod:`lounge.calendar`, the one
+Israeli calendar of the lounge, which defines holidays and their eves.
 
 Bands are cut at read time from the hourly profiles of the daily rollup, so a
 new table applies to past data at once, without a rebuild.
@@ -25,13 +23,13 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import holidays
 import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import ConsumptionDaily
 from lounge import rollups
+from lounge.calendar import DAY_TYPES, REST, SHORT, WORKING, day_type, day_type_codes
 from lounge.i18n import N_
 from lounge.settings import TIMEZONE
 
@@ -40,9 +38,6 @@ PEAK, SHOULDER, OFFPEAK = "peak", "shoulder", "offpeak"
 BANDS = (PEAK, SHOULDER, OFFPEAK)
 BAND_LABELS = {PEAK: N_("Peak"), SHOULDER: N_("Shoulder"), OFFPEAK: N_("Off-peak")}
 
-WORKING, SHORT, REST = "working", "short", "rest"
-#: Day types; a day type's code (in :func:`day_type_codes`) is its index here.
-DAY_TYPES = (WORKING, SHORT, REST)
 DAY_TYPE_LABELS = {
     WORKING: N_("Working day (Sunday to Thursday)"),
     SHORT: N_("Friday or holiday eve"),
@@ -54,48 +49,6 @@ DEFAULT_TABLE = Path(__file__).resolve().parent / "data" / "tou_bands.csv"
 #: Environment variable naming another table file.
 TABLE_ENV = "LOUNGE_TOU_TABLE"
 HEADER = ("season", "months", "day_type", "start_hour", "end_hour", "band")
-
-_FRIDAY, _SATURDAY = 4, 5
-
-
-# --- day types ------------------------------------------------------------------------
-
-
-@cache
-def _holidays(year: int) -> frozenset[dt.date]:
-    """Israeli public holidays of a year (cached: the Hebrew calendar is slow to compute)."""
-    return frozenset(holidays.country_holidays("IL", years=year))
-
-
-def is_holiday(day: dt.date) -> bool:
-    return day in _holidays(day.year)
-
-
-def day_type(day: dt.date) -> str:
-    """``rest`` (Saturday, holiday), ``short`` (Friday, holiday eve) or ``working``."""
-    if day.weekday() == _SATURDAY or is_holiday(day):
-        return REST
-    if day.weekday() == _FRIDAY or is_holiday(day + dt.timedelta(days=1)):
-        return SHORT
-    return WORKING
-
-
-def is_working_day(day: dt.date) -> bool:
-    return day_type(day) == WORKING
-
-
-def _as_days(days: Iterable[dt.date] | np.ndarray) -> np.ndarray:
-    return np.asarray(days if isinstance(days, np.ndarray) else list(days), "datetime64[D]")
-
-
-def day_type_codes(days: Iterable[dt.date] | np.ndarray) -> np.ndarray:
-    """Day-type codes (indexes into :data:`DAY_TYPES`) of many days, as int8.
-
-    Each distinct day is looked up once, so a row per site and day costs little.
-    """
-    unique, inverse = np.unique(_as_days(days), return_inverse=True)
-    codes = np.array([DAY_TYPES.index(day_type(day)) for day in unique.tolist()], dtype=np.int8)
-    return codes[inverse.reshape(-1)]
 
 
 # --- the table ------------------------------------------------------------------------
@@ -130,7 +83,7 @@ class BandTable:
 
     def matrix(self, days: Iterable[dt.date] | np.ndarray) -> np.ndarray:
         """Band codes of every hour of ``days``: shape (len(days), 24), int8."""
-        dates = _as_days(days)
+        dates = np.asarray(days if isinstance(days, np.ndarray) else list(days), "datetime64[D]")
         month = dates.astype("datetime64[M]").astype(np.int64) % 12
         return self.codes[month, day_type_codes(dates)]
 

@@ -13,7 +13,7 @@ from reportlab.platypus import Flowable, KeepTogether, Spacer
 
 from lounge import i18n
 from lounge.i18n import N_, _
-from lounge.labels import label
+from lounge.labels import band_split_method, label
 from reports import pdf, values
 from reports.documents import BillDocument, BillLine
 
@@ -49,6 +49,7 @@ def build_bill(doc: BillDocument) -> bytes:
             *_panels(doc, width, st),
             Spacer(1, 5 * mm),
             _lines_table(doc.lines, width, st),
+            *_split_notes(doc.lines, st),
             Spacer(1, 3 * mm),
             pdf.amounts_block(_amounts(doc), width * 0.5, st),
             *_consumption_chart(doc, width, st),
@@ -114,7 +115,7 @@ def _lines_table(lines: tuple[BillLine, ...], width: float, st: pdf.Styles) -> F
     ]
     rows = [
         [
-            label(LINE_KINDS, line.kind),
+            _charge(line),
             values.quantity(line.quantity),
             label(UNITS, line.unit),
             i18n.format_number(
@@ -125,6 +126,18 @@ def _lines_table(lines: tuple[BillLine, ...], width: float, st: pdf.Styles) -> F
         for line in lines
     ]
     return pdf.data_table(columns, rows, width, st)
+
+
+def _charge(line: BillLine) -> str:
+    """The charge's name; an estimated band split says so on its own line of the bill."""
+    name = label(LINE_KINDS, line.kind)
+    return _("{charge} (estimated)").format(charge=name) if line.band_split == "typical" else name
+
+
+def _split_notes(lines: tuple[BillLine, ...], st: pdf.Styles) -> list[Flowable]:
+    """How the time-of-use split of the energy lines was made, measured or estimated."""
+    splits = sorted({line.band_split for line in lines if line.band_split})
+    return [pdf.text(band_split_method(split), st.small, st.rtl) for split in splits]
 
 
 def _amounts(doc: BillDocument) -> list[tuple[str, str, bool]]:

@@ -78,6 +78,8 @@ class BillLine:
     unit: str
     unit_price: Decimal
     amount: Decimal
+    #: ``interval`` (measured) or ``typical`` (estimated) on time-of-use energy lines.
+    band_split: str | None = None
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from dataclasses import dataclass
 from decimal import Decimal
 
+import openpyxl
 import pytest
 from sqlalchemy.orm import Session
 
@@ -21,7 +23,7 @@ from db.models import (
     Site,
 )
 from db.session import Database
-from lounge import access, billing, invoicing, localtime, tariffs, users
+from lounge import access, billing, exports, invoicing, localtime, reporting, tariffs, users
 from lounge.access import Viewer
 from lounge.invoicing import Period
 from lounge.settings import TIMEZONE
@@ -361,6 +363,9 @@ def test_invoice_detail_has_lines_and_payments(db: Database, books: Books):
         "energy_offpeak",
     ]
     assert sum(line.amount for line in detail.lines) == detail.row.subtotal
+    # SA1 has no interval data: its split is an estimate, and says so
+    assert [line.band_split for line in detail.lines] == ["typical"] * 3 + [None, None]
+    assert detail.row.band_split == "typical"
     assert [(p.payment_id, p.amount) for p in detail.payments] == [(payment, Decimal("100.00"))]
     assert detail.row.open_amount == detail.row.total - Decimal("100.00")
 
@@ -425,3 +430,38 @@ def test_payments_list_and_receipt(db: Database, books: Books):
         ("INV-2026-000001", Decimal("1180.00")),
         ("INV-2026-000002", Decimal("80.00")),
     ]
+
+
+def test_estimated_splits_are_marked_in_the_billing_report_and_its_exports(
+    db: Database, books: Books
+):
+    with db.session() as session:
+        contract = session.get_one(Contract, books.contracts["SA1"])
+        invoicing.issue_invoice(session, contract, JULY, dt.date(2026, 8, 4))
+    last = localtime.first_of_month(localtime.today())
+    request = reporting.ReportRequest.parse(
+        "billing", "CA", f"{localtime.add_months(last, -12):%Y-%m}", f"{last:%Y-%m}"
+    )
+    for language, word, method in (
+        ("en", "Estimated", "typical commercial load shape (17% peak, 31% shoulder, 52% off-peak)"),
+        ("he", "הערכה", "פרופיל צריכה מסחרי אופייני (17% פסגה, 31% גבע, 52% שפל)"),
+    ):
+        with db.session() as session:
+            document = reporting.build(session, books.client_a, request, language)
+        invoices = document.sections[0]
+        assert [row["band_split"] for row in invoices.rows] == [word]
+        assert invoices.note is not None and method in invoices.note
+        csv_text = exports.to_csv(document).decode("utf-8-sig")
+        assert word in csv_text and method in csv_text
+        sheet = openpyxl.load_workbook(io.BytesIO(exports.to_xlsx(document))).worksheets[0]
+        cells = {str(cell.value) for row in sheet.iter_rows() for cell in row if cell.value}
+        assert word in cells and any(method in cell for cell in cells)
+
+
+def test_bill_copy_marks_estimated_lines(db: Database, books: Books):
+    with db.session() as session:
+        contract = session.get_one(Contract, books.contracts["SA1"])
+        invoice = invoicing.issue_invoice(session, contract, JULY, dt.date(2026, 8, 4))
+    with db.session() as session:
+        doc = billing.bill_document(session, books.client_a, invoice.id, "en")
+    assert [line.band_split for line in doc.lines] == ["typical"] * 3 + [None, None]

@@ -125,6 +125,8 @@ def test_demo_data(db: Database, tmp_path: Path, subtests: pytest.Subtests):
             _check_master_data(session)
         with subtests.test("15-minute data follows DST, the working week and the seasons"):
             _check_interval_data(session)
+        with subtests.test("most sites of members have interval data; every site a type"):
+            _check_meters_and_site_types(session)
 
 
 def _check_special_customers(session: Session) -> None:
@@ -235,10 +237,16 @@ def _check_interval_data(session: Session) -> None:
     flagship = session.scalars(
         select(Site.id).where(Site.customer_id == demo.CHAIN_ID).order_by(Site.id)
     ).first()
-    first = localtime.add_months(TODAY.replace(day=1), -24)
-    by_length = _dst_days(first, TODAY)
-    assert len(by_length[23]) == len(by_length[25]) == 2
-    for hours, days in ((23, by_length[23]), (25, by_length[25]), (24, by_length[24][:5])):
+    this_month = TODAY.replace(day=1)
+    quarter_hours_from = localtime.add_months(this_month, -demo.QUARTER_HOUR_MONTHS)
+    hourly_from = localtime.add_months(quarter_hours_from, -demo.HOURLY_MONTHS)
+    by_length = _dst_days(hourly_from, TODAY)
+    assert by_length[23] and by_length[25]
+    for hours, days in (
+        (23, by_length[23]),
+        (25, by_length[25]),
+        (24, by_length[24][:3] + by_length[24][-3:]),
+    ):
         for day in days:
             start = localtime.local_midnight_s(day)
             count = session.scalar(
@@ -247,7 +255,14 @@ def _check_interval_data(session: Session) -> None:
                 .where(Reading.site_id == flagship)
                 .where(Reading.start_s >= start, Reading.start_s < start + hours * 3600)
             )
-            assert count == hours * 4, day
+            assert count == hours * (4 if day >= quarter_hours_from else 1), day
+    # before the hourly year: one billing read a month
+    reads = session.execute(
+        select(Reading.start_s, Reading.end_s)
+        .where(Reading.site_id == flagship)
+        .where(Reading.start_s < localtime.local_midnight_s(hourly_from))
+    ).all()
+    assert len(reads) == demo.HISTORY_MONTHS - demo.QUARTER_HOUR_MONTHS - demo.HOURLY_MONTHS
     daily = pd.DataFrame(
         session.execute(
             select(ConsumptionDaily.day, ConsumptionDaily.wh).where(
@@ -272,3 +287,23 @@ def test_generation_on_the_first_of_a_month(tmp_path: Path):
         assert len(runs) == 13 and runs[-1] == first
         found = classification.figures(session.connection(), Window.for_date(first))
         assert {spec.id: found[spec.id].rule for spec in demo.SPECIALS} == EXPECTED_RULE
+
+
+def _check_meters_and_site_types(session: Session) -> None:
+    members = select(VipStatus.customer_id).where(VipStatus.is_vip)
+    with_interval = select(ConsumptionDaily.site_id).distinct()
+    member_sites, metered = session.execute(
+        select(func.count(), func.count().filter(Site.id.in_(with_interval))).where(
+            Site.customer_id.in_(members)
+        )
+    ).one()
+    assert metered > 0.8 * member_sites
+    chain_metered = session.scalar(
+        select(func.count()).where(Site.customer_id == demo.CHAIN_ID, Site.id.in_(with_interval))
+    )
+    assert chain_metered >= 30  # of the demo client's 40 stores
+    kinds = dict(
+        session.execute(select(Site.site_type, func.count()).group_by(Site.site_type)).all()
+    )
+    assert None not in kinds and "" not in kinds
+    assert {"plant", "store", "warehouse", "office", "hospital"} <= set(kinds)

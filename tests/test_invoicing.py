@@ -9,7 +9,14 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from db.models import ConsumptionDaily, ConsumptionMonthly, Contract, Invoice, InvoiceLine
+from db.models import (
+    BandSplit,
+    ConsumptionDaily,
+    ConsumptionMonthly,
+    Contract,
+    Invoice,
+    InvoiceLine,
+)
 from db.session import Database
 from lounge import invoicing, localtime, tariffs, tou
 from lounge.invoicing import MonthUsage, Period
@@ -37,12 +44,6 @@ JULY = Period(dt.date(2026, 7, 1), dt.date(2026, 8, 1))
 )
 def test_due_date_is_thirty_days_on_moved_to_a_working_day(issue, due):
     assert invoicing.due_date_for(issue) == due
-
-
-def test_working_days_are_sunday_to_thursday_without_holidays():
-    week = [dt.date(2026, 6, 7) + dt.timedelta(days=n) for n in range(7)]  # Sunday on
-    assert [invoicing.is_working_day(day) for day in week] == [True] * 5 + [False] * 2
-    assert not invoicing.is_working_day(dt.date(2026, 9, 21))  # Yom Kippur, a Monday
 
 
 def test_billing_periods_count_back_from_the_end():
@@ -238,9 +239,70 @@ def test_band_split_is_measured_where_interval_data_exist(db: Database):
             )
         )
         session.flush()
-        measured = invoicing.band_split_for(session, "S1", JULY.start, 8_000_001)
-        typical = invoicing.band_split_for(session, "S2", JULY.start, 8_000_001)
+        measured = invoicing.band_usage(session, "S1", JULY.start, 8_000_001)
+        typical = invoicing.band_usage(session, "S2", JULY.start, 8_000_001)
     # the billed month total keeps its size, shared as the meter saw it
-    assert measured == {b: 8_000_001 if b.value == band else 0 for b in Band}
-    assert typical == invoicing.split_by_shares(8_000_001, invoicing.TYPICAL_SHARES)
-    assert typical[Band.OFFPEAK] > typical[Band.SHOULDER] > typical[Band.PEAK]
+    assert measured.bands == {b: 8_000_001 if b.value == band else 0 for b in Band}
+    assert typical.bands == invoicing.split_by_shares(8_000_001, invoicing.TYPICAL_SHARES)
+    assert typical.bands[Band.OFFPEAK] > typical.bands[Band.SHOULDER] > typical.bands[Band.PEAK]
+    # and each says how it was made: the typical split is an estimate
+    assert (measured.split, typical.split) == (BandSplit.INTERVAL, BandSplit.TYPICAL)
+
+
+def test_stored_energy_lines_say_whether_their_split_is_measured_or_estimated(db: Database):
+    july_day = dt.date(2026, 7, 14)
+    with db.session() as session:
+        add_customer(session, "C1", "S1", "S2", "S3")
+        session.add(
+            ConsumptionDaily(
+                site_id="S1",
+                day=july_day,
+                wh=5_000,
+                hourly_wh=struct.pack("<24q", *[5_000] + [0] * 23),
+            )
+        )
+        session.add_all(
+            ConsumptionMonthly(site_id=site, month=JULY.start, wh=9_000_000)
+            for site in ("S1", "S2", "S3")
+        )
+        session.flush()
+        metered = invoicing.issue_invoice(
+            session, _add_contract(session, "S1", "General TOU", 630), JULY
+        )
+        estimated = invoicing.issue_invoice(
+            session, _add_contract(session, "S2", "General TOU", 630), JULY
+        )
+        flat = invoicing.issue_invoice(
+            session, _add_contract(session, "S3", "Low-voltage flat", 100), JULY
+        )
+    with db.session() as session:
+        splits = {
+            invoice.site_id: [
+                (line.kind, line.band_split) for line in session.get_one(Invoice, invoice.id).lines
+            ]
+            for invoice in (metered, estimated, flat)
+        }
+    bands = ["energy_peak", "energy_shoulder", "energy_offpeak"]
+    assert splits["S1"] == [(kind, "interval") for kind in bands] + [
+        ("fixed", None),
+        ("capacity", None),
+    ]
+    assert splits["S2"] == [(kind, "typical") for kind in bands] + [
+        ("fixed", None),
+        ("capacity", None),
+    ]
+    assert splits["S3"] == [("energy", None), ("fixed", None), ("capacity", None)]
+
+
+def test_a_line_merging_a_measured_and_an_estimated_month_is_estimated():
+    medium = tariffs.tariff("General TOU")
+    summer = Period(dt.date(2026, 6, 1), dt.date(2026, 8, 1))
+    usage = [
+        invoicing.typical_usage(dt.date(2026, 6, 1), 1_000),
+        MonthUsage(dt.date(2026, 7, 1), 1_000, {Band.PEAK: 1_000, Band.SHOULDER: 0,
+                                               Band.OFFPEAK: 0}, BandSplit.INTERVAL),
+    ]  # fmt: skip
+    draft = invoicing.compute_invoice(medium, 630, summer, usage, dt.date(2026, 8, 4))
+    assert {line.band_split for line in draft.lines if line.kind.startswith("energy_")} == {
+        BandSplit.TYPICAL
+    }

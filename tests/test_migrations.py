@@ -10,9 +10,19 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Date, DateTime, column, insert, select, table
 
 from db import migrate
-from db.models import Base, ConsumptionMonthly, Site
+from db.models import (
+    Base,
+    ConsumptionDaily,
+    ConsumptionMonthly,
+    Contract,
+    Invoice,
+    InvoiceLine,
+    Site,
+)
 from db.session import Database
-from lounge import localtime
+from lounge import invoicing, localtime, tariffs
+from lounge.invoicing import Period
+from tests.factories import add_customer
 
 D = dt.date
 
@@ -113,4 +123,72 @@ def test_the_upgrade_to_0003_makes_the_monthly_rollup_dense_with_rolling_sums(db
         ("S1", D(2024, 11, 1), D(2025, 12, 1)),
         ("S2", D(2025, 6, 1), D(2025, 6, 1)),
         ("S3", None, None),
+    ]
+
+
+def test_the_upgrade_to_0005_marks_existing_band_splits_measured_or_estimated(db: Database):
+    """Lines issued before 0005 learn from the daily rollup whether their split was measured."""
+    july = Period(D(2026, 7, 1), D(2026, 8, 1))
+    with db.session() as session:
+        add_customer(session, "C1", "S1", "S2")
+        session.add(ConsumptionDaily(site_id="S1", day=D(2026, 7, 14), wh=5_000))
+        session.add_all(
+            ConsumptionMonthly(site_id=site, month=july.start, wh=9_000_000)
+            for site in ("S1", "S2")
+        )
+        for site in ("S1", "S2"):
+            contract = Contract(
+                number=f"CN-{site}",
+                site_id=site,
+                tariff="General TOU",
+                voltage_level="medium",
+                capacity_kva=630,
+                supplier="Israel Electric",
+                start_date=D(2024, 1, 1),
+            )
+            session.add(contract)
+            session.flush()
+            session.add(
+                Invoice(
+                    number=f"INV-{site}",
+                    customer_id="C1",
+                    contract_id=contract.id,
+                    site_id=site,
+                    **invoicing.invoice_values(
+                        invoicing.compute_invoice(
+                            tariffs.tariff("General TOU"),
+                            630,
+                            july,
+                            [invoicing.typical_usage(july.start, 9_000_000)],
+                            D(2026, 8, 4),
+                        )
+                    ),
+                )
+            )
+        session.flush()
+        for invoice in session.scalars(select(Invoice)):
+            session.add_all(
+                InvoiceLine(invoice_id=invoice.id, position=n, kind=kind, quantity=1, unit="kWh",
+                            unit_price=1, amount=1)
+                for n, kind in enumerate(["energy_peak", "energy_offpeak", "fixed"])
+            )  # fmt: skip
+    config = migrate.alembic_config(db.engine)
+    command.downgrade(config, "0003")
+    try:
+        command.upgrade(config, "head")
+    finally:
+        migrate.upgrade(db.engine)
+    with db.session() as session:
+        rows = session.execute(
+            select(Invoice.site_id, InvoiceLine.kind, InvoiceLine.band_split)
+            .join(Invoice, Invoice.id == InvoiceLine.invoice_id)
+            .order_by(Invoice.site_id, InvoiceLine.position)
+        ).all()
+    assert [tuple(row) for row in rows] == [
+        ("S1", "energy_peak", "interval"),
+        ("S1", "energy_offpeak", "interval"),
+        ("S1", "fixed", None),
+        ("S2", "energy_peak", "typical"),
+        ("S2", "energy_offpeak", "typical"),
+        ("S2", "fixed", None),
     ]

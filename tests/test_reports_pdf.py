@@ -350,3 +350,30 @@ def test_every_legend_name_sits_beside_its_own_colour(language, names):
         assert nearest["non_stroking_color"] == pytest.approx(colour.rgb(), abs=0.01), name
         # the swatch comes first in reading order: left of the name, or right of it in Hebrew
         assert (nearest["x0"] >= word["x1"]) if st.rtl else (nearest["x1"] <= word["x0"])
+
+
+def test_bill_marks_an_estimated_band_split_and_says_how_it_was_made():
+    from dataclasses import replace
+
+    document = bill_document("en")
+    estimated = tuple(
+        replace(line, band_split="typical" if line.kind.startswith("energy_") else None)
+        for line in document.lines
+    )
+    text = " ".join(text_of(build_bill(replace(document, lines=estimated))).split())
+    assert "Energy, peak (estimated) 41,250 kWh" in text
+    assert "Time-of-use split estimated" in text
+    assert "(17% peak, 31% shoulder, 52% off-peak)" in text
+    measured = tuple(
+        replace(line, band_split="interval" if line.kind.startswith("energy_") else None)
+        for line in document.lines
+    )
+    text = " ".join(text_of(build_bill(replace(document, lines=measured))).split())
+    assert "(estimated)" not in text
+    assert "Time-of-use split measured by the site's interval meter." in text
+
+    hebrew_doc = replace(bill_document("he"), lines=estimated)
+    text = text_of(build_bill(hebrew_doc))
+    assert (
+        rtl.visual(hebrew("{charge} (estimated)", charge=hebrew("Energy, peak")), rtl=True) in text
+    )

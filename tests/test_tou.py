@@ -153,31 +153,6 @@ def test_the_table_comes_from_lounge_tou_table_when_set(
 # --- day types and bands of hours -------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("day", "expected"),
-    [
-        (D(2026, 7, 12), tou.WORKING),  # Sunday
-        (D(2026, 7, 16), tou.WORKING),  # Thursday
-        (D(2026, 7, 17), tou.SHORT),  # Friday
-        (D(2026, 7, 18), tou.REST),  # Saturday
-        (D(2026, 9, 20), tou.SHORT),  # Sunday, the eve of Yom Kippur
-        (D(2026, 9, 21), tou.REST),  # Monday, Yom Kippur
-        (D(2026, 9, 11), tou.SHORT),  # Friday, the eve of Rosh Hashanah (a Saturday)
-        (D(2026, 9, 12), tou.REST),  # Saturday and Rosh Hashanah
-        (D(2026, 9, 13), tou.REST),  # Sunday, second day of Rosh Hashanah (and an eve)
-    ],
-)
-def test_day_types_follow_the_israeli_week_and_holidays(day: dt.date, expected: str):
-    assert tou.day_type(day) == expected
-    assert tou.is_working_day(day) is (expected == tou.WORKING)
-
-
-def test_day_type_codes_of_many_days_match_one_by_one():
-    days = [D(2026, 9, 1) + dt.timedelta(days=n) for n in range(60)]
-    codes = tou.day_type_codes(days + days[:5])
-    assert [tou.DAY_TYPES[code] for code in codes] == [tou.day_type(d) for d in days + days[:5]]
-
-
 BUNDLED = tou.load_table(tou.DEFAULT_TABLE)
 
 

@@ -10,12 +10,21 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+from decimal import Decimal
 
 import numpy as np
 import pytest
 from sqlalchemy import func, select
 
-from db.models import AuditLog, ClassificationRun, Customer, Payment, User
+from db.models import (
+    AuditLog,
+    BandSplit,
+    ClassificationRun,
+    Customer,
+    InvoiceLine,
+    Payment,
+    User,
+)
 from lounge import i18n, localtime, settings
 from lounge.access import AccessDenied
 from lounge.i18n import format_month
@@ -687,3 +696,25 @@ def test_peak_tab_charts_the_coincident_peak_of_the_group_in_kw(client, world, d
     }
     assert graph["props"]["figure"]["layout"]["showlegend"] is True
     assert graph["props"]["figure"]["layout"]["yaxis"]["ticksuffix"] == " kW"
+
+
+def test_billing_page_marks_an_estimated_band_split(client, db, world):
+    """An invoice whose time-of-use split is estimated says so in the grid and under it."""
+    sign_in(client, "client@a.test")
+    assert "billing-split-note" not in _page(client, "/billing")  # flat tariff: no split
+    with db.session() as session:
+        session.add(
+            InvoiceLine(
+                invoice_id=world.own_invoice,
+                position=1,
+                kind="energy_peak",
+                quantity=Decimal("1"),
+                unit="kWh",
+                unit_price=Decimal("1"),
+                amount=Decimal("1.00"),
+                band_split=BandSplit.TYPICAL,
+            )
+        )
+    body = _page(client, "/billing")
+    assert '"band_split":"Estimated"' in body.replace(" ", "")
+    assert "billing-split-note" in body and "typical commercial load shape" in body

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, DateTime, cast, func, literal_column, sele
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from db.models import ConsumptionDaily, ConsumptionMonthly, Reading, Site
-from lounge import localtime, rollups, tou
+from lounge import calendar, localtime, rollups, tou
 from lounge.access import Viewer
 from lounge.consumption.periods import (
     average_w,
@@ -149,7 +149,7 @@ def typical_day(
     found = scope(session, viewer, customer_id, selection)
     days, profiles = _day_profiles(session, found, start, end)
     hours = lived_hours(days)
-    working = tou.day_type_codes(days) == tou.DAY_TYPES.index(tou.WORKING)
+    working = calendar.day_type_codes(days) == calendar.DAY_TYPES.index(calendar.WORKING)
     return pd.DataFrame(
         {
             "hour": np.arange(rollups.HOURS),

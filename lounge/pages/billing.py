@@ -16,11 +16,12 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 
-from db.models import PaymentStatus
+from db.models import BandSplit, PaymentStatus
 from lounge import access, billing, payments
 from lounge.access import Viewer
 from lounge.components import customer_nav, grid, widgets
 from lounge.i18n import _, format_date, format_money, format_month, format_number
+from lounge.labels import BAND_SPLITS, band_split_method, label
 from lounge.web.context import db_session, viewer
 
 dash.register_page(__name__, path="/billing", title="Business Lounge")
@@ -55,6 +56,9 @@ def _invoice_rows(rows: list[billing.InvoiceRow]) -> list[dict[str, Any]]:
             "open": float(row.open_amount),
             "status": _(billing.STATUSES[row.status]),
             "status_code": row.status,
+            "band_split": label(BAND_SPLITS, row.band_split),
+            "band_split_method": band_split_method(row.band_split),
+            "band_split_code": row.band_split,
             "days_overdue": row.days_overdue,
             "bill": f"[PDF](/download/bill/{row.id}.pdf)",
         }
@@ -71,6 +75,14 @@ def _invoice_columns() -> list[grid.Column]:
         grid.number_column("kwh", _("kWh")),
         _money_column("total", _("Total")),
         _money_column("open", _("Open")),
+        {
+            "field": "band_split",
+            "headerName": _("Time-of-use split"),
+            "tooltipField": "band_split_method",
+            "cellClassRules": {
+                "fst-italic": f"params.data.band_split_code == '{BandSplit.TYPICAL}'"
+            },
+        },
         {
             "field": "status",
             "headerName": _("Status"),
@@ -201,6 +213,14 @@ def _pay_form() -> dbc.Card:
     )
 
 
+def _split_note(invoices: list[dict[str, Any]]) -> list[html.P]:
+    """Under the grid, how estimated time-of-use splits were made (when any invoice has one)."""
+    if not any(row["band_split_code"] == BandSplit.TYPICAL for row in invoices):
+        return []
+    note = band_split_method(BandSplit.TYPICAL)
+    return [html.P(note, id="billing-split-note", className="small text-body-secondary mt-2 mb-0")]
+
+
 class _State(NamedTuple):
     """Everything the page shows about a customer's money, read in one unit of work.
 
@@ -283,7 +303,10 @@ def layout(you: Viewer, customer_id: str) -> Any:
             html.H2(name, className="mb-1"),
             customer_nav.tabs("/billing", you, customer_id),
             html.Div(state.kpis, id="billing-kpis"),
-            dbc.Card(dbc.CardBody([html.H5(_("Invoices")), table]), class_name="shadow-sm mb-3"),
+            dbc.Card(
+                dbc.CardBody([html.H5(_("Invoices")), table, *_split_note(state.invoices)]),
+                class_name="shadow-sm mb-3",
+            ),
             money,
             dbc.Card(
                 dbc.CardBody(
