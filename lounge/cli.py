@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import getpass
+import os
 import signal
 import sys
 import threading
@@ -162,9 +163,21 @@ def classify(as_of: dt.date) -> None:
 
 @main.command()
 @click.option("--once", is_flag=True, help="Send what is due now, then exit.")
-def worker(once: bool) -> None:
-    """Send queued notifications (e-mail, SMS) until stopped with Ctrl-C or SIGTERM."""
+@click.option(
+    "--mail-sandbox", is_flag=True, help="Also serve the local mail sandbox (no SMTP host set)."
+)
+def worker(once: bool, mail_sandbox: bool) -> None:
+    """Send queued notifications (e-mail, SMS) until stopped with Ctrl-C or SIGTERM.
+
+    With LOUNGE_CELERY_BROKER_URL set this is a Celery worker (with its beat schedule), which
+    also runs the Administration page's background jobs; otherwise a loop in this process.
+    """
     config = settings.load()
+    if config.celery_broker_url and not once:
+        beat_file = str(settings.INSTANCE / "celerybeat-schedule")
+        celery = [sys.executable, "-m", "celery", "-A", "worker", "worker", "--beat"]
+        os.execv(sys.executable, [*celery, "--schedule", beat_file, "--loglevel=INFO"])
+    mail = notify_worker.start_local_mail_server(config) if mail_sandbox else None
     with _database() as database:
         if once:
             click.echo(f"tried {notify_worker.drain_once(database, config)} messages")
@@ -174,6 +187,8 @@ def worker(once: bool) -> None:
             signal.signal(signum, lambda *_: stop.set())
         click.echo(f"sending notifications every {config.notify_poll_seconds:g} s (Ctrl-C stops)")
         notify_worker.run(database, config, stop)
+    if mail is not None:
+        mail.stop()
 
 
 @main.group("vip")
