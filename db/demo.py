@@ -34,11 +34,24 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from db import demo_billing
-from db.models import Contact, ContactChannel, Contract, Customer, Role, Site, Topic
+from db.models import (
+    ClassificationRun,
+    Contact,
+    ContactChannel,
+    Contract,
+    Customer,
+    Delivery,
+    Notification,
+    Role,
+    Site,
+    Topic,
+    VipEvent,
+)
 from db.session import Database
-from lounge import calendar, classification, localtime, rollups, users
+from lounge import calendar, classification, localtime, rollups, settings, users
 from lounge.ingest import bulk
 from lounge.ingest.summary import ImportSummary, record_batch
+from lounge.notify import membership as membership_notices
 from lounge.notify import phones
 from lounge.settings import DEFAULT_REGIONS, TIMEZONE
 
@@ -777,6 +790,31 @@ def _classify_history(session: Session, today: dt.date) -> None:
         classification.classify(session, as_of, ACTOR)
 
 
+def _announce_history(session: Session) -> None:
+    """The messages the history's runs wrote; those of past runs went out back then (sent,
+    posted, read), today's wait in the outbox for the sender that ``make run`` starts."""
+    runs = session.scalars(select(ClassificationRun).order_by(ClassificationRun.as_of)).all()
+    membership_notices.announce(session, runs[0].id, settings.load().public_url)
+    dated = dict(
+        session.execute(
+            select(VipEvent.id, ClassificationRun.as_of)
+            .join(ClassificationRun, ClassificationRun.id == VipEvent.run_id)
+            .where(ClassificationRun.id != runs[-1].id)
+        ).all()
+    )
+    for message in session.scalars(select(Notification)):
+        as_of = dated.get(int(message.source.removeprefix("vip_event:")))
+        if as_of is None:
+            continue
+        at = dt.datetime.combine(as_of, dt.time(9), TIMEZONE)
+        in_app = message.channel == "in_app"
+        message.status = (
+            Delivery.DELIVERED if message.channel in ("sms", "in_app") else Delivery.SENT
+        )
+        message.attempts = 0 if in_app else 1
+        message.created_at = message.sent_at = message.read_at = at
+
+
 # --- people who sign in ------------------------------------------------------------
 
 
@@ -890,4 +928,6 @@ def generate(
             prompt_payer=CHAIN_ID,
             debtor=FACTORY_CLIENT_ID,
         )
-        return _create_users(session, _portfolios(_rng(seed, _PORTFOLIO), specs))
+        logins = _create_users(session, _portfolios(_rng(seed, _PORTFOLIO), specs))
+        _announce_history(session)
+        return logins

@@ -28,6 +28,7 @@ from db.models import (
     Contract,
     Customer,
     ManagerAssignment,
+    Notification,
     Reading,
     Site,
     Topic,
@@ -206,6 +207,7 @@ def _check_master_data(session: Session) -> None:
     ).all()
     assert len(contacts) == CUSTOMERS and all(1 <= count <= 3 for _, count in contacts)
     _check_contact_channels(session)
+    _check_notifications(session)
     estimated, rows = session.execute(
         select(func.count().filter(Reading.estimated), func.count())
     ).one()
@@ -231,6 +233,21 @@ def _check_contact_channels(session: Session) -> None:
         wants = by_contact[contact.id]
         assert ("email" not in wants or contact.email) and ("sms" not in wants or contact.phone)
         assert contact.postal_address and (contact.phone is None or contact.phone.startswith("+"))
+
+
+def _check_notifications(session: Session) -> None:
+    """Every entry and exit of the history was announced; past ones went out back then, and
+    messages of the latest run (if it recorded any) wait for the sender."""
+    statuses = dict(
+        session.execute(
+            select(Notification.status, func.count()).group_by(Notification.status)
+        ).all()
+    )
+    assert statuses.get("sent", 0) > 0 and statuses.get("delivered", 0) > 0
+    kinds = set(session.scalars(select(Notification.kind).distinct()))
+    assert {"welcome", "farewell", "manager_entered", "manager_exited"} <= kinds
+    channels = set(session.scalars(select(Notification.channel).distinct()))
+    assert channels == {"email", "sms", "post", "in_app"}
 
 
 def _check_interval_data(session: Session) -> None:

@@ -147,7 +147,7 @@ def _last_told(session: Session, customer_ids: set[str]) -> dict[str, str]:
             Notification.kind.in_(("welcome", "farewell")),
         )
         .order_by(Notification.id)
-    ).tuples()
+    ).all()
     return {customer_id or "": kind for customer_id, kind in told}
 
 
@@ -185,9 +185,7 @@ def announce(session: Session, since_run_id: int, base_url: str) -> int:
             select(ManagerAssignment.customer_id, User)
             .join(User, User.id == ManagerAssignment.manager_id)
             .where(ManagerAssignment.customer_id.in_(customer_ids))
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     contacts: dict[str, list[Contact]] = {}
     for contact in session.scalars(

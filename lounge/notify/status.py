@@ -62,13 +62,13 @@ def messages(
     if channel:
         query = query.where(Notification.channel == channel)
     query = query.order_by(Notification.id.desc()).limit(limit)
-    return [(message, name) for message, name in session.execute(query).tuples()]
+    return [(message, name) for message, name in session.execute(query).all()]
 
 
 def counts(session: Session, viewer: Viewer) -> dict[str, int]:
     """How many messages stand in each status (the tiles above the list)."""
     query = _to_customers(select(Notification.status, func.count()), viewer)
-    return dict(session.execute(query.group_by(Notification.status)).tuples().all())
+    return {status: count for status, count in session.execute(query.group_by(Notification.status))}
 
 
 def preview(viewer: Viewer, kind: str, language: str) -> Rendered:
