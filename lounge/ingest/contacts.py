@@ -57,7 +57,9 @@ def _choices(row: Row) -> dict[Topic, list[str]] | None:
     }
 
 
-def _checks(known: set[str]) -> list[RowCheck]:
+def checks(known: set[str]) -> list[RowCheck]:
+    """The rules a contact row must meet (the lounge's contact form uses them too)."""
+
     def customer(row: Row) -> str | None:
         if row["customer_id"] and row["customer_id"] not in known:
             return _("unknown customer '{value}'").format(value=row["customer_id"])
@@ -118,7 +120,8 @@ def _checks(known: set[str]) -> list[RowCheck]:
     return [customer, role, language, email, phone, channels]
 
 
-def _values(row: Row) -> dict[str, str]:
+def values_of(row: Row) -> dict[str, str]:
+    """The stored values of a checked row (E.164 phone, address lines), empty cells left out."""
     values = {
         field.attribute: row[field.column]
         for field in FIELDS[:7]
@@ -146,7 +149,7 @@ def _write(session: Session, rows: list[tuple[int, Row]]) -> tuple[int, int, int
         stored |= {(c.customer_id, c.name): c for c in session.scalars(query)}
     inserted = updated = 0
     for _line, row in rows:
-        values = _values(row)
+        values = values_of(row)
         choices = _choices(row)
         wanted = (
             None
@@ -183,7 +186,7 @@ def import_contacts(session: Session, data: bytes, filename: str, actor: str) ->
     known = {
         found for (found,) in chunks.rows_in(session, select(Customer.id), Customer.id, wanted)
     }
-    errors = field_errors(rows, FIELDS, _checks(known), key_columns=2)
+    errors = field_errors(rows, FIELDS, checks(known), key_columns=2)
     if errors:
         raise ImportRejected(filename, errors)
     inserted, updated, unchanged = _write(session, rows)

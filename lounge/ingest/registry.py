@@ -62,6 +62,14 @@ def rows_of(table: CsvTable, fields: tuple[Field, ...]) -> list[tuple[int, dict[
     ]
 
 
+def empty(column: str) -> str:
+    return _("{column} is empty").format(column=column)
+
+
+def too_long(column: str, limit: int) -> str:
+    return _("{column} is longer than {limit} characters").format(column=column, limit=limit)
+
+
 def field_errors(
     rows: list[tuple[int, dict[str, str]]],
     fields: tuple[Field, ...],
@@ -77,16 +85,9 @@ def field_errors(
         for field in fields:
             value = row[field.column]
             if field.required and not value:
-                errors.append(RowError(line, _("{column} is empty").format(column=field.column)))
+                errors.append(RowError(line, empty(field.column)))
             elif len(value) > field.max_length:
-                errors.append(
-                    RowError(
-                        line,
-                        _("{column} is longer than {limit} characters").format(
-                            column=field.column, limit=field.max_length
-                        ),
-                    )
-                )
+                errors.append(RowError(line, too_long(field.column, field.max_length)))
         errors.extend(RowError(line, message) for check in checks if (message := check(row)))
         value = " / ".join(row[field.column] for field in fields[:key_columns])
         if value in first_line:
