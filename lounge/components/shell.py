@@ -22,8 +22,10 @@ NAV = (
     ("/consumption", N_("Consumption"), {Role.CLIENT}),
     ("/billing", N_("Billing"), {Role.CLIENT}),
     ("/reports", N_("Reports"), {Role.CLIENT}),
+    ("/contacts", N_("Contacts"), {Role.CLIENT}),
     ("/portfolio", N_("Portfolio"), {Role.ACCOUNT_MANAGER, Role.ADMIN}),
     ("/regions", N_("Regions"), {Role.DEMAND_STAFF, Role.ADMIN}),
+    ("/notifications", N_("Notifications"), {Role.ACCOUNT_MANAGER, Role.DEMAND_STAFF, Role.ADMIN}),
     ("/admin", N_("Administration"), {Role.ADMIN}),
 )
 LANGUAGE_NAMES = {"en": "English", "he": "עברית"}
