@@ -10,7 +10,7 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, callback, ctx, dcc, html
+from dash import Input, Output, State, callback, ctx, dcc, html
 
 from db.models import CONTACT_CHANNELS, Contact, ContactRole, Topic
 from lounge import access
@@ -81,7 +81,7 @@ def _form() -> dbc.Modal:
                 dbc.Col(_(text), width=4, class_name="small"),
                 dbc.Col(
                     dbc.Checklist(
-                        id={"type": "contact-channels", "topic": str(topic)},
+                        id=f"contact-channels-{topic}",
                         options=[{"label": _(CHANNELS[c]), "value": c} for c in CONTACT_CHANNELS],
                         inline=True,
                     ),
@@ -179,7 +179,7 @@ FORM_FIELDS = ("name", "role", "email", "phone", "address", "language")
     Output("contact-modal", "is_open"),
     Output("contact-editing", "data"),
     *(Output(f"contact-{name}", "value") for name in FORM_FIELDS),
-    Output({"type": "contact-channels", "topic": ALL}, "value"),
+    *(Output(f"contact-channels-{topic}", "value") for topic in TOPICS),
     Output("contact-delete", "disabled"),
     Output("contact-problems", "children"),
     Input("contact-add", "n_clicks"),
@@ -191,20 +191,21 @@ def open_form(_add: Any, clicked: Any, customer_id: Any) -> Any:
     """An empty form to add, or the chosen contact's (read again through the domain)."""
     empty = ["", "other", "", "", "", "he"]
     no_channels: list[list[str]] = [[] for _topic in TOPICS]
+    unchanged = (dash.no_update,) * (len(FORM_FIELDS) + len(TOPICS) + 4)
     if ctx.triggered_id == "contact-add":
-        return True, None, *empty, no_channels, True, None
+        return True, None, *empty, *no_channels, True, None
     if not isinstance(clicked, dict):
-        return (dash.no_update,) * 11
+        return unchanged
     with db_session() as db:
         try:
             found = {c.id: c for c in contacts.contacts(db, viewer(), customer_id)}
         except AccessDenied:
-            return (dash.no_update,) * 11
+            return unchanged
         contact = found.get(
             int(str(clicked.get("rowId"))) if str(clicked.get("rowId")).isdigit() else -1
         )
         if contact is None:
-            return (dash.no_update,) * 11
+            return unchanged
         chosen = [[ch.channel for ch in contact.channels if ch.topic == topic] for topic in TOPICS]
         values = [
             contact.name,
@@ -214,7 +215,7 @@ def open_form(_add: Any, clicked: Any, customer_id: Any) -> Any:
             contact.postal_address or "",
             contact.language,
         ]
-        return True, contact.id, *values, chosen, False, None
+        return True, contact.id, *values, *chosen, False, None
 
 
 @callback(
@@ -226,18 +227,16 @@ def open_form(_add: Any, clicked: Any, customer_id: Any) -> Any:
     State("contact-customer", "data"),
     State("contact-editing", "data"),
     *(State(f"contact-{name}", "value") for name in FORM_FIELDS),
-    State({"type": "contact-channels", "topic": ALL}, "value"),
+    *(State(f"contact-channels-{topic}", "value") for topic in TOPICS),
     prevent_initial_call=True,
 )
 def save(_save: Any, _delete: Any, customer_id: Any, contact_id: Any, *values: Any) -> Any:
     """Save or delete; the domain checks the customer, the contact and every value."""
-    *fields, channels = values
+    fields, channels = values[: len(FORM_FIELDS)], values[len(FORM_FIELDS) :]
     text = [value if isinstance(value, str) else "" for value in fields]
     chosen = frozenset(
         (str(topic), str(channel))
-        for topic, picked in zip(
-            TOPICS, channels if isinstance(channels, list) else [], strict=False
-        )
+        for topic, picked in zip(TOPICS, channels, strict=True)
         if isinstance(picked, list)
         for channel in picked
     )

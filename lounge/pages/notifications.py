@@ -235,7 +235,10 @@ def filter_messages(state: Any, channel: Any) -> Any:
     state = state if state in STATUSES else None
     channel = channel if channel in CHANNELS else None
     with db_session() as db:
-        return _message_rows(db, viewer(), state, channel)
+        try:
+            return _message_rows(db, viewer(), state, channel)
+        except AccessDenied:
+            return []
 
 
 @callback(
