@@ -13,6 +13,7 @@ from db.models import Role, User
 from lounge import users
 from lounge.i18n import N_, _
 from lounge.labels import ROLES
+from lounge.notify import inbox
 from lounge.web.context import csrf_token, db_session, viewer
 
 #: Navigation entries: (path, label, roles that see it).
@@ -63,6 +64,33 @@ def _sign_out() -> html.Form:
     )
 
 
+def bell_text(unread: int) -> str:
+    """The badge on the bell: nothing when all is read, at most "99+"."""
+    return "" if unread == 0 else ("99+" if unread > 99 else str(unread))
+
+
+def _bell() -> html.A:
+    """The inbox, with the count of unread messages, on every page."""
+    with db_session() as db:
+        unread = inbox.unread_count(db, viewer())
+    return html.A(
+        [
+            html.Img(src="/assets/bell.svg", alt=_("Inbox"), width=20, height=20),
+            dbc.Badge(
+                bell_text(unread),
+                id="shell-bell-count",
+                color="danger",
+                pill=True,
+                class_name="lounge-bell-count",
+            ),
+        ],
+        href="/inbox",
+        id="shell-bell",
+        title=_("Inbox"),
+        className="lounge-bell position-relative me-2 order-lg-last ms-lg-2",
+    )
+
+
 def layout() -> html.Div:
     """The app layout, built for the signed-in user on every page load."""
     if not current_user.is_authenticated:
@@ -77,6 +105,7 @@ def layout() -> html.Div:
         dbc.Container(
             [
                 dbc.NavbarBrand(_("Business Lounge"), href="/", class_name="lounge-brand"),
+                _bell(),
                 dbc.Nav(links, navbar=True, class_name="me-auto"),
                 html.Div(
                     [

@@ -10,7 +10,7 @@ from dash import Input, Output, callback, html
 
 from db.models import Notification
 from lounge.access import NotFound
-from lounge.components import widgets
+from lounge.components import shell, widgets
 from lounge.i18n import _, format_datetime
 from lounge.notify import inbox
 from lounge.web.context import db_session, viewer
@@ -85,7 +85,7 @@ def open_message(active: Any) -> Any:
             inbox.open_message(db, you, active.removeprefix(ITEM_PREFIX))
         except NotFound:
             return dash.no_update
-        return _badge_text(inbox.unread_count(db, you))
+        return shell.bell_text(inbox.unread_count(db, you))
 
 
 @callback(
@@ -101,7 +101,3 @@ def read_all(clicks: Any) -> Any:
     with db_session() as db:
         inbox.mark_all_read(db, you)
     return "", True
-
-
-def _badge_text(count: int) -> str:
-    return "" if count == 0 else ("99+" if count > 99 else str(count))
