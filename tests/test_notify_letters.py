@@ -102,7 +102,7 @@ def test_staff_see_each_message_of_their_customers_with_its_status(db, staff):
 def test_staff_preview_every_template_in_both_languages(staff):
     welcome = status.preview(staff["manager"], "welcome", "he")
     assert welcome.language == "he" and welcome.subject == "ברוכים הבאים לטרקלין העסקי"
-    assert "Avi Levi" in welcome.text and 'dir="rtl"' in welcome.html
+    assert "אבי לוי" in welcome.text and "1,234,567" in welcome.text and 'dir="rtl"' in welcome.html
     assert status.preview(staff["demand"], "farewell", "en").sms.startswith("Ofek Industries")
     with pytest.raises(AccessDenied):
         status.preview(staff["client"], "welcome", "en")

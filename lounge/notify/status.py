@@ -7,36 +7,47 @@ are the users' own business and stay in their inboxes; this view lists what reac
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TypeVarTuple
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from db.models import Channel, Customer, Notification, Role
-from lounge import access
+from lounge import access, i18n
 from lounge.access import Viewer
+from lounge.classification import SITE_THRESHOLD_WH, TOTAL_THRESHOLD_WH
+from lounge.company import COMPANY
+from lounge.i18n import _
+from lounge.labels import RULES, label
 from lounge.notify.letters import STAFF
 from lounge.notify.templates import TEMPLATES, Rendered, language_for, render
 
 Columns = TypeVarTuple("Columns")
 
-#: Facts a template preview is filled with (realistic, invented).
-SAMPLE_FACTS = {
-    "name": "Dana Cohen",
-    "customer": "Ofek Industries Ltd.",
-    "company": "Lounge Electric Company Ltd.",
-    "manager": "Avi Levi",
-    "reason": "one site used at least 1,000,000 kWh",
-    "figure": "1,234,567 kWh",
-    "window_end": "30 Nov 2026",
-    "effective": "1 Dec 2026",
-    "total": "4,321,000 kWh",
-    "largest": "987,654 kWh",
-    "site_threshold": "1,000,000 kWh",
-    "total_threshold": "5,000,000 kWh",
-    "gap": "12,346 kWh",
-    "link": "https://lounge.example",
+#: Who a template preview is addressed to, in each language (invented, realistic).
+SAMPLE_PEOPLE = {
+    "en": {"name": "Dana Cohen", "customer": "Ofek Industries Ltd.", "manager": "Avi Levi"},
+    "he": {"name": "דנה כהן", "customer": "אופק תעשיות בע״מ", "manager": "אבי לוי"},
 }
+
+
+def sample_facts(language: str) -> dict[str, str]:
+    """The facts a preview is filled with, written as that language writes them."""
+    with i18n.use(language):
+        return SAMPLE_PEOPLE.get(language, SAMPLE_PEOPLE["en"]) | {
+            "company": _(COMPANY.name),
+            "reason": label(RULES, "site"),
+            "figure": i18n.format_kwh(1_234_567_000),
+            "window_end": i18n.format_date(dt.date(2026, 11, 30)),
+            "effective": i18n.format_date(dt.date(2026, 12, 1)),
+            "total": i18n.format_kwh(4_321_000_000),
+            "largest": i18n.format_kwh(987_654_000),
+            "site_threshold": i18n.format_kwh(SITE_THRESHOLD_WH),
+            "total_threshold": i18n.format_kwh(TOTAL_THRESHOLD_WH),
+            "gap": i18n.format_kwh(12_346_000),
+            "link": "https://lounge.example",
+        }
 
 
 def _to_customers(query: Select[*Columns], viewer: Viewer) -> Select[*Columns]:
@@ -76,4 +87,5 @@ def preview(viewer: Viewer, kind: str, language: str) -> Rendered:
     access.require(viewer, *STAFF, Role.ADMIN)
     if kind not in TEMPLATES:
         raise access.NotFound(kind)
-    return render(kind, language_for(kind, language), SAMPLE_FACTS)
+    used = language_for(kind, language)
+    return render(kind, used, sample_facts(used))

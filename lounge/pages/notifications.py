@@ -63,7 +63,7 @@ def _message_rows(session: Any, you: Any, state: str | None, channel: str | None
 
 def _columns() -> list[grid.Column]:
     return [
-        {"field": "created", "headerName": _("Written"), "minWidth": 150},
+        {"field": "created", "headerName": _("Written"), "minWidth": 175},
         {"field": "customer", "headerName": _("Customer"), "minWidth": 170},
         {"field": "kind", "headerName": _("Message"), "minWidth": 170},
         {"field": "channel", "headerName": _("Channel")},
@@ -85,16 +85,16 @@ def _columns() -> list[grid.Column]:
         grid.number_column("attempts", _("Attempts")),
         {"field": "error", "headerName": _("Reason"), "minWidth": 200, "tooltipField": "error"},
         grid.number_column("parts", _("SMS parts")),
-        {"field": "sent", "headerName": _("Sent"), "minWidth": 150},
+        {"field": "sent", "headerName": _("Sent"), "minWidth": 175},
     ]
 
 
 def _select(id_: str, everything: str, options: dict[str, str]) -> dbc.Select:
     return dbc.Select(
         id=id_,
-        options=[{"label": everything, "value": ""}]
+        options=[{"label": everything, "value": "all"}]
         + [{"label": _(text), "value": code} for code, text in options.items()],
-        value="",
+        value="all",
         style={"maxWidth": "14rem"},
     )
 
