@@ -106,7 +106,10 @@ def _form() -> dbc.Modal:
                         ),
                     ),
                     field(_("E-mail"), dbc.Input(id="contact-email", type="email")),
-                    field(_("Phone"), dbc.Input(id="contact-phone", type="tel", dir="ltr")),
+                    field(
+                        _("Phone"),
+                        dbc.Input(id="contact-phone", type="tel", style={"direction": "ltr"}),
+                    ),
                     field(_("Postal address"), dbc.Textarea(id="contact-address", rows=3)),
                     field(
                         _("Language"),
