@@ -59,3 +59,26 @@ def test_the_bell_counts_and_the_inbox_opens_in_hebrew(dash_duo, lounge):  # noq
     dash_duo.wait_for_contains_text("#inbox-list", "ברוכים הבאים", timeout=20)
     assert dash_duo.find_element("#shell-bell-count").text == ""
     assert dash_duo.driver.find_elements(By.CSS_SELECTOR, "#inbox-list [title='לא נקרא']") == []
+
+
+def test_a_client_adds_a_contact_and_a_bad_number_is_refused_in_its_words(dash_duo, lounge):  # noqa: F811
+    app, _world = lounge
+    _sign_in(dash_duo, app, "client@a.test")
+    dash_duo.wait_for_text_to_equal("#overview-name", "Acme Steel Works", timeout=20)
+    dash_duo.driver.get(dash_duo.server_url + "/contacts")
+    dash_duo.wait_for_element("#contact-add", timeout=20).click()
+    dash_duo.wait_for_element("#contact-name", timeout=10).send_keys("Noa Peretz")
+    dash_duo.find_element("#contact-phone").send_keys("12345")
+    dash_duo.driver.find_element(
+        By.CSS_SELECTOR, "#contact-channels-membership input[value='sms']"
+    ).click()
+    dash_duo.find_element("#contact-save").click()
+    dash_duo.wait_for_contains_text(
+        "#contact-refused", "phone '12345' is not a valid Israeli or international number"
+    )
+    phone = dash_duo.find_element("#contact-phone")
+    phone.clear()
+    phone.send_keys("050-234-5678")
+    dash_duo.find_element("#contact-save").click()
+    dash_duo.wait_for_contains_text("#contacts-grid", "+972502345678", timeout=10)
+    assert "Noa Peretz" in dash_duo.find_element("#contacts-grid").text
