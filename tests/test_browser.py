@@ -353,6 +353,16 @@ _SIDEWAYS = (
     " && !e.closest('.ag-root-wrapper, .table-responsive, .js-plotly-plot'))"
     ".slice(0, 3).map(e => e.outerHTML.slice(0, 120))]"
 )
+#: Boxes that hide what does not fit in them (not the 1 px boxes for screen readers);
+#: grids and charts manage their own insides.
+_CUT = (
+    "return [...document.querySelectorAll('body *')].filter(e => {"
+    " const overflow = getComputedStyle(e).overflowX;"
+    " return (overflow === 'hidden' || overflow === 'clip') && e.clientWidth > 1"
+    " && e.scrollWidth > e.clientWidth + 1"
+    " && !e.closest('.ag-root-wrapper, .js-plotly-plot, .navbar-toggler');"
+    "}).map(e => e.outerHTML.slice(0, 120))"
+)
 
 
 def _settled(dash_duo, ready: str) -> None:
@@ -363,6 +373,8 @@ def _settled(dash_duo, ready: str) -> None:
 def _no_sideways_scroll(dash_duo, where: str) -> None:
     scroll, client, wide = dash_duo.driver.execute_script(_SIDEWAYS)
     assert scroll <= client, f"{where} scrolls sideways ({scroll} > {client} px): {wide}"
+    cut = dash_duo.driver.execute_script(_CUT)
+    assert cut == [], f"{where} cuts what does not fit"
 
 
 def _open_menu(dash_duo) -> None:
