@@ -8,6 +8,7 @@ elsewhere, these tests are about what the browser shows.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import socket
@@ -15,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+from dash.testing.errors import TestingTimeoutError
 from dash.testing.wait import until
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
@@ -371,6 +373,12 @@ def _settled(dash_duo, ready: str) -> None:
 
 
 def _no_sideways_scroll(dash_duo, where: str) -> None:
+    def fits() -> bool:
+        scroll, client, _wide = dash_duo.driver.execute_script(_SIDEWAYS)
+        return bool(scroll <= client and dash_duo.driver.execute_script(_CUT) == [])
+
+    with contextlib.suppress(TestingTimeoutError):  # some inputs size themselves once drawn
+        until(fits, timeout=5, poll=0.2)
     scroll, client, wide = dash_duo.driver.execute_script(_SIDEWAYS)
     assert scroll <= client, f"{where} scrolls sideways ({scroll} > {client} px): {wide}"
     cut = dash_duo.driver.execute_script(_CUT)
