@@ -8,6 +8,7 @@ elsewhere, these tests are about what the browser shows.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import socket
@@ -15,6 +16,8 @@ import time
 from pathlib import Path
 
 import pytest
+from dash.testing.errors import TestingTimeoutError
+from dash.testing.wait import until
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
@@ -324,3 +327,98 @@ def test_every_report_of_the_demo_chain_shows_without_freezing(dash_duo, demo_lo
     # a frozen page runs no script until it thaws: this returns only after a freeze
     dash_duo.driver.execute_script("return document.readyState")
     assert time.monotonic() - start < FREEZE_SECONDS
+
+
+#: An iPhone 12 to 15 held upright, in CSS pixels.
+PHONE = (390, 844)
+#: Every page of a role, with what shows once its content is there.
+PHONE_PAGES = {
+    "client@a.test": {
+        "/overview": "#overview-name",
+        "/contracts": "#contracts-grid .ag-row",
+        "/consumption": "#consumption-content",
+        "/billing": "#billing-invoices .ag-row",
+        "/reports": "#report-section-0",
+    },
+    "admin@a.test": {
+        "/portfolio": "#portfolio-grid .ag-row",
+        "/regions": "#regions-summary",
+        "/admin": "#admin-upload",
+    },
+}
+#: Pages whose tabs each show different content, and where their tabs are.
+PHONE_TABS = {"/consumption": "#consumption-tabs .nav-link", "/admin": "#admin-tabs .nav-link"}
+_SIDEWAYS = (
+    "const root = document.documentElement;"
+    "return [root.scrollWidth, root.clientWidth, [...document.querySelectorAll('body *')]"
+    ".filter(e => e.getBoundingClientRect().right > root.clientWidth + 1"
+    " && !e.closest('.ag-root-wrapper, .table-responsive, .js-plotly-plot'))"
+    ".slice(0, 3).map(e => e.outerHTML.slice(0, 120))]"
+)
+#: Boxes that hide what does not fit in them (not the 1 px boxes for screen readers);
+#: grids and charts manage their own insides.
+_CUT = (
+    "return [...document.querySelectorAll('body *')].filter(e => {"
+    " const overflow = getComputedStyle(e).overflowX;"
+    " return (overflow === 'hidden' || overflow === 'clip') && e.clientWidth > 1"
+    " && e.scrollWidth > e.clientWidth + 1"
+    " && !e.closest('.ag-root-wrapper, .js-plotly-plot, .navbar-toggler');"
+    "}).map(e => e.outerHTML.slice(0, 120))"
+)
+
+
+def _settled(dash_duo, ready: str) -> None:
+    dash_duo.wait_for_element(ready, timeout=30)
+    until(dash_duo._wait_for_callbacks, timeout=30, poll=0.2)
+
+
+def _no_sideways_scroll(dash_duo, where: str) -> None:
+    def fits() -> bool:
+        scroll, client, _wide = dash_duo.driver.execute_script(_SIDEWAYS)
+        return bool(scroll <= client and dash_duo.driver.execute_script(_CUT) == [])
+
+    with contextlib.suppress(TestingTimeoutError):  # some inputs size themselves once drawn
+        until(fits, timeout=5, poll=0.2)
+    scroll, client, wide = dash_duo.driver.execute_script(_SIDEWAYS)
+    assert scroll <= client, f"{where} scrolls sideways ({scroll} > {client} px): {wide}"
+    cut = dash_duo.driver.execute_script(_CUT)
+    assert cut == [], f"{where} cuts what does not fit"
+
+
+def _open_menu(dash_duo) -> None:
+    """Open the folded navigation with its toggler, the way a thumb does."""
+    assert not dash_duo.find_element("#shell-sign-out").is_displayed()
+    dash_duo.find_element("#shell-toggler").click()
+    dash_duo.wait_for_class_to_equal("#shell-menu", "navbar-collapse collapse show", timeout=10)
+    assert dash_duo.find_element("#shell-sign-out").is_displayed()
+    assert dash_duo.find_element("#shell-user").is_displayed()
+
+
+@pytest.mark.parametrize("language", ["en", "he"])
+@pytest.mark.parametrize("email", sorted(PHONE_PAGES))
+def test_no_page_scrolls_sideways_on_a_phone(dash_duo, lounge, email, language):
+    app, _world = lounge
+    _sign_in(dash_duo, app, email)
+    dash_duo.driver.set_window_size(*PHONE)
+    pages = PHONE_PAGES[email]
+    _settled(dash_duo, "#shell-toggler")  # on the role's home page
+    _open_menu(dash_duo)
+    if language == "he":
+        dash_duo.find_element(f"#shell-menu button:has(span[lang='{language}'])").click()
+        dash_duo.wait_for_element(f"html[lang='{language}']", timeout=20)
+        _settled(dash_duo, "#shell-toggler")
+        _open_menu(dash_duo)
+    # a link in the open menu moves to its page and folds the menu away
+    second = list(pages)[1]
+    dash_duo.find_element(f"#shell-nav-{second[1:]}").click()
+    _settled(dash_duo, pages[second])
+    dash_duo.wait_for_class_to_equal("#shell-menu", "navbar-collapse collapse", timeout=10)
+    assert _direction(dash_duo)[0] == language
+    for path, ready in pages.items():
+        dash_duo.driver.get(dash_duo.server_url + path)
+        _settled(dash_duo, ready)
+        _no_sideways_scroll(dash_duo, path)
+        for n, tab in enumerate(dash_duo.find_elements(PHONE_TABS.get(path, "#no-tabs"))):
+            dash_duo.driver.execute_script("arguments[0].click()", tab)
+            _settled(dash_duo, ready)
+            _no_sideways_scroll(dash_duo, f"{path}, tab {n + 1}")

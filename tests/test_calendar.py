@@ -6,8 +6,9 @@ import datetime as dt
 
 import pytest
 
-from lounge import calendar, consumption, invoicing, tou
+from lounge import calendar, invoicing, tou
 from lounge.calendar import REST, SHORT, WORKING
+from lounge.consumption import interval
 
 D = dt.date
 
@@ -94,6 +95,6 @@ def test_tou_invoicing_and_consumption_ask_the_same_calendar():
     """The three copies that disagreed about eves are gone: every caller uses this module."""
     assert tou.day_type is calendar.day_type
     assert invoicing.next_working_day is calendar.next_working_day
-    assert consumption.calendar is calendar
+    assert interval.calendar is calendar  # the typical day splits working days by it
     # An eve is a working day for a due date: 30 days after 2026-08-21 is the eve of Yom Kippur
     assert invoicing.due_date_for(D(2026, 8, 21)) == D(2026, 9, 20)

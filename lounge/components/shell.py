@@ -60,7 +60,6 @@ def _sign_out() -> html.Form:
         action="/logout",
         method="POST",
         id="shell-sign-out",
-        className="ms-2",
     )
 
 
@@ -87,7 +86,7 @@ def _bell() -> html.A:
         href="/inbox",
         id="shell-bell",
         title=_("Inbox"),
-        className="lounge-bell position-relative me-2 order-lg-last ms-lg-2",
+        className="lounge-bell position-relative ms-auto me-2 order-lg-last ms-lg-2 me-lg-0",
     )
 
 
@@ -106,30 +105,42 @@ def layout() -> html.Div:
             [
                 dbc.NavbarBrand(_("Business Lounge"), href="/", class_name="lounge-brand"),
                 _bell(),
-                dbc.Nav(links, navbar=True, class_name="me-auto"),
-                html.Div(
+                dbc.NavbarToggler(id="shell-toggler", n_clicks=0),
+                # Below the lg breakpoint everything but the brand and the bell folds into one
+                # menu, so a phone shows the pages, who is signed in, the languages and sign-out
+                # in a column.
+                dbc.Collapse(
                     [
-                        html.Span(
+                        dbc.Nav(links, navbar=True, class_name="me-auto"),
+                        html.Div(
                             [
-                                who,
-                                html.Small(
-                                    f" · {_(ROLES[current_user.role])}",
-                                    className="d-none d-xl-inline",
+                                html.Span(
+                                    [
+                                        who,
+                                        html.Small(
+                                            f" · {_(ROLES[current_user.role])}",
+                                            className="d-lg-none d-xl-inline",
+                                        ),
+                                    ],
+                                    className="text-light small me-3 lounge-user",
+                                    id="shell-user",
                                 ),
+                                _language_switch(current_user.language),
+                                _sign_out(),
                             ],
-                            className="text-light small me-3 text-nowrap d-none d-md-inline",
-                            id="shell-user",
+                            className="d-flex flex-wrap align-items-center gap-2 py-2 py-lg-0",
                         ),
-                        _language_switch(current_user.language),
-                        _sign_out(),
                     ],
-                    className="d-flex align-items-center",
+                    id="shell-menu",
+                    is_open=False,
+                    navbar=True,
                 ),
             ],
             fluid=True,
         ),
         color="dark",
         dark=True,
+        expand="lg",
         class_name="mb-3",
     )
     return html.Div(
@@ -142,6 +153,20 @@ def layout() -> html.Div:
 
 
 def register_callbacks(app: dash.Dash) -> None:
+    # In the browser, without a round trip: the toggler opens and closes the folded menu,
+    # and moving to another page closes it, so the page shows rather than the menu.
+    app.clientside_callback(
+        """(clicks, pathname, open) => {
+            const toggled = dash_clientside.callback_context.triggered_id === "shell-toggler";
+            return toggled ? !open : false;
+        }""",
+        Output("shell-menu", "is_open"),
+        Input("shell-toggler", "n_clicks"),
+        Input("_pages_location", "pathname"),
+        State("shell-menu", "is_open"),
+        prevent_initial_call=True,
+    )
+
     @app.callback(
         Output("shell-reload", "href"),
         Input({"type": "shell-language", "language": ALL}, "n_clicks"),

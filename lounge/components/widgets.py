@@ -11,7 +11,7 @@ from lounge.i18n import _, format_kwh, format_percent
 def kpi(title: str, value: str, detail: str | None = None, id_: str | None = None) -> dbc.Card:
     body = [
         html.Div(title, className="text-body-secondary small"),
-        html.Div(value, className="fs-4 fw-semibold"),
+        html.Div(value, className="lounge-kpi-value fw-semibold"),
     ]
     if detail:
         body.append(html.Div(detail, className="small text-body-secondary"))

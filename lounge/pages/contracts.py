@@ -112,7 +112,7 @@ def layout(you: Viewer, customer_id: str) -> Any:
                 className="d-flex gap-2 ms-auto align-items-center",
             ),
         ],
-        className="d-flex gap-2 mb-2 align-items-center",
+        className="d-flex flex-wrap gap-2 mb-2 align-items-center",
     )
     return html.Div(
         [

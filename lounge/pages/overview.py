@@ -217,7 +217,8 @@ def layout(you: Viewer, customer_id: str) -> Any:
                             style={"minWidth": "16rem"},
                         ),
                     ],
-                    className="d-flex justify-content-between align-items-center gap-3 mb-2",
+                    className="d-flex flex-wrap justify-content-between align-items-center"
+                    " gap-3 mb-2",
                 ),
                 dcc.Graph(
                     id="overview-chart",

@@ -134,7 +134,7 @@ def layout(**_query: Any) -> Any:
                 className="d-flex gap-2 align-items-center",
             ),
         ],
-        className="d-flex justify-content-between gap-2 mb-2",
+        className="d-flex flex-wrap justify-content-between gap-2 mb-2",
     )
     table = grid.data_grid(
         "portfolio-grid",

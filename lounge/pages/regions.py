@@ -86,6 +86,7 @@ def layout(**_query: Any) -> Any:
         ],
         hover=True,
         size="sm",
+        responsive=True,
         id="regions-summary",
     )
     options = [{"label": _("All regions"), "value": ""}] + [

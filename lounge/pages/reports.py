@@ -99,7 +99,9 @@ def layout(you: Viewer, customer_id: str) -> Any:
             html.H2(name, className="mb-1"),
             customer_nav.tabs("/reports", you, customer_id),
             _controls(customer_id),
-            html.Div(id="reports-downloads", className="mb-3 d-flex gap-2 align-items-center"),
+            html.Div(
+                id="reports-downloads", className="mb-3 d-flex flex-wrap gap-2 align-items-center"
+            ),
             dcc.Loading(html.Div(id="reports-result")),
         ]
     )
