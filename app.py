@@ -18,6 +18,7 @@ from db import migrate
 from db.session import Database
 from lounge import i18n, settings
 from lounge.components import shell
+from lounge.notify import worker as notify_worker
 from lounge.web import jobs
 from lounge.web.auth import init_auth
 from lounge.web.context import DATABASE_KEY
@@ -99,6 +100,9 @@ def main() -> None:
     from waitress import serve
 
     app = create_app()
+    if not config.celery_broker_url:  # the sender runs beside the development server
+        notify_worker.start_local_mail_server(config)
+        notify_worker.start_in_background(Database(config.database_url), config)
     print(f"Business Lounge is serving at http://{config.host}:{config.port}", flush=True)
     serve(app.server, host=config.host, port=config.port, threads=8)
 

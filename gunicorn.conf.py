@@ -10,6 +10,7 @@ The app is not preloaded: each worker opens its own database connections.
 """
 
 import multiprocessing
+import subprocess
 import sys
 
 from db import migrate
@@ -44,3 +45,24 @@ def on_starting(server: object) -> None:
             flush=True,
         )
     print(f"Business Lounge is serving at http://{bind} ({workers} workers)", flush=True)
+
+
+#: The notifications sender (and the local mail sandbox) that ``make run`` starts beside the
+#: web workers, so that the demo needs nothing else; with a Celery broker the senders are
+#: Celery workers started on their own (``python -m lounge worker``).
+_sender: subprocess.Popen[bytes] | None = None
+
+
+def when_ready(server: object) -> None:
+    global _sender
+    if not _config.celery_broker_url:
+        command = [sys.executable, "-m", "lounge", "worker", "--mail-sandbox"]
+        _sender = subprocess.Popen(command)
+        where = _config.smtp_host or f"the mail sandbox ({_config.sandbox_dir / 'mail'})"
+        print(f"Notifications are sent to {where}; texts to {_config.sandbox_dir / 'sms'}")
+
+
+def on_exit(server: object) -> None:
+    if _sender is not None:
+        _sender.terminate()
+        _sender.wait(timeout=30)

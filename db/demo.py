@@ -34,11 +34,25 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from db import demo_billing
-from db.models import Contact, Contract, Customer, Role, Site
+from db.models import (
+    ClassificationRun,
+    Contact,
+    ContactChannel,
+    Contract,
+    Customer,
+    Delivery,
+    Notification,
+    Role,
+    Site,
+    Topic,
+    VipEvent,
+)
 from db.session import Database
-from lounge import calendar, classification, localtime, rollups, users
+from lounge import calendar, classification, localtime, rollups, settings, users
 from lounge.ingest import bulk
 from lounge.ingest.summary import ImportSummary, record_batch
+from lounge.notify import membership as membership_notices
+from lounge.notify import phones
 from lounge.settings import DEFAULT_REGIONS, TIMEZONE
 
 #: The one password of every demo login (the CLI prints it).
@@ -85,10 +99,6 @@ FIRST_NAMES = (
 LAST_NAMES = (
     "Cohen", "Levi", "Mizrahi", "Peretz", "Biton", "Friedman", "Azoulay", "Katz",
     "Shapiro", "Ben-David", "Avraham", "Haddad", "Khoury", "Golan", "Segal", "Dahan",
-)  # fmt: skip
-TITLES = (
-    "Energy Manager", "Facilities Manager", "CFO", "Operations Manager",
-    "Procurement Manager", "CEO",
 )  # fmt: skip
 #: Standard transformer sizes: a connection is the next one up from the peak.
 KVA_SIZES = np.array(
@@ -680,29 +690,66 @@ def _contract(site: SitePlan, number: int, start: dt.date, end: dt.date, supplie
     }
 
 
-def _contact_rows(rng: np.random.Generator, customers: list[Row]) -> list[Row]:
-    """1-3 people per customer; each picks channels (at least e-mail if none) and a language."""
-    rows: list[Row] = []
+#: How demo contacts want to be reached: e-mail only, text only, letters only, or several.
+CHANNEL_PROFILES = (
+    (("email",), 0.40),
+    (("sms",), 0.15),
+    (("post",), 0.10),
+    (("email", "sms"), 0.30),
+    (("email", "sms", "post"), 0.05),
+)
+CONTACT_ROLES = ("owner", "finance", "operations", "energy_manager")
+
+
+def _demo_phone(rng: np.random.Generator) -> str:
+    """A mobile number the numbering plan accepts (the import refuses invalid ones)."""
+    while True:
+        local = f"05{rng.choice([0, 2, 3, 4, 8])}{rng.integers(2, 10)}{rng.integers(10**6):06d}"
+        try:
+            return phones.normalize(local)
+        except phones.InvalidPhone:
+            continue
+
+
+def _contacts(rng: np.random.Generator, customers: list[Row]) -> list[tuple[Row, tuple[str, ...]]]:
+    """1-3 people per customer, each with a role, a language and the channels they chose."""
+    profiles = [channels for channels, _ in CHANNEL_PROFILES]
+    weights = [weight for _, weight in CHANNEL_PROFILES]
+    cities = [city for region in CITIES for city in region]
+    contacts: list[tuple[Row, tuple[str, ...]]] = []
     for customer in customers:
         for _ in range(rng.integers(1, 4)):
             first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-            by_sms, by_post, in_app = (rng.random(3) < [0.6, 0.1, 0.7]).tolist()
-            language = customer["language"] if rng.random() < 0.85 else "en"
-            rows.append(
-                {
-                    "customer_id": customer["id"],
-                    "name": f"{first} {last}",
-                    "title": str(rng.choice(TITLES)),
-                    "phone": f"05{rng.choice([0, 2, 3, 4, 8])}-{rng.integers(10**7):07d}",
-                    "email": f"{first}.{last}@{_slug(str(customer['name']))}.co.il".lower(),
-                    "language": language,
-                    "by_email": bool(rng.random() < 0.9 or not (by_sms or by_post or in_app)),
-                    "by_sms": by_sms,
-                    "by_post": by_post,
-                    "in_app": in_app,
-                }
-            )
-    return rows
+            channels = profiles[rng.choice(len(profiles), p=weights)]
+            street = f"{STREETS[rng.integers(len(STREETS))]} {rng.integers(1, 120)}"
+            row = {
+                "customer_id": customer["id"],
+                "name": f"{first} {last}",
+                "role": str(rng.choice(CONTACT_ROLES)),
+                "phone": _demo_phone(rng) if "sms" in channels or rng.random() < 0.5 else None,
+                "email": f"{first}.{last}@{_slug(str(customer['name']))}.co.il".lower()
+                if "email" in channels or rng.random() < 0.5
+                else None,
+                "postal_address": f"{street}\n{rng.choice(cities)} {rng.integers(10**6, 10**7)}",
+                "language": customer["language"] if rng.random() < 0.85 else "en",
+            }
+            contacts.append((row, channels))
+    return contacts
+
+
+def _write_contacts(session: Session, rng: np.random.Generator, customers: list[Row]) -> None:
+    contacts = _contacts(rng, customers)
+    ids = session.scalars(
+        insert(Contact).returning(Contact.id, sort_by_parameter_order=True),
+        [row for row, _ in contacts],
+    ).all()
+    choices = [
+        {"contact_id": contact_id, "topic": topic, "channel": channel}
+        for contact_id, (_, channels) in zip(ids, contacts, strict=True)
+        for topic in Topic
+        for channel in channels
+    ]
+    session.execute(insert(ContactChannel), choices)
 
 
 def _write_master_data(
@@ -718,7 +765,7 @@ def _write_master_data(
     session.execute(insert(Customer), customers)
     session.execute(insert(Site), _site_rows(rng, sites, suppliers))
     session.execute(insert(Contract), _contract_rows(rng, sites, suppliers, today))
-    session.execute(insert(Contact), _contact_rows(rng, customers))
+    _write_contacts(session, rng, customers)
 
 
 # --- readings, rollups and history in the database ----------------------------
@@ -741,6 +788,31 @@ def _classify_history(session: Session, today: dt.date) -> None:
     dates = [localtime.add_months(month, k) for k in range(-12, 1)]
     for as_of in dates + ([today] if today != month else []):
         classification.classify(session, as_of, ACTOR)
+
+
+def _announce_history(session: Session) -> None:
+    """The messages the history's runs wrote; those of past runs went out back then (sent,
+    posted, read), today's wait in the outbox for the sender that ``make run`` starts."""
+    runs = session.scalars(select(ClassificationRun).order_by(ClassificationRun.as_of)).all()
+    membership_notices.announce(session, runs[0].id, settings.load().public_url)
+    dated = dict(
+        session.execute(
+            select(VipEvent.id, ClassificationRun.as_of)
+            .join(ClassificationRun, ClassificationRun.id == VipEvent.run_id)
+            .where(ClassificationRun.id != runs[-1].id)
+        ).all()
+    )
+    for message in session.scalars(select(Notification)):
+        as_of = dated.get(int(message.source.removeprefix("vip_event:")))
+        if as_of is None:
+            continue
+        at = dt.datetime.combine(as_of, dt.time(9), TIMEZONE)
+        in_app = message.channel == "in_app"
+        message.status = (
+            Delivery.DELIVERED if message.channel in ("sms", "in_app") else Delivery.SENT
+        )
+        message.attempts = 0 if in_app else 1
+        message.created_at = message.sent_at = message.read_at = at
 
 
 # --- people who sign in ------------------------------------------------------------
@@ -856,4 +928,6 @@ def generate(
             prompt_payer=CHAIN_ID,
             debtor=FACTORY_CLIENT_ID,
         )
-        return _create_users(session, _portfolios(_rng(seed, _PORTFOLIO), specs))
+        logins = _create_users(session, _portfolios(_rng(seed, _PORTFOLIO), specs))
+        _announce_history(session)
+        return logins

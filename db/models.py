@@ -34,6 +34,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    Text,
     TypeDecorator,
     text,
 )
@@ -366,22 +367,67 @@ class ManagerAssignment(Base):
     assigned_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class ContactRole(StrEnum):
+    """A contact's role in the customer's business (who should hear about what)."""
+
+    OWNER = "owner"
+    FINANCE = "finance"
+    OPERATIONS = "operations"
+    ENERGY_MANAGER = "energy_manager"
+    OTHER = "other"
+
+
+class Topic(StrEnum):
+    """What a message is about; a contact chooses channels per topic."""
+
+    MEMBERSHIP = "membership"  # entry into and exit from the lounge
+    WARNINGS = "warnings"  # peak-load warnings
+    OUTAGES = "outages"  # planned and possible outages
+    SERVICE = "service"  # requests, faults, meetings
+
+
+class Channel(StrEnum):
+    EMAIL = "email"
+    SMS = "sms"
+    IN_APP = "in_app"
+    POST = "post"
+
+
+#: Channels a contact can choose (in-app messages go to users who sign in, not to contacts).
+CONTACT_CHANNELS = (Channel.EMAIL, Channel.SMS, Channel.POST)
+
+
 class Contact(Base):
-    """A person at a customer who receives notices, over the channels they chose."""
+    """A person at a customer who receives notices, over the channels they chose per topic."""
 
     __tablename__ = "contact"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     customer_id: Mapped[str] = mapped_column(ForeignKey("customer.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
-    title: Mapped[str | None] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20), default=ContactRole.OTHER)
+    #: E.164 (``+972501234567``), checked at import and on edit.
     phone: Mapped[str | None] = mapped_column(String(30))
     email: Mapped[str | None] = mapped_column(String(254))
+    #: Lines of a letter's address window, newline-separated.
+    postal_address: Mapped[str | None] = mapped_column(String(300))
     language: Mapped[str] = mapped_column(String(5), default="he")
-    by_email: Mapped[bool] = mapped_column(Boolean, default=True)
-    by_sms: Mapped[bool] = mapped_column(Boolean, default=False)
-    by_post: Mapped[bool] = mapped_column(Boolean, default=False)
-    in_app: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    channels: Mapped[list[ContactChannel]] = relationship(
+        cascade="all, delete-orphan", order_by="(ContactChannel.topic, ContactChannel.channel)"
+    )
+
+
+class ContactChannel(Base):
+    """One choice of a contact: messages on ``topic`` reach them over ``channel``."""
+
+    __tablename__ = "contact_channel"
+
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contact.id", ondelete="CASCADE"), primary_key=True
+    )
+    topic: Mapped[str] = mapped_column(String(20), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(10), primary_key=True)
 
 
 class AuditLog(Base):
@@ -505,3 +551,67 @@ class PaymentAllocation(Base):
     amount: Mapped[Decimal] = mapped_column(Money)
 
     payment: Mapped[Payment] = relationship(back_populates="allocations")
+
+
+class Delivery(StrEnum):
+    """Where one message stands. ``sent`` means a provider accepted it (for post: posted);
+    ``delivered`` only where the channel reports it (in-app: on writing)."""
+
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
+class Notification(Base):
+    """The outbox: one message to one recipient over one channel, and how its sending went.
+
+    Whatever issues messages (a classification run, a warning, a request update) writes them
+    here in the same transaction as the change itself, so a change and its messages are never
+    apart; workers send them. ``key`` travels to the provider (Message-ID, gateway idempotency
+    key) so a message sent again after a worker died is recognised as the same one.
+    """
+
+    __tablename__ = "notification"
+    __table_args__ = (
+        Index("ix_notification_due", "status", "next_attempt_at"),
+        Index("ix_notification_user_unread", "user_id", "read_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    key: Mapped[str] = mapped_column(String(36), unique=True)
+    topic: Mapped[str] = mapped_column(String(20))
+    #: The template it was written from ("welcome", "farewell", ...).
+    kind: Mapped[str] = mapped_column(String(40))
+    #: What issued it, e.g. ``vip_event:17``: staff trace a message to its cause.
+    source: Mapped[str] = mapped_column(String(60), index=True)
+    customer_id: Mapped[str | None] = mapped_column(ForeignKey("customer.id"), index=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id", ondelete="SET NULL"))
+    #: The user whose inbox an in-app message is in.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    channel: Mapped[str] = mapped_column(String(10))
+    language: Mapped[str] = mapped_column(String(5))
+    #: E-mail address, E.164 number, user's name, or the letter's address lines.
+    recipient: Mapped[str] = mapped_column(String(300))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    html: Mapped[str | None] = mapped_column(Text)
+    #: Path into the lounge that the message points to.
+    link: Mapped[str | None] = mapped_column(String(200))
+    #: Parts an SMS is billed as.
+    sms_parts: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(10), default=Delivery.QUEUED)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: A worker's claim runs until then; past it, another worker may take the message.
+    lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    worker: Mapped[str | None] = mapped_column(String(80))
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    provider_id: Mapped[str | None] = mapped_column(String(200))
+    #: The failed electronic message a letter replaces.
+    fallback_for_id: Mapped[int | None] = mapped_column(ForeignKey("notification.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    read_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -11,11 +11,12 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from db.models import AuditLog, Role, User
-from lounge import access, audit, classification, i18n, ingest, users
+from lounge import access, audit, classification, i18n, ingest, settings, users
 from lounge.access import Viewer
 from lounge.classification import RunResult
 from lounge.ingest.problems import ImportRejected
 from lounge.ingest.summary import ImportSummary
+from lounge.notify import membership as membership_notices
 
 
 def list_users(session: Session, viewer: Viewer) -> list[User]:
@@ -80,6 +81,7 @@ def record_rejected_import(
 def run_classification(session: Session, viewer: Viewer, as_of: dt.date) -> RunResult:
     access.require(viewer, Role.ADMIN)
     result = classification.classify(session, as_of, viewer.email)
+    membership_notices.announce(session, result.run.id, settings.load().public_url)
     audit.record(
         session,
         viewer.email,

@@ -9,7 +9,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import getpass
+import os
+import signal
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,6 +36,7 @@ from lounge import (
     users,
 )
 from lounge.ingest.problems import ImportRejected
+from lounge.notify import worker as notify_worker
 
 
 def _actor() -> str:
@@ -155,6 +159,36 @@ def classify(as_of: dt.date) -> None:
         if result.replayed:
             dates = ", ".join(day.isoformat() for day in result.replayed)
             click.echo(f"later dates classified again, so the status is the latest's: {dates}")
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Send what is due now, then exit.")
+@click.option(
+    "--mail-sandbox", is_flag=True, help="Also serve the local mail sandbox (no SMTP host set)."
+)
+def worker(once: bool, mail_sandbox: bool) -> None:
+    """Send queued notifications (e-mail, SMS) until stopped with Ctrl-C or SIGTERM.
+
+    With LOUNGE_CELERY_BROKER_URL set this is a Celery worker (with its beat schedule), which
+    also runs the Administration page's background jobs; otherwise a loop in this process.
+    """
+    config = settings.load()
+    if config.celery_broker_url and not once:
+        beat_file = str(settings.INSTANCE / "celerybeat-schedule")
+        celery = [sys.executable, "-m", "celery", "-A", "worker", "worker", "--beat"]
+        os.execv(sys.executable, [*celery, "--schedule", beat_file, "--loglevel=INFO"])
+    mail = notify_worker.start_local_mail_server(config) if mail_sandbox else None
+    with _database() as database:
+        if once:
+            click.echo(f"tried {notify_worker.drain_once(database, config)} messages")
+            return
+        stop = threading.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stop.set())
+        click.echo(f"sending notifications every {config.notify_poll_seconds:g} s (Ctrl-C stops)")
+        notify_worker.run(database, config, stop)
+    if mail is not None:
+        mail.stop()
 
 
 @main.group("vip")

@@ -61,6 +61,24 @@ class Settings:
     celery_broker_url: str
     #: The regions imported sites must be in.
     regions: tuple[str, ...]
+    #: The lounge's address as recipients reach it: links in e-mails, texts and letters.
+    public_url: str
+    #: Outgoing mail. Without a host, mail goes to the local sandbox server on ``smtp_port``,
+    #: which keeps each message under ``sandbox_dir / "mail"``.
+    smtp_host: str | None
+    smtp_port: int
+    smtp_starttls: bool
+    smtp_user: str | None
+    smtp_password: str | None
+    mail_from: str
+    #: A real SMS gateway (HTTP, bearer token); without one, texts go to the sandbox.
+    sms_gateway_url: str | None
+    sms_gateway_token: str | None
+    #: Where the SMS sandbox keeps texts (and the local mail server mail).
+    sandbox_dir: Path
+    #: How often an idle worker looks for due messages, and how long its claim lasts.
+    notify_poll_seconds: float
+    notify_lease_seconds: int
 
     @property
     def max_upload_bytes(self) -> int:
@@ -137,6 +155,19 @@ def load() -> Settings:
         idle_timeout_minutes=int(env("LOUNGE_IDLE_TIMEOUT_MINUTES", "30")),
         secure_cookies=env("LOUNGE_SECURE_COOKIES", "") == "1",
         trust_proxy=env("LOUNGE_TRUST_PROXY", "") == "1",
+        public_url=env("LOUNGE_PUBLIC_URL")
+        or f"http://{env('LOUNGE_HOST', '127.0.0.1')}:{env('LOUNGE_PORT', '8050')}",
+        smtp_host=env("LOUNGE_SMTP_HOST") or None,
+        smtp_port=int(env("LOUNGE_SMTP_PORT", "8025")),
+        smtp_starttls=env("LOUNGE_SMTP_STARTTLS", "") == "1",
+        smtp_user=env("LOUNGE_SMTP_USER") or None,
+        smtp_password=env("LOUNGE_SMTP_PASSWORD") or None,
+        mail_from=env("LOUNGE_MAIL_FROM", "lounge@lounge-electric.example"),
+        sms_gateway_url=env("LOUNGE_SMS_GATEWAY_URL") or None,
+        sms_gateway_token=env("LOUNGE_SMS_GATEWAY_TOKEN") or None,
+        sandbox_dir=Path(env("LOUNGE_SANDBOX_DIR") or INSTANCE / "sandbox"),
+        notify_poll_seconds=float(env("LOUNGE_NOTIFY_POLL_SECONDS", "5")),
+        notify_lease_seconds=int(env("LOUNGE_NOTIFY_LEASE_SECONDS", "120")),
         max_upload_mb=int(env("LOUNGE_MAX_UPLOAD_MB", "200")),
         celery_broker_url=env("LOUNGE_CELERY_BROKER_URL", ""),
         regions=configured_regions(),

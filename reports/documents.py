@@ -132,3 +132,17 @@ class ReceiptDocument:
     method: str
     provider_reference: str
     allocations: tuple[ReceiptAllocation, ...]
+
+
+@dataclass(frozen=True)
+class LetterDocument:
+    """One letter of a posting batch, in its reader's language."""
+
+    language: str
+    #: The address window: the recipient's name, then the postal address lines.
+    recipient: tuple[str, ...]
+    date: dt.date
+    subject: str
+    body: str
+    #: Printed small under the date, so a returned letter can be traced to its message.
+    reference: str

@@ -10,11 +10,13 @@ with a message when no server answers, and fail instead when
 from __future__ import annotations
 
 import os
+import random
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -128,3 +130,20 @@ def app(db: Database, world):
 @pytest.fixture
 def client(app):
     return app.server.test_client()
+
+
+REDIS_URL = os.environ.get("LOUNGE_TEST_REDIS_URL", "redis://127.0.0.1:6379")
+
+
+@pytest.fixture
+def broker() -> str:
+    """A Redis database of its own (other test runs may share the server)."""
+    url = f"{REDIS_URL.rstrip('/')}/{random.randint(1, 15)}"
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.RedisError as exc:
+        message = f"Redis not reachable at {url}: {exc}"
+        if os.environ.get("LOUNGE_REQUIRE_POSTGRES") == "1":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    return url

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import socket
 
 import pytest
 from sqlalchemy import func, select
@@ -216,3 +217,10 @@ def cli_csv(*args: str) -> list[dict[str, str]]:
     result = cli(*args, "--format", "csv")
     assert result.exit_code == 0, result.output
     return list(csv.DictReader(io.StringIO(result.stdout)))
+
+
+def free_port() -> int:
+    """A port nobody listens on: several test runs may share this machine."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

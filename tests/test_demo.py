@@ -24,11 +24,14 @@ from db.models import (
     ClassificationRun,
     ConsumptionDaily,
     Contact,
+    ContactChannel,
     Contract,
     Customer,
     ManagerAssignment,
+    Notification,
     Reading,
     Site,
+    Topic,
     VipEvent,
     VipStatus,
 )
@@ -59,7 +62,8 @@ COMPARED = (
     (Site.id, Site.customer_id, Site.name, Site.region, Site.address, Site.meter_number),
     (Contract.number, Contract.site_id, Contract.tariff, Contract.capacity_kva,
      Contract.supplier, Contract.start_date, Contract.end_date),
-    (Contact.customer_id, Contact.name, Contact.phone, Contact.email, Contact.by_sms),
+    (Contact.customer_id, Contact.name, Contact.phone, Contact.email, Contact.role,
+     Contact.postal_address),
     (VipEvent.customer_id, VipEvent.event, VipEvent.effective_date, VipEvent.window_wh),
 )  # fmt: skip
 
@@ -202,10 +206,48 @@ def _check_master_data(session: Session) -> None:
         select(Contact.customer_id, func.count()).group_by(Contact.customer_id)
     ).all()
     assert len(contacts) == CUSTOMERS and all(1 <= count <= 3 for _, count in contacts)
+    _check_contact_channels(session)
+    _check_notifications(session)
     estimated, rows = session.execute(
         select(func.count().filter(Reading.estimated), func.count())
     ).one()
     assert 0 < estimated < rows * 0.02
+
+
+def _check_contact_channels(session: Session) -> None:
+    """Some contacts want e-mail only, some texts only, some letters only, some several;
+    every one can be reached on what it chose."""
+    chosen = session.execute(
+        select(ContactChannel.contact_id, ContactChannel.channel).where(
+            ContactChannel.topic == Topic.MEMBERSHIP
+        )
+    ).all()
+    by_contact: dict[int, set[str]] = {}
+    for contact_id, channel in chosen:
+        by_contact.setdefault(contact_id, set()).add(channel)
+    assert len(by_contact) == session.scalar(select(func.count()).select_from(Contact))
+    profiles = {frozenset(channels) for channels in by_contact.values()}
+    assert {frozenset({"email"}), frozenset({"sms"}), frozenset({"post"})} <= profiles
+    assert any(len(profile) > 1 for profile in profiles)
+    for contact in session.scalars(select(Contact)):
+        wants = by_contact[contact.id]
+        assert ("email" not in wants or contact.email) and ("sms" not in wants or contact.phone)
+        assert contact.postal_address and (contact.phone is None or contact.phone.startswith("+"))
+
+
+def _check_notifications(session: Session) -> None:
+    """Every entry and exit of the history was announced; past ones went out back then, and
+    messages of the latest run (if it recorded any) wait for the sender."""
+    statuses = dict(
+        session.execute(
+            select(Notification.status, func.count()).group_by(Notification.status)
+        ).all()
+    )
+    assert statuses.get("sent", 0) > 0 and statuses.get("delivered", 0) > 0
+    kinds = set(session.scalars(select(Notification.kind).distinct()))
+    assert {"welcome", "farewell", "manager_entered", "manager_exited"} <= kinds
+    channels = set(session.scalars(select(Notification.channel).distinct()))
+    assert channels == {"email", "sms", "post", "in_app"}
 
 
 def _check_interval_data(session: Session) -> None:

@@ -48,7 +48,8 @@ def test_every_source_string_has_a_hebrew_translation():
     for message in _source_messages():
         entry = catalog.get(message if isinstance(message, str) else message[0])
         strings = entry.string if entry else None
-        if not strings or (isinstance(strings, tuple) and not all(strings)):
+        fuzzy = entry is not None and entry.fuzzy  # gettext ignores it: a merge may leave one
+        if not strings or fuzzy or (isinstance(strings, tuple) and not all(strings)):
             missing.append(message)
     assert missing == [], "run `make messages` and translate these in he/LC_MESSAGES/messages.po"
 

@@ -8,35 +8,18 @@ from __future__ import annotations
 
 import base64
 import os
-import random
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-import redis
 from sqlalchemy import select
 
 from db.models import AuditLog, Customer
 from tests.web_fixtures import call, sign_in
 
 ROOT = Path(__file__).resolve().parent.parent
-REDIS_URL = os.environ.get("LOUNGE_TEST_REDIS_URL", "redis://127.0.0.1:6379")
 IMPORT = "..admin-import-result.children...admin-upload.contents.."
-
-
-@pytest.fixture
-def broker() -> str:
-    """A Redis database of its own (other test runs may share the server)."""
-    url = f"{REDIS_URL.rstrip('/')}/{random.randint(1, 15)}"
-    try:
-        redis.Redis.from_url(url).ping()
-    except redis.RedisError as exc:
-        message = f"Redis not reachable at {url}: {exc}"
-        if os.environ.get("LOUNGE_REQUIRE_POSTGRES") == "1":
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-    return url
 
 
 @pytest.fixture

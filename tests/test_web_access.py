@@ -36,6 +36,26 @@ ROUTER = ".._pages_content.children..._pages_store.data.."
 CHART = "..overview-chart.figure...overview-chart-note.children.."
 ADD_USER = "..admin-user-result.children...admin-users.rowData.."
 IMPORT = "..admin-import-result.children...admin-upload.contents.."
+#: Outputs that other callbacks share carry Dash's hash of the callback's inputs.
+OPEN_MESSAGE = (
+    "shell-bell-count.children@7f007984dc4fa36d0d037854c7a5e61b6425fbf29975f2b7ff7c146cfc7e0e60"
+)
+READ_ALL = (
+    "..shell-bell-count.children@799db87d19d5ae08514622a71e17dd116c1f8d8ce406b66ac1a7321399143513"
+    "...inbox-read-all.disabled.."
+)
+CONTACT_FORM = (
+    "..contact-modal.is_open...contact-editing.data...contact-name.value...contact-role.value"
+    "...contact-email.value...contact-phone.value...contact-address.value"
+    "...contact-language.value...contact-channels-membership.value"
+    "...contact-channels-warnings.value...contact-channels-outages.value"
+    "...contact-channels-service.value...contact-delete.disabled...contact-problems.children.."
+)
+CONTACT_SAVE = (
+    "..contacts-grid.rowData"
+    "...contact-modal.is_open@d5873b02f6ba1bf0ef4a6fa48837a59e6e589d9bbd1d1abd810d743e7f43f453"
+    "...contact-problems.children@d5873b02f6ba1bf0ef4a6fa48837a59e6e589d9bbd1d1abd810d743e7f43f453.."
+)
 PAY = (
     "..billing-pay-result.children...billing-key.data...billing-card.value...billing-cvc.value"
     "...billing-invoices.rowData...billing-payments.rowData...billing-kpis.children"
@@ -141,6 +161,38 @@ SCENARIOS = {
         },
     ),
     "shell-reload.href": None,  # pattern-matching ids; covered in test_web_auth (own user only)
+    OPEN_MESSAGE: ({"inbox-list.active_item": "message-1"}, {}),
+    READ_ALL: ({"inbox-read-all.n_clicks": 1}, {}),
+    "outbox-grid.rowData": ({"outbox-status.value": "", "outbox-channel.value": ""}, {}),
+    "..letters-result.children...letters-posted.disabled..": (
+        {"letters-posted.n_clicks": 1},
+        {"letters-download.href": "/download/letters.pdf?ids=1,2,3"},
+    ),
+    "preview-body.children": (
+        {"preview-kind.value": "welcome", "preview-language.value": "he"},
+        {},
+    ),
+    CONTACT_FORM: (
+        {"contact-add.n_clicks": None, "contacts-grid.cellClicked": {"rowId": "1"}},
+        {"contact-customer.data": "CB"},
+    ),
+    CONTACT_SAVE: (
+        {"contact-save.n_clicks": 1, "contact-delete.n_clicks": None},
+        {
+            "contact-customer.data": "CB",
+            "contact-editing.data": None,
+            "contact-name.value": "Mole",
+            "contact-role.value": "owner",
+            "contact-email.value": "mole@a.test",
+            "contact-phone.value": "",
+            "contact-address.value": "",
+            "contact-language.value": "en",
+            "contact-channels-membership.value": ["email"],
+            "contact-channels-warnings.value": [],
+            "contact-channels-outages.value": [],
+            "contact-channels-service.value": [],
+        },
+    ),
 }
 
 
@@ -718,3 +770,15 @@ def test_billing_page_marks_an_estimated_band_split(client, db, world):
     body = _page(client, "/billing")
     assert '"band_split":"Estimated"' in body.replace(" ", "")
     assert "billing-split-note" in body and "typical commercial load shape" in body
+
+
+def test_a_forged_contact_for_another_customer_is_not_written(client, db, world):
+    from db.models import Contact
+
+    sign_in(client, "client@a.test")
+    inputs, state = SCENARIOS[CONTACT_SAVE]
+    call(client, CONTACT_SAVE, inputs, state)
+    call(client, CONTACT_SAVE, inputs, {**state, "contact-customer.data": "CA"})
+    with db.session() as session:
+        owners = list(session.scalars(select(Contact.customer_id)))
+    assert owners == ["CA"]  # the own one is written, the forged one is not

@@ -23,6 +23,7 @@ PAGES = (
     ("/consumption", N_("Consumption")),
     ("/billing", N_("Billing")),
     ("/reports", N_("Reports")),
+    ("/contacts", N_("Contacts")),
 )
 
 

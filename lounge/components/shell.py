@@ -13,6 +13,7 @@ from db.models import Role, User
 from lounge import users
 from lounge.i18n import N_, _
 from lounge.labels import ROLES
+from lounge.notify import inbox
 from lounge.web.context import csrf_token, db_session, viewer
 
 #: Navigation entries: (path, label, roles that see it).
@@ -22,8 +23,10 @@ NAV = (
     ("/consumption", N_("Consumption"), {Role.CLIENT}),
     ("/billing", N_("Billing"), {Role.CLIENT}),
     ("/reports", N_("Reports"), {Role.CLIENT}),
+    ("/contacts", N_("Contacts"), {Role.CLIENT}),
     ("/portfolio", N_("Portfolio"), {Role.ACCOUNT_MANAGER, Role.ADMIN}),
     ("/regions", N_("Regions"), {Role.DEMAND_STAFF, Role.ADMIN}),
+    ("/notifications", N_("Notifications"), {Role.ACCOUNT_MANAGER, Role.DEMAND_STAFF, Role.ADMIN}),
     ("/admin", N_("Administration"), {Role.ADMIN}),
 )
 LANGUAGE_NAMES = {"en": "English", "he": "עברית"}
@@ -60,6 +63,33 @@ def _sign_out() -> html.Form:
     )
 
 
+def bell_text(unread: int) -> str:
+    """The badge on the bell: nothing when all is read, at most "99+"."""
+    return "" if unread == 0 else ("99+" if unread > 99 else str(unread))
+
+
+def _bell() -> html.A:
+    """The inbox, with the count of unread messages, on every page."""
+    with db_session() as db:
+        unread = inbox.unread_count(db, viewer())
+    return html.A(
+        [
+            html.Img(src="/assets/bell.svg", alt=_("Inbox"), width=20, height=20),
+            dbc.Badge(
+                bell_text(unread),
+                id="shell-bell-count",
+                color="danger",
+                pill=True,
+                class_name="lounge-bell-count",
+            ),
+        ],
+        href="/inbox",
+        id="shell-bell",
+        title=_("Inbox"),
+        className="lounge-bell position-relative ms-auto me-2 order-lg-last ms-lg-2 me-lg-0",
+    )
+
+
 def layout() -> html.Div:
     """The app layout, built for the signed-in user on every page load."""
     if not current_user.is_authenticated:
@@ -74,9 +104,11 @@ def layout() -> html.Div:
         dbc.Container(
             [
                 dbc.NavbarBrand(_("Business Lounge"), href="/", class_name="lounge-brand"),
+                _bell(),
                 dbc.NavbarToggler(id="shell-toggler", n_clicks=0),
-                # Below the lg breakpoint everything but the brand folds into one menu, so a
-                # phone shows the pages, who is signed in, the languages and sign-out in a column.
+                # Below the lg breakpoint everything but the brand and the bell folds into one
+                # menu, so a phone shows the pages, who is signed in, the languages and sign-out
+                # in a column.
                 dbc.Collapse(
                     [
                         dbc.Nav(links, navbar=True, class_name="me-auto"),

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 
 from lounge import audit
+from lounge.ingest.contacts import import_contacts
 from lounge.ingest.greenbutton import KIND as GREENBUTTON
 from lounge.ingest.greenbutton import import_greenbutton
 from lounge.ingest.readings import import_readings
@@ -20,6 +21,7 @@ IMPORTERS: dict[str, Importer] = {
     "customers": import_customers,
     "sites": import_sites,
     "readings": import_readings,
+    "contacts": import_contacts,
 }
 #: Every kind of file; a Green Button file names no site of ours, so it is
 #: imported for a site given with it.

@@ -54,7 +54,7 @@ MasterRecord = TypeVar("MasterRecord", Customer, Site)
 RowCheck = Callable[[dict[str, str]], str | None]
 
 
-def _rows(table: CsvTable, fields: tuple[Field, ...]) -> list[tuple[int, dict[str, str]]]:
+def rows_of(table: CsvTable, fields: tuple[Field, ...]) -> list[tuple[int, dict[str, str]]]:
     columns = {field.column: table.column(field.column) for field in fields}
     return [
         (line, {name: values[i] for name, values in columns.items()})
@@ -62,37 +62,44 @@ def _rows(table: CsvTable, fields: tuple[Field, ...]) -> list[tuple[int, dict[st
     ]
 
 
-def _field_errors(
-    rows: list[tuple[int, dict[str, str]]], fields: tuple[Field, ...], checks: list[RowCheck]
+def empty(column: str) -> str:
+    return _("{column} is empty").format(column=column)
+
+
+def too_long(column: str, limit: int) -> str:
+    return _("{column} is longer than {limit} characters").format(column=column, limit=limit)
+
+
+def field_errors(
+    rows: list[tuple[int, dict[str, str]]],
+    fields: tuple[Field, ...],
+    checks: list[RowCheck],
+    key_columns: int = 1,
 ) -> list[RowError]:
+    """Empty required cells, cells too long, failed ``checks``, and rows repeating the key (the
+    first ``key_columns`` fields) of an earlier line."""
     errors = []
     first_line: dict[str, int] = {}
-    key = fields[0].column
+    key = " / ".join(field.column for field in fields[:key_columns])
     for line, row in rows:
         for field in fields:
             value = row[field.column]
             if field.required and not value:
-                errors.append(RowError(line, _("{column} is empty").format(column=field.column)))
+                errors.append(RowError(line, empty(field.column)))
             elif len(value) > field.max_length:
-                errors.append(
-                    RowError(
-                        line,
-                        _("{column} is longer than {limit} characters").format(
-                            column=field.column, limit=field.max_length
-                        ),
-                    )
-                )
+                errors.append(RowError(line, too_long(field.column, field.max_length)))
         errors.extend(RowError(line, message) for check in checks if (message := check(row)))
-        if row[key] in first_line:
+        value = " / ".join(row[field.column] for field in fields[:key_columns])
+        if value in first_line:
             errors.append(
                 RowError(
                     line,
                     _("{column} '{value}' already appears on line {other}").format(
-                        column=key, value=row[key], other=first_line[row[key]]
+                        column=key, value=value, other=first_line[value]
                     ),
                 )
             )
-        first_line.setdefault(row[key], line)
+        first_line.setdefault(value, line)
     return errors
 
 
@@ -146,8 +153,8 @@ def _import(
     required = tuple(f.column for f in fields if f.required)
     optional = tuple(f.column for f in fields if not f.required)
     table = read_csv_table(data, filename, required, optional)
-    rows = _rows(table, fields)
-    errors = _field_errors(rows, fields, checks(rows))
+    rows = rows_of(table, fields)
+    errors = field_errors(rows, fields, checks(rows))
     if errors:
         raise ImportRejected(filename, errors)
     inserted, updated, unchanged = _upsert(session, model, rows, fields)

@@ -40,6 +40,12 @@ IMPORT_KINDS = (
         "site_id,customer_id,name,region[,address][,supplier][,meter_number][,site_type]",
     ),
     ("readings", N_("Readings"), "site_id,start,end,kwh[,quality]"),
+    (
+        "contacts",
+        N_("Contacts"),
+        "customer_id,name[,role][,email][,phone][,postal_address][,language][,channels]"
+        "[,membership_channels][,warnings_channels][,outages_channels][,service_channels]",
+    ),
 )
 #: How many problems of a rejected file are listed on screen (all are counted).
 SHOWN_PROBLEMS = 500

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Flask, Response, abort, request, send_file
 
 from lounge import access, billing, contracts, exports, i18n, localtime, membership, reporting
+from lounge.notify import letters
 from lounge.web.context import db_session, viewer
 from reports.bill import build_bill
 from reports.documents import ReportDocument
@@ -143,6 +144,19 @@ def portfolio_file(fmt: str) -> Any:
             document = membership.document(db, viewer(), i18n.current())
         render, mimetype = REPORT_FORMATS[fmt]
         return render(document), f"portfolio-{localtime.today():%Y%m%d}.{fmt}", mimetype
+
+    return _guarded(build)
+
+
+@blueprint.get("/download/letters.pdf")
+def letters_file() -> Any:
+    """The waiting letters ``ids`` (comma-separated) the viewer may print, one a page."""
+    ids = request.args.get("ids", "").split(",")
+
+    def build() -> tuple[bytes, str, str]:
+        with db_session() as db:
+            data = letters.batch_pdf(db, viewer(), ids)
+        return data, f"letters-{localtime.today():%Y%m%d}.pdf", PDF
 
     return _guarded(build)
 

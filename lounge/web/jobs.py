@@ -30,6 +30,7 @@ from db.models import Role, User
 from db.session import Database
 from lounge import i18n, settings
 from lounge.access import AccessDenied, Viewer
+from lounge.notify import tasks
 from lounge.settings import Settings
 
 JOBS_FOLDER = settings.INSTANCE / "jobs"
@@ -77,7 +78,9 @@ def manager(config: Settings) -> DiskcacheManager | CeleryManager:
         from celery import Celery
 
         url = config.celery_broker_url
-        return LoungeCeleryManager(Celery("lounge", broker=url, backend=url))
+        celery = Celery("lounge", broker=url, backend=url)
+        tasks.register(celery, config.notify_poll_seconds)
+        return LoungeCeleryManager(celery)
     import diskcache
 
     return LoungeDiskcacheManager(diskcache.Cache(str(JOBS_FOLDER)))

@@ -1,0 +1,1 @@
+"""Notifications: contacts, their channels, and the outbox that reaches them exactly once."""

@@ -1,0 +1,50 @@
+"""The senders a worker uses, one per channel, each turning an outbox row into a provider call.
+
+In-app messages are delivered when written and letters are posted by staff, so only e-mail and
+SMS have senders.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from db.models import Channel, Notification
+from lounge.notify import email
+from lounge.notify.outbox import Receipt, Sender
+
+
+class SmsGateway(Protocol):
+    """Anything that sends a text with an idempotency key (the sandbox, a real gateway)."""
+
+    def send(self, to: str, text: str, key: str) -> Receipt: ...
+
+
+def email_sender(server: email.SmtpServer) -> Sender:
+    """Sends over one connection kept for as long as the sender lives (a worker's drain)."""
+    mailer = email.Mailer(server)
+
+    def send(message: Notification) -> Receipt:
+        sent_id = mailer.send(
+            email.Email(
+                to=message.recipient,
+                to_name="",
+                subject=message.subject,
+                text=message.body,
+                html=message.html or "",
+                key=message.key,
+            ),
+        )
+        return Receipt(provider_id=sent_id)
+
+    return send
+
+
+def sms_sender(gateway: SmsGateway) -> Sender:
+    def send(message: Notification) -> Receipt:
+        return gateway.send(message.recipient, message.body, message.key)
+
+    return send
+
+
+def senders(server: email.SmtpServer, gateway: SmsGateway) -> dict[Channel, Sender]:
+    return {Channel.EMAIL: email_sender(server), Channel.SMS: sms_sender(gateway)}

@@ -1,0 +1,117 @@
+"""What each kind of message says, in the recipient's language, on each channel.
+
+A template is a handful of gettext messages (subject, text, short SMS text) filled with the same
+facts. It is rendered whole in one language: if any of its messages lacks a translation, the whole
+message goes out in English and the gap is logged, rather than a letter half in Hebrew and half in
+English. E-mail HTML is the text, escaped, in paragraphs, right to left where the language is.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from html import escape
+
+from lounge import i18n
+from lounge.i18n import N_
+from lounge.settings import LANGUAGES
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Template:
+    subject: str
+    text: str
+    sms: str
+
+
+@dataclass(frozen=True)
+class Rendered:
+    language: str
+    subject: str
+    text: str
+    html: str
+    sms: str
+
+
+TEMPLATES: dict[str, Template] = {
+    "welcome": Template(
+        subject=N_("Welcome to the Business Lounge"),
+        text=N_(
+            "Dear {name},\n\n"
+            "{customer} has joined the Business Lounge of {company}: {reason} in the 12 months "
+            "to {window_end} ({figure}).\n\n"
+            "Your personal account manager is {manager}, who will meet you at least once a year "
+            "and handles your requests and faults first.\n\n"
+            "In the lounge you see all your contracts, your consumption in every cut, invoices, "
+            "payments and debts, download bill copies and reports, and receive warnings before "
+            "days of peak load or possible outages in your area.\n\n"
+            "Sign in: {link}"
+        ),
+        sms=N_(
+            "{customer} has joined the Business Lounge. Your account manager: {manager}. {link}"
+        ),
+    ),
+    "farewell": Template(
+        subject=N_("Your Business Lounge membership has ended"),
+        text=N_(
+            "Dear {name},\n\n"
+            "In the 12 months to {window_end}, {customer} used {total} on all its sites together "
+            "and {largest} at its largest site. The lounge takes in a customer with one site of "
+            "at least {site_threshold} or all sites together of at least {total_threshold}; "
+            "{customer} is {gap} short of the nearer one, so its membership ended on "
+            "{effective}.\n\n"
+            "Membership returns by itself as soon as consumption meets the rule again. Your "
+            "account manager {manager} remains at your service.\n\n"
+            "Details: {link}"
+        ),
+        sms=N_("{customer} has left the Business Lounge ({gap} short of the rule). {link}"),
+    ),
+    "manager_entered": Template(
+        subject=N_("{customer} has joined the lounge"),
+        text=N_("{customer} has joined the lounge on {effective}: {reason} ({figure})."),
+        sms=N_("{customer} has joined the lounge."),
+    ),
+    "manager_exited": Template(
+        subject=N_("{customer} has left the lounge"),
+        text=N_(
+            "{customer} has left the lounge on {effective}: {total} on all sites, {largest} at "
+            "the largest, {gap} short of the rule."
+        ),
+        sms=N_("{customer} has left the lounge."),
+    ),
+}
+
+
+def _complete_in(language: str, template: Template) -> bool:
+    catalog = i18n.translations(language)
+    return all(
+        catalog.gettext(message) != message
+        for message in (template.subject, template.text, template.sms)
+    )
+
+
+def render(kind: str, language: str, facts: Mapping[str, str]) -> Rendered:
+    """``kind`` in ``language`` (chosen by :func:`language_for`), filled with ``facts``
+    already formatted in that language."""
+    template = TEMPLATES[kind]
+    with i18n.use(language) as used:
+        subject = i18n.gettext(template.subject).format(**facts)
+        text = i18n.gettext(template.text).format(**facts)
+        sms = i18n.gettext(template.sms).format(**facts)
+        direction = "rtl" if i18n.is_rtl(used) else "ltr"
+    paragraphs = "".join(f"<p>{escape(p).replace(chr(10), '<br>')}</p>" for p in text.split("\n\n"))
+    html = f'<div dir="{direction}" lang="{used}">{paragraphs}</div>'
+    return Rendered(used, subject, text, html, sms)
+
+
+def language_for(kind: str, wanted: str) -> str:
+    """The language ``kind`` is sent in to someone who reads ``wanted`` (English if not whole)."""
+    if wanted == "en":
+        return "en"
+    if wanted in LANGUAGES and _complete_in(wanted, TEMPLATES[kind]):
+        return wanted
+    log.warning("template %r has no complete %r translation; sending it in English", kind, wanted)
+    return "en"
