@@ -20,6 +20,7 @@ from db.models import (
 )
 from db.session import Database
 from lounge import ingest
+from lounge.access import Viewer
 from lounge.ingest.problems import ImportRejected
 from lounge.ingest.summary import ImportSummary
 from lounge.localtime import local_midnight_s
@@ -224,3 +225,53 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def signed_up(
+    session: Session,
+    email: str,
+    role: str,
+    customer_id: str | None = None,
+    language: str = "en",
+) -> Viewer:
+    """A user of ``role`` (named after the e-mail), as the access layer sees them."""
+    from lounge import users
+
+    user = users.create_user(
+        session,
+        email=email,
+        role=role,
+        password="a long enough password",
+        customer_id=customer_id,
+        full_name=email.split("@")[0].title(),
+        language=language,
+        actor="test",
+    )
+    session.flush()
+    return Viewer.of(user)
+
+
+def queued_emails(db: Database, *recipients: str) -> None:
+    """Customer C1 and one welcome e-mail to each of ``recipients`` in the outbox."""
+    from db.models import Channel
+    from lounge.notify import outbox
+
+    with db.session() as session:
+        add_customer(session, "C1", "S1")
+        outbox.enqueue(
+            session,
+            [
+                outbox.Message(
+                    topic="membership",
+                    kind="welcome",
+                    source="test",
+                    channel=Channel.EMAIL,
+                    language="he",
+                    recipient=recipient,
+                    subject="ברוכים הבאים",
+                    body="שלום",
+                    customer_id="C1",
+                )
+                for recipient in recipients
+            ],
+        )

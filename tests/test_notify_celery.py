@@ -12,37 +12,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from db.models import Channel, Delivery, Notification
+from db.models import Delivery, Notification
 from db.session import Database
-from lounge.notify import outbox
-from lounge.notify.outbox import Message
 from lounge.notify.sandbox import serve_mail
 from lounge.settings import ROOT
-from tests.factories import add_customer, free_port
+from tests.factories import free_port, queued_emails
 
 
 # one backend is enough: the outbox itself is tested on both
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_celery_worker_sends_the_queued_messages(db: Database, broker: str, tmp_path: Path):
-    with db.session() as session:
-        add_customer(session, "C1", "S1")
-        outbox.enqueue(
-            session,
-            [
-                Message(
-                    topic="membership",
-                    kind="welcome",
-                    source="test",
-                    channel=Channel.EMAIL,
-                    language="he",
-                    recipient=f"contact{n}@c1.example",
-                    subject="ברוכים הבאים",
-                    body="שלום",
-                    customer_id="C1",
-                )
-                for n in range(3)
-            ],
-        )
+    queued_emails(db, *(f"contact{n}@c1.example" for n in range(3)))
     mail = serve_mail(tmp_path / "mail", free_port())
     env = os.environ | {
         "LOUNGE_DATABASE_URL": db.url,

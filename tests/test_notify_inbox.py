@@ -11,22 +11,7 @@ from db.session import Database
 from lounge import admin, users
 from lounge.access import SYSTEM, NotFound, Viewer
 from lounge.notify import inbox
-from tests.factories import add_customer, import_readings, month_reads
-
-
-def _user(session, email: str, role: str, customer_id: str | None, language: str) -> Viewer:
-    user = users.create_user(
-        session,
-        email=email,
-        role=role,
-        password="a long enough password",
-        customer_id=customer_id,
-        full_name=email.split("@")[0].title(),
-        language=language,
-        actor="test",
-    )
-    session.flush()
-    return Viewer.of(user)
+from tests.factories import add_customer, import_readings, month_reads, signed_up
 
 
 @pytest.fixture
@@ -35,9 +20,9 @@ def people(db: Database) -> dict[str, Viewer]:
         add_customer(session, "C1", "S1")
         add_customer(session, "C2", "S2")
         found = {
-            "client": _user(session, "dana@c1.example", Role.CLIENT, "C1", "he"),
-            "other": _user(session, "omer@c2.example", Role.CLIENT, "C2", "en"),
-            "manager": _user(session, "avi@power.example", Role.ACCOUNT_MANAGER, None, "en"),
+            "client": signed_up(session, "dana@c1.example", Role.CLIENT, "C1", "he"),
+            "other": signed_up(session, "omer@c2.example", Role.CLIENT, "C2", "en"),
+            "manager": signed_up(session, "avi@power.example", Role.ACCOUNT_MANAGER, None, "en"),
         }
         users.assign_manager(session, "avi@power.example", ["C1", "C2"], "test")
     import_readings(db, *month_reads("S1", 2025, {m: "100000" for m in range(1, 13)}))

@@ -14,20 +14,7 @@ from db.session import Database
 from lounge import admin, users
 from lounge.access import SYSTEM, AccessDenied, Viewer
 from lounge.notify import letters, status
-from tests.factories import add_customer, import_readings, month_reads
-
-
-def _viewer(session, email: str, role: str, customer_id: str | None = None) -> Viewer:
-    user = users.create_user(
-        session,
-        email=email,
-        role=role,
-        password="a long enough password",
-        customer_id=customer_id,
-        actor="test",
-    )
-    session.flush()
-    return Viewer.of(user)
+from tests.factories import add_customer, import_readings, month_reads, signed_up
 
 
 @pytest.fixture
@@ -45,9 +32,9 @@ def staff(db: Database) -> dict[str, Viewer]:
             contact.channels = [ContactChannel(topic=Topic.MEMBERSHIP, channel="post")]
             session.add(contact)
         viewers = {
-            "manager": _viewer(session, "avi@power.example", Role.ACCOUNT_MANAGER),
-            "demand": _viewer(session, "dm@power.example", Role.DEMAND_STAFF),
-            "client": _viewer(session, "dana@c1.example", Role.CLIENT, "C1"),
+            "manager": signed_up(session, "avi@power.example", Role.ACCOUNT_MANAGER),
+            "demand": signed_up(session, "dm@power.example", Role.DEMAND_STAFF),
+            "client": signed_up(session, "dana@c1.example", Role.CLIENT, "C1"),
         }
         users.assign_manager(session, "avi@power.example", ["C1"], "test")
     for site in ("C1-S", "C2-S"):

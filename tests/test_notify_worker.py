@@ -15,13 +15,11 @@ from pathlib import Path
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from db.models import Channel, Delivery, Notification
+from db.models import Delivery, Notification
 from db.session import Database
-from lounge.notify import outbox
-from lounge.notify.outbox import Message
 from lounge.notify.sandbox import MailSandbox
 from lounge.settings import ROOT
-from tests.factories import add_customer, free_port
+from tests.factories import free_port, queued_emails
 
 
 class SlowFirstAnswer(MailSandbox):
@@ -69,24 +67,7 @@ def _row(db: Database) -> Notification:
 def test_a_worker_killed_after_the_server_took_the_message_does_not_send_it_twice(
     db: Database, tmp_path: Path
 ):
-    with db.session() as session:
-        add_customer(session, "C1", "S1")
-        outbox.enqueue(
-            session,
-            [
-                Message(
-                    topic="membership",
-                    kind="welcome",
-                    source="test",
-                    channel=Channel.EMAIL,
-                    language="en",
-                    recipient="dana@c1.example",
-                    subject="Welcome",
-                    body="Hello",
-                    customer_id="C1",
-                )
-            ],
-        )
+    queued_emails(db, "dana@c1.example")
     handler = SlowFirstAnswer(tmp_path / "mail")
     controller = Controller(handler, hostname="127.0.0.1", port=free_port())
     controller.start()

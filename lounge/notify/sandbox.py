@@ -10,7 +10,6 @@ that is what makes a resend after a crash harmless.
 from __future__ import annotations
 
 import json
-import os
 from email import message_from_bytes
 from email.utils import make_msgid
 from pathlib import Path
@@ -20,17 +19,7 @@ from aiosmtpd.controller import Controller
 
 from lounge.notify import sms
 from lounge.notify.outbox import Receipt
-
-
-def _write_once(path: Path, content: bytes) -> bool:
-    """Create ``path`` with ``content`` unless it exists; True when this call created it."""
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return False
-    with os.fdopen(descriptor, "wb") as file:
-        file.write(content)
-    return True
+from lounge.settings import create_private_file
 
 
 def _safe_name(text: str) -> str:
@@ -47,7 +36,7 @@ class MailSandbox:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         message = message_from_bytes(envelope.content)
         message_id = message.get("Message-ID") or make_msgid()
-        _write_once(self.folder / f"{_safe_name(message_id)}.eml", envelope.content)
+        create_private_file(self.folder / f"{_safe_name(message_id)}.eml", envelope.content)
         return "250 Message accepted for delivery"
 
     def messages(self) -> list[Path]:
@@ -77,7 +66,7 @@ class SmsSandbox:
             "parts": segments.count,
             "key": key,
         }
-        _write_once(self.folder / f"{_safe_name(key)}.json", json.dumps(record).encode())
+        create_private_file(self.folder / f"{_safe_name(key)}.json", json.dumps(record).encode())
         return Receipt(provider_id=f"sandbox-{key}", delivered=True)
 
     def messages(self) -> list[dict[str, Any]]:
