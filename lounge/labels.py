@@ -24,6 +24,14 @@ SEGMENTS = {
     "office": N_("Offices"),
     "cold_storage": N_("Cold storage"),
 }
+SITE_TYPES = {
+    "plant": N_("Plant"),
+    "warehouse": N_("Warehouse"),
+    "store": N_("Store"),
+    "office": N_("Office"),
+    "hospital": N_("Hospital"),
+    "clinic": N_("Clinic"),
+}
 RULES = {
     "site": N_("one site used at least 1,000,000 kWh"),
     "multi-site": N_("all sites together used at least 5,000,000 kWh"),

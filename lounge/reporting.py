@@ -21,7 +21,7 @@ from db.models import BandSplit, utcnow
 from lounge import access, billing, consumption, i18n, localtime, tou
 from lounge.access import Viewer
 from lounge.i18n import N_, _, format_month
-from lounge.labels import BAND_SPLITS, REGIONS, band_split_method, label
+from lounge.labels import BAND_SPLITS, REGIONS, SITE_TYPES, band_split_method, label
 from reports.documents import Chart, ReportColumn, ReportDocument, ReportSection
 
 KINDS = {
@@ -121,7 +121,7 @@ def _group_of(row: pd.Series, group_by: Grouping) -> str:
     if group_by == "region":
         return label(REGIONS, row["region"])
     if group_by == "site_type":
-        return str(row["site_type"] or _("Other"))
+        return label(SITE_TYPES, row["site_type"]) or _("Other")
     return ""
 
 

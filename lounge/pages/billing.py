@@ -17,7 +17,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 
 from db.models import BandSplit, PaymentStatus
-from lounge import access, billing, payments
+from lounge import access, billing, localtime, payments
 from lounge.access import Viewer
 from lounge.components import customer_nav, grid, widgets
 from lounge.i18n import _, format_date, format_money, format_month, format_number
@@ -107,7 +107,7 @@ def _payment_rows(rows: list[billing.PaymentRow]) -> list[dict[str, Any]]:
     return [
         {
             "id": row.id,
-            **grid.date_cells("date", row.created_at.date()),
+            **grid.date_cells("date", localtime.local_day(row.created_at)),
             "amount": float(row.amount),
             "status": _(billing.PAYMENT_STATUSES[PaymentStatus(row.status)]),
             "invoices": ", ".join(row.invoice_numbers),
@@ -248,7 +248,7 @@ def _kpis(report: billing.DebtReport, paid: list[billing.PaymentRow]) -> dbc.Row
                 widgets.kpi(
                     _("Last payment"),
                     format_money(last.amount) if last else "–",
-                    format_date(last.created_at.date()) if last else None,
+                    format_date(localtime.local_day(last.created_at)) if last else None,
                 ),
                 md=3,
             ),

@@ -22,7 +22,7 @@ from lounge.access import Viewer
 from lounge.classification import SITE_THRESHOLD_WH, TOTAL_THRESHOLD_WH
 from lounge.components import charts, customer_nav, grid, widgets
 from lounge.i18n import N_, _, format_date, format_kwh, format_month, format_number
-from lounge.labels import REGIONS, label
+from lounge.labels import REGIONS, SITE_TYPES, label
 from lounge.web.context import db_session, viewer
 
 dash.register_page(__name__, path="/consumption", title="Business Lounge")
@@ -63,7 +63,8 @@ def _scope_options(found: consumption.Scope) -> list[dict[str, str]]:
             }
         )
     for kind in sorted({site.site_type for site in found.sites if site.site_type}):
-        options.append({"label": _("Site type: {name}").format(name=kind), "value": f"type:{kind}"})
+        name = label(SITE_TYPES, kind)
+        options.append({"label": _("Site type: {name}").format(name=name), "value": f"type:{kind}"})
     options += [
         {"label": f"{s.site_id} · {s.name}", "value": f"site:{s.site_id}"} for s in found.sites
     ]
@@ -300,7 +301,7 @@ def _sites(
         {
             "site": f"{r.site_id} · {r.name}",
             "region": label(REGIONS, r.region),
-            "type": r.site_type or "",
+            "type": label(SITE_TYPES, r.site_type),
             "kwh": round(r.wh / 1000),
             "share": round(100 * r.share, 1),
         }
