@@ -79,6 +79,7 @@ def test_an_entry_welcomes_each_contact_in_their_language_on_their_channels(db: 
     )
     assert email.subject == "ברוכים הבאים לטרקלין העסקי"
     assert "Avi Manager" in email.body and "1,200,000" in email.body
+    assert "31 בדצמ׳ 2025" in email.body  # the window's last day, not the first after it
     assert email.html and 'dir="rtl"' in email.html
     text = by_recipient["+972502345678"]
     assert (text.channel, text.language, text.sms_parts) == (Channel.SMS, "en", 1)

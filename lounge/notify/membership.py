@@ -8,6 +8,7 @@ event) sends nothing again.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 
 from sqlalchemy import select
@@ -45,7 +46,8 @@ def _facts(event: VipEvent, customer: Customer, manager: User | None, link: str)
         "manager": manager.full_name or manager.email if manager else _("the lounge team"),
         "reason": labels.label(labels.RULES, event.rule),
         "figure": largest if event.rule == "site" else i18n.format_kwh(event.window_wh),
-        "window_end": i18n.format_date(event.window_end),
+        # the window's end is stored exclusive (the first day after it)
+        "window_end": i18n.format_date(event.window_end - dt.timedelta(days=1)),
         "effective": i18n.format_date(event.effective_date),
         "total": i18n.format_kwh(event.window_wh),
         "largest": largest,
