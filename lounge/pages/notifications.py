@@ -232,8 +232,8 @@ def layout(**_query: Any) -> Any:
 )
 def filter_messages(state: Any, channel: Any) -> Any:
     """The list again, narrowed on the server (only known codes pass)."""
-    state = state if state in STATUSES else None
-    channel = channel if channel in CHANNELS else None
+    state = state if isinstance(state, str) and state in STATUSES else None
+    channel = channel if isinstance(channel, str) and channel in CHANNELS else None
     with db_session() as db:
         try:
             return _message_rows(db, viewer(), state, channel)
