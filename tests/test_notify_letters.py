@@ -90,6 +90,7 @@ def test_staff_preview_every_template_in_both_languages(staff):
     welcome = status.preview(staff["manager"], "welcome", "he")
     assert welcome.language == "he" and welcome.subject == "ברוכים הבאים לטרקלין העסקי"
     assert "אבי לוי" in welcome.text and "1,234,567" in welcome.text and 'dir="rtl"' in welcome.html
-    assert status.preview(staff["demand"], "farewell", "en").sms.startswith("Ofek Industries")
+    farewell = status.preview(staff["demand"], "farewell", "en")
+    assert farewell.sms.startswith("Ofek Industries") and "12,346 kWh short" in farewell.sms
     with pytest.raises(AccessDenied):
         status.preview(staff["client"], "welcome", "en")

@@ -28,7 +28,8 @@ from lounge.settings import KNOWN_LANGUAGES
 
 KIND = "contacts"
 TOPIC_COLUMNS = {topic: f"{topic}_channels" for topic in Topic}
-FIELDS = (
+#: The columns stored on the contact itself; the channel columns below go to its choices.
+STORED = (
     Field("customer_id", "customer_id", 40),
     Field("name", "name", 200),
     Field("role", "role", 20, required=False),
@@ -36,6 +37,9 @@ FIELDS = (
     Field("phone", "phone", 30, required=False),
     Field("postal_address", "postal_address", 300, required=False),
     Field("language", "language", 5, required=False),
+)
+FIELDS = (
+    *STORED,
     Field("channels", "channels", 40, required=False),
     *(Field(column, column, 40, required=False) for column in TOPIC_COLUMNS.values()),
 )
@@ -124,7 +128,7 @@ def values_of(row: Row) -> dict[str, str]:
     """The stored values of a checked row (E.164 phone, address lines), empty cells left out."""
     values = {
         field.attribute: row[field.column]
-        for field in FIELDS[:7]
+        for field in STORED
         if row[field.column] or field.required
     }
     if "phone" in values:

@@ -100,8 +100,8 @@ def save(
     else:
         contact = _one(session, customer.id, contact_id)
     values = rules.values_of(row)
-    for name in ("name", "role", "email", "phone", "postal_address", "language"):
-        setattr(contact, name, values.get(name))
+    for field in rules.STORED[1:]:  # all but the customer, which the form cannot change
+        setattr(contact, field.attribute, values.get(field.attribute))
     contact.role = contact.role or "other"
     contact.language = contact.language or "he"
     contact.channels = [

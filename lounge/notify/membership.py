@@ -36,7 +36,7 @@ from lounge.notify.templates import Rendered, language_for, render
 NO_CHANNEL = "no e-mail, phone or postal address"
 
 
-def _facts(event: VipEvent, customer: Customer, manager: User | None, link: str) -> dict[str, str]:
+def facts(event: VipEvent, customer: Customer, manager: User | None, link: str) -> dict[str, str]:
     """The figures of ``event`` as the active language writes them."""
     gap = min(SITE_THRESHOLD_WH - event.max_site_wh, TOTAL_THRESHOLD_WH - event.window_wh)
     largest = i18n.format_kwh(event.max_site_wh)
@@ -70,8 +70,8 @@ def _rendered(
     """``kind`` for ``event`` in the reader's language (English if that one is not whole)."""
     language = language_for(kind, wanted)
     with i18n.use(language):
-        facts = _facts(event, customer, manager, link)
-    return render(kind, language, facts | {"name": name})
+        filled = facts(event, customer, manager, link)
+    return render(kind, language, filled | {"name": name})
 
 
 def _in_app(

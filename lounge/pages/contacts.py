@@ -17,6 +17,7 @@ from lounge import access
 from lounge.access import AccessDenied, Viewer
 from lounge.components import customer_nav, grid
 from lounge.i18n import N_, _
+from lounge.labels import label
 from lounge.notify import contacts
 from lounge.notify.contacts import ContactError, ContactForm
 from lounge.settings import KNOWN_LANGUAGES
@@ -24,7 +25,7 @@ from lounge.web.context import db_session, viewer
 
 dash.register_page(__name__, path="/contacts", title="Business Lounge")
 
-ROLES = {
+ROLES: dict[str, str] = {
     ContactRole.OWNER: N_("Owner"),
     ContactRole.FINANCE: N_("Finance"),
     ContactRole.OPERATIONS: N_("Operations"),
@@ -46,7 +47,7 @@ def _rows(items: list[Contact]) -> list[dict[str, Any]]:
         {
             "id": c.id,
             "name": c.name,
-            "role": _(ROLES.get(ContactRole(c.role), c.role)) if c.role in ROLES else c.role,
+            "role": label(ROLES, c.role),
             "email": c.email or "",
             "phone": c.phone or "",
             "address": (c.postal_address or "").replace("\n", ", "),
