@@ -615,3 +615,85 @@ class Notification(Base):
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     read_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class MeetingState(StrEnum):
+    SCHEDULED = "scheduled"
+    HELD = "held"
+    CANCELLED = "cancelled"
+
+
+class ActionOwner(StrEnum):
+    """Who does an action item agreed in a meeting: the company (us) or the customer."""
+
+    US = "us"
+    CUSTOMER = "customer"
+
+
+class Meeting(Base):
+    """A meeting of an account manager with a customer (at least one a calendar year).
+
+    ``uid`` and ``sequence`` are the calendar's: every change sent to the customer keeps the UID
+    and raises the sequence, so calendar programs update the event instead of adding another.
+    """
+
+    __tablename__ = "meeting"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customer.id"), index=True)
+    #: The account manager who organised it (an admin may organise one too).
+    organiser_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    uid: Mapped[str] = mapped_column(String(100), unique=True)
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    duration_minutes: Mapped[int] = mapped_column(Integer, default=60)
+    place: Mapped[str] = mapped_column(String(300), default="")
+    video_link: Mapped[str] = mapped_column(String(500), default="")
+    state: Mapped[str] = mapped_column(String(12), default=MeetingState.SCHEDULED)
+    #: Who comes from the company, and anyone from the customer who is not a contact (free text).
+    our_attendees: Mapped[str] = mapped_column(Text, default="")
+    their_attendees: Mapped[str] = mapped_column(Text, default="")
+    agenda: Mapped[str] = mapped_column(Text, default="")
+    minutes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    contacts: Mapped[list[Contact]] = relationship(
+        secondary="meeting_contact", order_by=Contact.name
+    )
+    actions: Mapped[list[ActionItem]] = relationship(
+        back_populates="meeting", cascade="all, delete-orphan", order_by="ActionItem.id"
+    )
+
+
+class MeetingContact(Base):
+    """A contact of the customer who attends a meeting."""
+
+    __tablename__ = "meeting_contact"
+
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meeting.id", ondelete="CASCADE"), primary_key=True
+    )
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contact.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class ActionItem(Base):
+    """Something agreed in a meeting, followed up until done."""
+
+    __tablename__ = "action_item"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meeting.id", ondelete="CASCADE"), index=True
+    )
+    #: The meeting's customer, kept here too so that lists go through ``access.restrict``.
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customer.id"), index=True)
+    text: Mapped[str] = mapped_column(String(500))
+    owner: Mapped[str] = mapped_column(String(10), default=ActionOwner.US)
+    due_date: Mapped[dt.date] = mapped_column(Date)
+    done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="actions")

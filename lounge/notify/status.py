@@ -13,8 +13,8 @@ from typing import TypeVarTuple
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from db.models import Channel, Customer, Notification, User, VipEvent
-from lounge import access, i18n
+from db.models import Channel, Customer, Meeting, Notification, User, VipEvent
+from lounge import access, i18n, meetings
 from lounge.access import Viewer
 from lounge.notify import membership
 from lounge.notify.letters import STAFF
@@ -41,16 +41,26 @@ SAMPLE_EVENTS = {
     for event, site_wh in (("enter", 1_234_567_000), ("exit", 987_654_000))
 }
 EXITS = ("farewell", "manager_exited")
+#: The meeting a meeting message's preview is about.
+SAMPLE_MEETING = Meeting(
+    id=1,
+    starts_at=dt.datetime(2026, 12, 6, 8, 0, tzinfo=dt.UTC),
+    place="",
+    video_link="https://meet.example/lounge",
+    agenda="",
+)
 
 
 def sample_facts(kind: str, language: str) -> dict[str, str]:
     """A preview's facts, made by the same code as a real message's, in ``language``."""
     name, customer, manager = SAMPLE_PEOPLE.get(language, SAMPLE_PEOPLE["en"])
     event = SAMPLE_EVENTS["exit" if kind in EXITS else "enter"]
+    people = Customer(name=customer), User(full_name=manager), "https://lounge.example"
     with i18n.use(language):
-        filled = membership.facts(
-            event, Customer(name=customer), User(full_name=manager), "https://lounge.example"
-        )
+        if kind.startswith("meeting_"):
+            filled = meetings.facts(SAMPLE_MEETING, *people)
+        else:
+            filled = membership.facts(event, *people)
     return filled | {"name": name}
 
 

@@ -82,6 +82,37 @@ TEMPLATES: dict[str, Template] = {
         ),
         sms=N_("{customer} has left the lounge."),
     ),
+    "meeting_scheduled": Template(
+        subject=N_("Meeting with {company}: {when}"),
+        text=N_(
+            "Dear {name},\n\n"
+            "{manager}, the account manager of {customer}, invites you to a meeting on {when} "
+            "({where}).\n\n"
+            "Agenda: {agenda}\n\n"
+            "Add it to your calendar: {ics}"
+        ),
+        sms=N_("Meeting with {manager} ({company}) on {when}, {where}. Calendar: {ics}"),
+    ),
+    "meeting_updated": Template(
+        subject=N_("Meeting with {company} changed: {when}"),
+        text=N_(
+            "Dear {name},\n\n"
+            "The meeting of {customer} with {manager} is now on {when} ({where}).\n\n"
+            "Agenda: {agenda}\n\n"
+            "The calendar entry is updated by this file: {ics}"
+        ),
+        sms=N_("Meeting with {manager} moved to {when}, {where}. Calendar: {ics}"),
+    ),
+    "meeting_cancelled": Template(
+        subject=N_("Meeting with {company} cancelled: {when}"),
+        text=N_(
+            "Dear {name},\n\n"
+            "The meeting of {customer} with {manager} on {when} is cancelled. {manager} will be "
+            "in touch to find another date.\n\n"
+            "Remove it from your calendar with this file: {ics}"
+        ),
+        sms=N_("The meeting with {manager} on {when} is cancelled. Calendar: {ics}"),
+    ),
 }
 
 

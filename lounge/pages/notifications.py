@@ -36,6 +36,9 @@ KINDS = {
     "farewell": N_("Leaving the lounge"),
     "manager_entered": N_("To the account manager: a customer joined"),
     "manager_exited": N_("To the account manager: a customer left"),
+    "meeting_scheduled": N_("Meeting invitation"),
+    "meeting_updated": N_("Meeting changed"),
+    "meeting_cancelled": N_("Meeting cancelled"),
 }
 LANGUAGE_NAMES = {"en": "English", "he": "עברית"}
 

@@ -15,7 +15,17 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, Response, abort, request, send_file
 
-from lounge import access, billing, contracts, exports, i18n, localtime, membership, reporting
+from lounge import (
+    access,
+    billing,
+    contracts,
+    exports,
+    i18n,
+    localtime,
+    meetings,
+    membership,
+    reporting,
+)
 from lounge.notify import letters
 from lounge.web.context import db_session, viewer
 from reports.bill import build_bill
@@ -157,6 +167,18 @@ def letters_file() -> Any:
         with db_session() as db:
             data = letters.batch_pdf(db, viewer(), ids)
         return data, f"letters-{localtime.today():%Y%m%d}.pdf", PDF
+
+    return _guarded(build)
+
+
+@blueprint.get("/download/meeting/<meeting_id>.ics")
+def meeting_file(meeting_id: str) -> Any:
+    """A meeting's calendar entry, for its customer and the staff who plan its meetings."""
+
+    def build() -> tuple[bytes, str, str]:
+        with db_session() as db:
+            data = meetings.ics(db, viewer(), meeting_id)
+        return data, f"meeting-{meeting_id}.ics", "text/calendar; charset=utf-8"
 
     return _guarded(build)
 
