@@ -33,7 +33,7 @@ import pandas as pd
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from db import demo_billing
+from db import demo_billing, demo_meetings
 from db.models import (
     ClassificationRun,
     Contact,
@@ -875,7 +875,7 @@ def _create_users(session: Session, portfolios: dict[str, list[str]]) -> list[tu
 
 # --- entry points ----------------------------------------------------------------
 
-_PLAN, _SITES, _WEATHER, _LOAD, _MASTER, _PORTFOLIO, _BILLING = range(7)
+_PLAN, _SITES, _WEATHER, _LOAD, _MASTER, _PORTFOLIO, _BILLING, _MEETINGS = range(8)
 
 
 def _rng(seed: int, stream: int) -> np.random.Generator:
@@ -930,4 +930,5 @@ def generate(
         )
         logins = _create_users(session, _portfolios(_rng(seed, _PORTFOLIO), specs))
         _announce_history(session)
+        demo_meetings.write(session, _rng(seed, _MEETINGS), today, CHAIN_ID)
         return logins

@@ -53,6 +53,20 @@ BAND_SPLITS: dict[str, str] = {
     BandSplit.TYPICAL: N_("Estimated"),
 }
 
+#: A meeting's state, the planner's status of a member, who does an action item.
+MEETING_STATES = {
+    "scheduled": N_("Scheduled"),
+    "held": N_("Held"),
+    "cancelled": N_("Cancelled"),
+}
+PLAN_STATUSES = {
+    "overdue": N_("Overdue"),
+    "due": N_("Due this year"),
+    "scheduled": N_("Scheduled"),
+    "held": N_("Met this year"),
+}
+ACTION_OWNERS = {"us": N_("Us"), "customer": N_("Customer")}
+
 
 def band_split_method(code: str | None) -> str:
     """How the split was made, in a sentence: a bill never passes an estimate off as measured."""

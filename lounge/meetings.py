@@ -27,6 +27,7 @@ import datetime as dt
 import re
 import uuid
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import icalendar
@@ -93,6 +94,29 @@ class MeetingForm:
     their_attendees: str = ""
     agenda: str = ""
     minutes: str = ""
+
+    @classmethod
+    def sent(cls, values: Mapping[str, object]) -> MeetingForm:
+        """The form as a browser sent it, by field name (day, time, duration, place, link,
+        contacts, theirs, ours, agenda, minutes); a value of the wrong type counts as empty."""
+
+        def text(name: str) -> str:
+            value = values.get(name)
+            return value if isinstance(value, str) else ""
+
+        chosen = values.get("contacts")
+        return cls(
+            day=text("day"),
+            time=text("time"),
+            duration_minutes=text("duration"),
+            place=text("place"),
+            video_link=text("link"),
+            contact_ids=tuple(chosen) if isinstance(chosen, list) else (),
+            our_attendees=text("ours"),
+            their_attendees=text("theirs"),
+            agenda=text("agenda"),
+            minutes=text("minutes"),
+        )
 
 
 @dataclass(frozen=True)
@@ -162,6 +186,12 @@ def get_meeting(session: Session, viewer: Viewer, meeting_id: object) -> Meeting
     if meeting is None:
         raise NotFound(meeting_id)
     return meeting
+
+
+def customer_name(session: Session, meeting: Meeting) -> str:
+    """The name of the customer of a meeting the caller already holds (read through access)."""
+    customer = session.get(Customer, meeting.customer_id)
+    return customer.name if customer else ""
 
 
 def meetings_of(session: Session, viewer: Viewer, customer_id: object) -> list[Meeting]:
@@ -531,9 +561,18 @@ def facts(meeting: Meeting, customer: Customer, manager: User | None, link: str)
 
 
 def when(meeting: Meeting) -> str:
-    """The meeting's day and local time, e.g. "Sunday, 6 December 2026, 10:00"."""
-    start = local(meeting.starts_at)
+    """The meeting's day and local time, e.g. "Sunday, December 6, 2026, 10:00"."""
+    return when_local(meeting.starts_at)
+
+
+def when_local(instant: dt.datetime) -> str:
+    start = local(instant)
     return f"{i18n.format_date(start.date(), 'full')}, {start:%H:%M}"
+
+
+def default_start(today: dt.date) -> dt.datetime:
+    """Where a meeting form starts when there is no proposal: the next meeting day at 10:00."""
+    return dt.datetime.combine(propose_days(today, set(), 1)[0], PROPOSED_TIME, TIMEZONE)
 
 
 def _tell(session: Session, meeting: Meeting, kind: str, base_url: str) -> None:
@@ -576,9 +615,8 @@ def _tell(session: Session, meeting: Meeting, kind: str, base_url: str) -> None:
 def ics(session: Session, viewer: Viewer, meeting_id: object) -> bytes:
     """The meeting as an iCalendar file the viewer may have (its customer's or its planner's)."""
     meeting = get_meeting(session, viewer, meeting_id)
-    customer = session.get(Customer, meeting.customer_id)
     organiser = session.get(User, meeting.organiser_id) if meeting.organiser_id else None
-    return calendar_file(meeting, customer.name if customer else "", organiser)
+    return calendar_file(meeting, customer_name(session, meeting), organiser)
 
 
 def calendar_file(meeting: Meeting, customer_name: str, organiser: User | None) -> bytes:

@@ -61,6 +61,40 @@ PAY = (
     "...billing-invoices.rowData...billing-payments.rowData...billing-kpis.children"
     "...billing-aging-box.children.."
 )
+MEETING_FIELDS = ("day", "time", "place", "link", "contacts", "theirs", "ours", "agenda")
+MEETINGS_OPEN = (
+    "..meetings-go.href...meetings-form.is_open...meetings-customer.data"
+    "...meetings-form-title.children...meetings-contacts.options..."
+    + "...".join(f"meetings-{name}.value" for name in MEETING_FIELDS)
+    + "...meetings-problems.children.."
+)
+MEETINGS_SCHEDULE = (
+    "..meetings-go.href@4e10e832e89faca99c6c686cb0c4992233b11bb7151b740ee6abad22c4b2be91"
+    "...meetings-problems.children@4e10e832e89faca99c6c686cb0c4992233b11bb7151b740ee6abad22c4b2be91.."
+)
+MEETING_SAVE = "..meeting-result.children...meeting-state.children.."
+MEETING_ADD = (
+    "..meeting-done.options...meeting-done.value...meeting-action-problems.children"
+    "...meeting-action-text.value.."
+)
+MEETING_TICK = (
+    "meeting-done.options@728cd6694e5edcc6841d112b9884b2597d75cd72544b491b15263876bdfcdb97"
+)
+#: A forged meeting form: a working day far ahead, a meeting of another customer (aimed at a
+#: real one in test_forged_meeting_calls_change_nothing_of_another_customer).
+MEETING_FORM = {
+    "meeting-id.data": 1,
+    "meeting-day.value": "2030-01-06",
+    "meeting-time.value": "10:00",
+    "meeting-duration.value": "60",
+    "meeting-place.value": "Mole's den",
+    "meeting-link.value": "",
+    "meeting-contacts.value": [],
+    "meeting-theirs.value": "",
+    "meeting-ours.value": "",
+    "meeting-agenda.value": "",
+    "meeting-minutes.value": "forged minutes",
+}
 CARD = {
     "billing-card.value": "4242 4242 4242 4242",
     "billing-expiry.value": "12/39",
@@ -172,6 +206,32 @@ SCENARIOS = {
         {"preview-kind.value": "welcome", "preview-language.value": "he"},
         {},
     ),
+    MEETINGS_OPEN: (
+        {"meetings-grid.cellClicked": {"rowId": "CB"}, "meetings-actions-grid.cellClicked": None},
+        {},
+    ),
+    MEETINGS_SCHEDULE: (
+        {"meetings-schedule.n_clicks": 1},
+        {
+            "meetings-customer.data": "CB",
+            "meetings-duration.value": "60",
+            "meetings-day.value": "2030-01-06",
+            "meetings-time.value": "10:00",
+            "meetings-place.value": "Mole's den",
+            "meetings-contacts.value": [],
+        },
+    ),
+    MEETING_SAVE: ({"meeting-save.n_clicks": 1}, MEETING_FORM),
+    MEETING_ADD: (
+        {"meeting-action-add.n_clicks": 1},
+        {
+            "meeting-id.data": 1,
+            "meeting-action-text.value": "Forged action",
+            "meeting-action-owner.value": "us",
+            "meeting-action-due.value": "2030-01-01",
+        },
+    ),
+    MEETING_TICK: ({"meeting-done.value": ["1"]}, {"meeting-id.data": 1}),
     CONTACT_FORM: (
         {"contact-add.n_clicks": None, "contacts-grid.cellClicked": {"rowId": "1"}},
         {"contact-customer.data": "CB"},
@@ -782,3 +842,109 @@ def test_a_forged_contact_for_another_customer_is_not_written(client, db, world)
     with db.session() as session:
         owners = list(session.scalars(select(Contact.customer_id)))
     assert owners == ["CA"]  # the own one is written, the forged one is not
+
+
+def _meetings_state(db) -> list[tuple]:
+    from db.models import ActionItem, Meeting, Notification
+
+    with db.session() as session:
+        return [
+            *session.execute(
+                select(Meeting.id, Meeting.customer_id, Meeting.state, Meeting.sequence)
+                .add_columns(Meeting.starts_at, Meeting.minutes)
+                .order_by(Meeting.id)
+            ).all(),
+            *session.execute(
+                select(ActionItem.id, ActionItem.text, ActionItem.done_at).order_by(ActionItem.id)
+            ).all(),
+            session.scalar(select(func.count()).select_from(Notification)),
+        ]
+
+
+@pytest.fixture
+def other_meeting(db, world) -> int:
+    """A meeting of the other customer, with an open action."""
+    from lounge import meetings
+    from lounge.access import SYSTEM
+
+    with db.session() as session:
+        meeting = meetings.schedule(
+            session,
+            SYSTEM,
+            world.other,
+            meetings.MeetingForm(
+                day="2030-01-07", time="09:00", place="Eilat", agenda="Zebra's secret agenda"
+            ),
+            "https://lounge.example",
+        )
+        meetings.add_action(
+            session, SYSTEM, meeting.id, "Zebra's secret action", "us", "2030-02-01"
+        )
+    return meeting.id
+
+
+def _aimed_at(values: dict, meeting_id: int) -> dict:
+    """A scenario's values aimed at ``meeting_id`` and its actions (ids differ per backend)."""
+    aimed = {**values}
+    if "meeting-id.data" in aimed:
+        aimed["meeting-id.data"] = meeting_id
+    if "meeting-done.value" in aimed:
+        aimed["meeting-done.value"] = [str(n) for n in range(meeting_id - 5, meeting_id + 50)]
+    return aimed
+
+
+MEETING_CALLS = (MEETINGS_OPEN, MEETINGS_SCHEDULE, MEETING_SAVE, MEETING_ADD, MEETING_TICK)
+
+
+@pytest.mark.parametrize("email", ["client@a.test", "manager@a.test", "demand@a.test"])
+def test_forged_meeting_calls_change_nothing_of_another_customer(
+    client, db, world, other_meeting, email
+):
+    sign_in(client, email)
+    before = _meetings_state(db)
+    for output in MEETING_CALLS:
+        inputs, state = SCENARIOS[output]
+        inputs, state = _aimed_at(inputs, other_meeting), _aimed_at(state, other_meeting)
+        response = call(client, output, inputs, state)
+        body = response.get_data(as_text=True)
+        assert response.status_code in (200, 204)
+        for secret in (world.other_name, "secret", "meeting?id="):
+            assert secret not in body, (output, body)
+    assert _meetings_state(db) == before
+    page = _page(client, "/meeting", f"?id={other_meeting}")
+    assert "secret" not in page and world.other_name not in page
+
+
+def test_the_other_customer_sees_its_own_meeting_and_a_manager_schedules_only_the_portfolio(
+    client, db, world, other_meeting
+):
+    sign_in(client, "client@b.test")
+    page = _page(client, "/meeting", f"?id={other_meeting}")
+    assert "Zebra's secret agenda" in page and "Zebra's secret action" in page
+    assert "Zebra's secret action" in _page(client, "/meetings")
+    client.post("/logout")
+    sign_in(client, "manager@a.test")
+    inputs, state = SCENARIOS[MEETINGS_SCHEDULE]
+    response = call(client, MEETINGS_SCHEDULE, inputs, {**state, "meetings-customer.data": "CA"})
+    answer = response.get_json()["response"]
+    assert answer["meetings-go"]["href"] == f"/meeting?id={other_meeting + 1}"  # its own: yes
+
+
+@pytest.mark.parametrize(
+    ("email", "status"),
+    [
+        ("client@b.test", 200),
+        ("admin@a.test", 200),
+        ("client@a.test", 404),
+        ("manager@a.test", 404),
+        ("demand@a.test", 404),
+    ],
+)
+def test_meeting_calendar_download_checks_access(client, world, other_meeting, email, status):
+    sign_in(client, email)
+    response = client.get(f"/download/meeting/{other_meeting}.ics")
+    assert response.status_code == status
+    if status == 200:
+        assert response.data.startswith(b"BEGIN:VCALENDAR")
+        assert response.headers["Content-Type"].startswith("text/calendar")
+    assert client.get("/download/meeting/not-a-number.ics").status_code == 404
