@@ -339,11 +339,13 @@ PHONE_PAGES = {
         "/consumption": "#consumption-content",
         "/billing": "#billing-invoices .ag-row",
         "/reports": "#report-section-0",
+        "/meetings": "#meetings-actions",
     },
     "admin@a.test": {
         "/portfolio": "#portfolio-grid .ag-row",
         "/regions": "#regions-summary",
         "/admin": "#admin-upload",
+        "/meetings": "#meetings-grid .ag-row",
     },
 }
 #: Pages whose tabs each show different content, and where their tabs are.

@@ -106,6 +106,7 @@ def summary(meeting: Meeting, prefix: str) -> dbc.Card:
             ]
         ),
         class_name="shadow-sm mb-3",
+        id=prefix,
     )
 
 

@@ -228,7 +228,7 @@ def layout(id: str | None = None, **_query: Any) -> Any:  # noqa: A002 - the add
                 return html.Div(
                     [
                         html.H2(_("Meeting"), className="mb-3"),
-                        meeting_view.summary(meeting, "meeting"),
+                        meeting_view.summary(meeting, "meeting-view"),
                         dbc.Card(
                             dbc.CardBody(
                                 [
