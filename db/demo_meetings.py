@@ -49,7 +49,10 @@ TEXTS = {
         ("לשלוח הצעת תעריף תעו״ז לשני אתרים", "לאפשר גישה לחדר המונים הראשי"),
     ),
 }
-PLACES = ("Customer's offices", "Lounge Electric, Haifa head office")
+PLACES = {
+    "en": ("Customer's offices", "Lounge Electric, Haifa head office"),
+    "he": ("משרדי הלקוח", "חברת החשמל טרקלין, הנהלה ראשית חיפה"),
+}
 VIDEO = "https://meet.lounge-electric.example/{slug}"
 STORIES = ("met_both_years", "scheduled", "met_last_year", "never")
 WEIGHTS = (0.35, 0.25, 0.25, 0.15)
@@ -75,7 +78,8 @@ def _meeting(
     rng: np.random.Generator,
     today: dt.date,
 ) -> Meeting:
-    agenda, minutes, (ours, theirs) = TEXTS["he" if customer.language == "he" else "en"]
+    language = "he" if customer.language == "he" else "en"
+    agenda, minutes, (ours, theirs) = TEXTS[language]
     video = rng.random() < 0.3
     start = dt.datetime.combine(day, dt.time(int(rng.choice([9, 10, 11, 13, 14]))), TIMEZONE)
     meeting = Meeting(
@@ -85,7 +89,7 @@ def _meeting(
         sequence=0,
         starts_at=start,
         duration_minutes=int(rng.choice([45, 60, 90])),
-        place="" if video else str(rng.choice(PLACES)),
+        place="" if video else str(rng.choice(PLACES[language])),
         video_link=VIDEO.format(slug=customer.id.lower()) if video else "",
         state=state,
         our_attendees=manager.full_name,

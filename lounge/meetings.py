@@ -207,11 +207,13 @@ def meetings_of(session: Session, viewer: Viewer, customer_id: object) -> list[M
     return list(session.scalars(query))
 
 
-def upcoming(session: Session, viewer: Viewer, customer_id: object) -> Meeting | None:
-    """The customer's next scheduled meeting (from the start of today), if any."""
+def upcoming(
+    session: Session, viewer: Viewer, customer_id: object, today: dt.date
+) -> Meeting | None:
+    """The customer's next scheduled meeting (from the start of ``today``), if any."""
     access.require(viewer, *READERS)
     customer = access.get_customer(session, viewer, customer_id)
-    start_of_today = dt.datetime.combine(dt.datetime.now(TIMEZONE).date(), dt.time(), TIMEZONE)
+    start_of_today = dt.datetime.combine(today, dt.time(), TIMEZONE)
     return session.scalars(
         select(Meeting)
         .where(

@@ -128,6 +128,29 @@ def test_demo_data(db: Database, tmp_path: Path, subtests: pytest.Subtests):
             _check_interval_data(session)
         with subtests.test("most sites of members have interval data; every site a type"):
             _check_meters_and_site_types(session)
+        with subtests.test("meetings: minutes, actions done and overdue, some still to plan"):
+            _check_meetings(session)
+
+
+def _check_meetings(session: Session) -> None:
+    from db.models import ActionItem, Meeting, MeetingState
+    from lounge import meetings
+    from lounge.access import SYSTEM
+
+    found = session.scalars(select(Meeting)).all()
+    assert all(meetings.is_meeting_day(meetings.local(m.starts_at).date()) for m in found)
+    by_manager_day = {(m.organiser_id, meetings.local(m.starts_at).date()) for m in found}
+    assert len(by_manager_day) == len(found)  # no manager has two meetings on a day
+    held = [m for m in found if m.state == MeetingState.HELD]
+    assert held and all(m.minutes and m.actions for m in held)
+    assert all(m.starts_at.date() < TODAY for m in held)
+    items = session.scalars(select(ActionItem)).all()
+    assert any(item.done_at for item in items)
+    assert any(meetings.is_overdue(item, TODAY) for item in items)
+    statuses = {row.status for row in meetings.planner(session, SYSTEM, TODAY)}
+    assert {meetings.HELD, meetings.SCHEDULED, meetings.OVERDUE} <= statuses
+    chain = meetings.upcoming(session, SYSTEM, demo.CHAIN_ID, TODAY)  # the demo client's next one
+    assert chain is not None and chain.contacts
 
 
 def _check_special_customers(session: Session) -> None:

@@ -41,7 +41,7 @@ def state_badge(meeting: Meeting, id_: str) -> dbc.Badge:
 def _where(meeting: Meeting) -> list[Any]:
     parts: list[Any] = []
     if meeting.place:
-        parts.append(html.Div(meeting.place))
+        parts.append(html.Div(meeting.place, dir="auto"))
     if meeting.video_link:
         parts.append(
             html.A(
@@ -63,9 +63,9 @@ def summary(meeting: Meeting, prefix: str) -> dbc.Card:
         attendees.append(meeting.their_attendees)
     rows: list[tuple[str, Any]] = [
         (_("Where"), _where(meeting)),
-        (_("Who comes"), ", ".join(attendees) or "–"),
-        (_("From the company"), meeting.our_attendees or "–"),
-        (_("Agenda"), html.Div(meeting.agenda or "–", className="lounge-pre")),
+        (_("Who comes"), html.Div(", ".join(attendees) or "–", dir="auto")),
+        (_("From the company"), html.Div(meeting.our_attendees or "–", dir="auto")),
+        (_("Agenda"), html.Div(meeting.agenda or "–", className="lounge-pre", dir="auto")),
     ]
     return dbc.Card(
         dbc.CardBody(
@@ -115,7 +115,11 @@ def action_text(item: ActionItem, viewer: Viewer, today: dt.date) -> list[Any]:
     late = meetings.is_overdue(item, today)
     due = _("due {date}").format(date=format_date(item.due_date))
     parts: list[Any] = [
-        html.Span(item.text, className="text-decoration-line-through" if item.done_at else ""),
+        html.Span(
+            item.text,
+            className="text-decoration-line-through" if item.done_at else "",
+            dir="auto",
+        ),
         html.Span(f" · {owner_label(item.owner, viewer)} · {due}", className="small"),
     ]
     if late:

@@ -37,7 +37,7 @@ def _client(you: Viewer) -> Any:
     today = localtime.today()
     with db_session() as db:
         customer_id = access.home_customer(you)
-        next_meeting = meetings.upcoming(db, you, customer_id)
+        next_meeting = meetings.upcoming(db, you, customer_id, today)
         upcoming = (
             meeting_view.summary(next_meeting, "meetings-next")
             if next_meeting
