@@ -51,7 +51,7 @@ TEXTS = {
 }
 PLACES = {
     "en": ("Customer's offices", "Lounge Electric, Haifa head office"),
-    "he": ("משרדי הלקוח", "חברת החשמל טרקלין, הנהלה ראשית חיפה"),
+    "he": ("משרדי הלקוח", "חברת החשמל לאונג', הנהלה ראשית חיפה"),
 }
 VIDEO = "https://meet.lounge-electric.example/{slug}"
 STORIES = ("met_both_years", "scheduled", "met_last_year", "never")

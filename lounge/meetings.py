@@ -473,6 +473,8 @@ def update(
         meeting.video_link,
     )
     if held:
+        if meeting.starts_at > utcnow():
+            raise MeetingError([_("A meeting can be recorded as held once it has started.")])
         meeting.state = MeetingState.HELD
     elif moved and meeting.state == MeetingState.SCHEDULED:
         meeting.sequence += 1
