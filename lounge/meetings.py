@@ -37,7 +37,6 @@ from sqlalchemy.orm import Session, selectinload
 from db.models import (
     ActionItem,
     ActionOwner,
-    Channel,
     Contact,
     Customer,
     ManagerAssignment,
@@ -596,20 +595,11 @@ def _tell(session: Session, meeting: Meeting, kind: str, base_url: str) -> None:
         with i18n.use(language):
             filled = facts(meeting, customer, manager, link)
         text = render(kind, language, filled | {"name": contact.name})
-        base = Message(
-            topic=Topic.SERVICE,
-            kind=kind,
-            source=f"meeting:{meeting.id}:{meeting.sequence}",
-            channel=Channel.POST,
-            language=text.language,
-            recipient="",
-            subject=text.subject,
-            body=text.text,
-            link=link + ics_path(meeting),
-            customer_id=customer.id,
-            contact_id=contact.id,
+        source = f"meeting:{meeting.id}:{meeting.sequence}"
+        calendar_link = link + ics_path(meeting)
+        messages.extend(
+            fanout.to_contact(contact, text, Topic.SERVICE, kind, source, calendar_link)
         )
-        messages.extend(fanout.to_contact(contact, text, base))
     outbox.enqueue(session, messages)
 
 

@@ -17,9 +17,24 @@ from lounge.notify.templates import Rendered
 NO_CHANNEL = "no e-mail, phone or postal address"
 
 
-def to_contact(contact: Contact, text: Rendered, base: Message) -> list[Message]:
-    """``base`` (its topic, kind, source, link ...) written as ``text`` for each chosen channel."""
-    base = replace(base, language=text.language, subject=text.subject, body=text.text)
+def to_contact(
+    contact: Contact, text: Rendered, topic: str, kind: str, source: str, link: str
+) -> list[Message]:
+    """``text`` (a message of ``kind`` on ``topic`` caused by ``source``) for each channel
+    ``contact`` chose for the topic."""
+    base = Message(
+        topic=topic,
+        kind=kind,
+        source=source,
+        channel=Channel.POST,
+        language=text.language,
+        recipient="",
+        subject=text.subject,
+        body=text.text,
+        link=link,
+        customer_id=contact.customer_id,
+        contact_id=contact.id,
+    )
     addresses = {
         Channel.EMAIL: contact.email,
         Channel.SMS: contact.phone,
@@ -30,7 +45,7 @@ def to_contact(contact: Contact, text: Rendered, base: Message) -> list[Message]
     chosen = [
         Channel(choice.channel)
         for choice in contact.channels
-        if choice.topic == base.topic and addresses.get(Channel(choice.channel))
+        if choice.topic == topic and addresses.get(Channel(choice.channel))
     ]
     if not chosen and addresses[Channel.POST]:
         chosen = [Channel.POST]  # a contact who can be reached no other way gets a letter

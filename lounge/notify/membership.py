@@ -96,20 +96,7 @@ def _contact_messages(
 ) -> list[Message]:
     kind = "welcome" if event.event == "enter" else "farewell"
     text = _rendered(kind, contact.language, contact.name, event, customer, manager, link)
-    base = Message(
-        topic=Topic.MEMBERSHIP,
-        kind=kind,
-        source=f"vip_event:{event.id}",
-        channel=Channel.POST,
-        language=text.language,
-        recipient="",
-        subject=text.subject,
-        body=text.text,
-        link=link,
-        customer_id=customer.id,
-        contact_id=contact.id,
-    )
-    return fanout.to_contact(contact, text, base)
+    return fanout.to_contact(contact, text, Topic.MEMBERSHIP, kind, f"vip_event:{event.id}", link)
 
 
 def _last_told(session: Session, customer_ids: set[str]) -> dict[str, str]:
