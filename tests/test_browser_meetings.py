@@ -61,6 +61,8 @@ def test_a_manager_schedules_records_and_the_client_sees_it(dash_duo, lounge):  
     dash_duo.find_element("#meeting-minutes").send_keys("Agreed on a study of load shifting.")
     dash_duo.find_element("#meeting-save").click()
     dash_duo.wait_for_contains_text("#meeting-result", "Saved.", timeout=20)
+    dash_duo.driver.set_window_size(*PHONE)
+    _no_sideways_scroll(dash_duo, "/meeting")
     with database.session() as session:
         meeting = session.scalars(select(Meeting)).one()
         assert meeting.minutes == "Agreed on a study of load shifting."

@@ -314,6 +314,8 @@ def test_a_manager_reaches_only_the_portfolios_meetings_and_a_client_only_its_ow
             meetings.actions(session, people["client"], "C3")
         with pytest.raises(AccessDenied):  # a client reads its meeting but never changes it
             meetings.cancel(session, people["client"], own_id, BASE)
+        with pytest.raises(AccessDenied):
+            meetings.schedule(session, people["client"], "C1", _form(D(2026, 3, 5)), BASE)
         with pytest.raises(NotFound):  # contacts of another customer cannot be invited
             meetings.update(
                 session,
