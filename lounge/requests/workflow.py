@@ -36,7 +36,7 @@ from db.models import (
     VipStatus,
     utcnow,
 )
-from lounge import access, localtime
+from lounge import access, i18n, localtime
 from lounge.access import NotFound, Viewer
 from lounge.i18n import _
 from lounge.notify import service
@@ -103,11 +103,12 @@ def _event(
     state: str | None,
     text: str,
     internal: bool = False,
+    at: dt.datetime | None = None,
 ) -> RequestEvent:
     name, role = _actor(session, viewer)
     event = RequestEvent(
         request_id=request.id,
-        at=utcnow(),
+        at=at or utcnow(),
         actor_id=viewer.user_id or None,
         actor_name=name,
         actor_role=role,
@@ -233,7 +234,7 @@ def open_request(
     )
     session.add(request)
     session.flush()
-    event = _event(session, viewer, request, RequestState.RECEIVED, "")
+    event = _event(session, viewer, request, RequestState.RECEIVED, "", at=now)
     service.opened(session, request, event.id, viewer.user_id, base_url)
     return request
 
@@ -277,6 +278,7 @@ def change_state(
     note: str,
     base_url: str,
     internal: bool = False,
+    now: dt.datetime | None = None,
 ) -> ServiceRequest:
     """Move a request to ``state`` with a note; the customer is told (unless the note is internal
     only: the change itself is always told, the note only when it is meant for the customer)."""
@@ -289,7 +291,7 @@ def change_state(
     if len(note) > TEXT_MAX:
         raise RequestError([_("The note is longer than {limit} characters.").format(limit=5000)])
     internal = internal and is_staff(viewer)
-    now = utcnow()
+    now = now or utcnow()
     request.state = new
     if new is RequestState.ASSIGNED and is_staff(viewer):
         request.assignee_id = viewer.user_id or None
@@ -300,7 +302,7 @@ def change_state(
         request.resolved_at = request.resolved_at or now
     elif new in OPEN_STATES:
         request.resolved_at = None
-    event = _event(session, viewer, request, new, note, internal)
+    event = _event(session, viewer, request, new, note, internal, now)
     service.state_changed(session, request, event.id, "" if internal else note, base_url)
     if new is RequestState.CLOSED:
         _closed(session, request)
@@ -314,6 +316,7 @@ def comment(
     text: str,
     base_url: str,
     internal: bool = False,
+    now: dt.datetime | None = None,
 ) -> RequestEvent:
     """A comment on the timeline. The customer's reply to a request waiting for it puts the
     request back in progress (and that change is told as any other)."""
@@ -325,17 +328,42 @@ def comment(
         raise RequestError([_("The comment is longer than {limit} characters.").format(limit=5000)])
     if request.state == RequestState.CLOSED:
         raise RequestError([_("The request is closed.")])
-    event = _event(session, viewer, request, None, text, internal and is_staff(viewer))
+    event = _event(session, viewer, request, None, text, internal and is_staff(viewer), now)
     if not is_staff(viewer) and request.state == RequestState.WAITING:
         request.state = RequestState.IN_PROGRESS
-        moved = _event(session, viewer, request, RequestState.IN_PROGRESS, "")
+        moved = _event(session, viewer, request, RequestState.IN_PROGRESS, "", at=now)
         service.state_changed(session, request, moved.id, "", base_url)
     return event
 
 
-def timeline(viewer: Viewer, request: ServiceRequest) -> list[RequestEvent]:
-    """The request's events the viewer may read: internal notes are for staff only."""
-    return [e for e in request.events if is_staff(viewer) or not e.internal]
+@dataclass(frozen=True)
+class Entry:
+    """A line of the timeline as one viewer may read it."""
+
+    at: dt.datetime
+    actor_name: str
+    actor_role: str
+    state: str | None
+    text: str
+    internal: bool
+
+
+def timeline(viewer: Viewer, request: ServiceRequest) -> list[Entry]:
+    """The request's events as the viewer may read them: internal notes are for staff only (a
+    change of state with an internal note shows the customer the change, not the note)."""
+    staff = is_staff(viewer)
+    return [
+        Entry(
+            e.at,
+            e.actor_name,
+            e.actor_role,
+            e.state,
+            e.text if staff or not e.internal else "",
+            e.internal and staff,
+        )
+        for e in request.events
+        if staff or not e.internal or e.state
+    ]
 
 
 def requests(
@@ -381,3 +409,48 @@ def requests(
             item for item in listed if item.sla in wanted and item.request.state in OPEN_STATES
         ]
     return listed
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the new-request form offers for one customer: (value, label) pairs."""
+
+    sites: list[tuple[str, str]]
+    contracts: list[tuple[str, str]]
+    invoices: list[tuple[str, str]]
+
+
+def customers(session: Session, viewer: Viewer) -> list[tuple[str, str]]:
+    """The customers the viewer may open requests for: (id, name), by name."""
+    access.require(viewer, *OPENERS)
+    query = access.visible_customers(viewer).order_by(Customer.name)
+    return [(c.id, c.name) for c in session.scalars(query)]
+
+
+def choices(session: Session, viewer: Viewer, customer_id: object) -> Choices:
+    """The sites, contracts and invoices of a customer the viewer may open requests for."""
+    access.require(viewer, *OPENERS)
+    customer = access.get_customer(session, viewer, customer_id)
+    sites = session.scalars(
+        select(Site).where(Site.customer_id == customer.id).order_by(Site.name)
+    ).all()
+    contracts = session.execute(
+        select(Contract.id, Contract.number, Site.name)
+        .join(Site, Site.id == Contract.site_id)
+        .where(Site.customer_id == customer.id)
+        .order_by(Contract.number)
+    ).all()
+    invoices = session.execute(
+        select(Invoice.id, Invoice.number, Invoice.period_start, Invoice.total)
+        .where(Invoice.customer_id == customer.id, Invoice.status == InvoiceStatus.ISSUED)
+        .order_by(Invoice.issue_date.desc(), Invoice.id.desc())
+        .limit(36)
+    ).all()
+    return Choices(
+        [(site.id, site.name) for site in sites],
+        [(str(i), f"{number} · {site}") for i, number, site in contracts],
+        [
+            (str(i), f"{number} · {i18n.format_month(start)} · {i18n.format_money(total)}")
+            for i, number, start, total in invoices
+        ],
+    )

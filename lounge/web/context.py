@@ -43,6 +43,11 @@ def attachment_store() -> tuple[Path, int]:
     return config.attachments_dir, config.attachment_max_mb * 1024 * 1024
 
 
+def public_url() -> str:
+    """The lounge's address as recipients reach it (links in messages)."""
+    return str(current_app.config["LOUNGE_SETTINGS"].public_url)
+
+
 def viewer() -> Viewer:
     """The signed-in user as the access layer knows them; refuses anonymous calls."""
     if not current_user.is_authenticated:
