@@ -153,7 +153,7 @@ def test_a_fault_lives_from_received_to_closed_with_its_timeline_and_messages(db
     email = next(m for m in opened if m.channel == "email")
     assert email.language == "he" and "R-" in email.subject and "התקבלה" in email.subject
     sms = next(m for m in opened if m.channel == "sms")
-    assert sms.body.endswith(f"{BASE}/requests/{request_id}") and len(sms.body) < 160
+    assert sms.body.endswith(f"{BASE}/requests/{request_id}") and sms.sms_parts == 1
 
     steps = [
         (people["manager"], "assigned", ""),
@@ -380,3 +380,16 @@ def test_attachments_are_checked_by_content_and_served_to_those_who_see_the_requ
         with pytest.raises(NotFound):  # an attachment of another request, through this one
             other = _open(db, people["other"], "C2", _fault("S2"))
             attachments.read(session, people["other"], other, ids[0], tmp_path)
+
+
+def test_the_users_command_adds_a_fault_desk_user_who_lands_on_the_desk(db: Database):
+    from lounge.web.auth import HOME
+    from tests.factories import cli
+
+    added = cli("users", "add", "--email", "desk@x.example", "--role", "fault_desk",
+                stdin="long enough secret\n")  # fmt: skip
+    assert (added.exit_code, added.stdout) == (0, "added fault_desk desk@x.example\n")
+    refused = cli("users", "add", "--email", "d2@x.example", "--role", "fault_desk",
+                  "--customer", "C1", stdin="long enough secret\n")  # fmt: skip
+    assert refused.exit_code == 1  # the desk belongs to no customer
+    assert HOME[Role.FAULT_DESK] == "/fault-desk"

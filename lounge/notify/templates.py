@@ -90,7 +90,8 @@ TEMPLATES: dict[str, Template] = {
             "We answer it by {due}.\n\n"
             "Follow it in the lounge: {link}"
         ),
-        sms=N_("{company}: request {number} is now {state}. {link}"),
+        # one part even in Hebrew (70 characters of UCS-2) with a link of ~40 characters
+        sms=N_("Request {number}: {state}. {link}"),
     ),
     "manager_member_fault": Template(
         subject=N_("Member fault: {customer}, {site}"),

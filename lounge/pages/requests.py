@@ -16,7 +16,7 @@ from dash import Input, Output, State, callback, dcc, html
 from db.models import Role
 from lounge import localtime
 from lounge.access import AccessDenied, Viewer, home_customer
-from lounge.components import requests_view, widgets
+from lounge.components import customer_nav, requests_view, widgets
 from lounge.i18n import _, format_number
 from lounge.requests import sla, workflow
 from lounge.requests.kinds import KINDS, STATES, Field
@@ -211,6 +211,7 @@ def layout(customer: str | None = None, state: str = "", **query: Any) -> Any:
                 ],
                 className="d-flex justify-content-between align-items-center flex-wrap gap-2 mb-3",
             ),
+            customer_nav.tabs("/requests", you, chosen) if chosen else None,
             _filters(you, customers, chosen or "", _text(state), due),
             html.Div(_listing(you, chosen, state, due), id="requests-list"),
             _form(you, customers, chosen),
