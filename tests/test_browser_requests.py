@@ -59,7 +59,11 @@ def _comment(dash_duo, text: str) -> None:
     dash_duo.wait_for_contains_text("#request-live", text, timeout=20)
 
 
-def test_a_fault_from_opening_to_closing(dash_duo, lounge):  # noqa: F811
+def _upload(dash_duo, path) -> None:
+    dash_duo.find_element("#request-upload input[type=file]").send_keys(str(path))
+
+
+def test_a_fault_from_opening_to_closing(dash_duo, lounge, tmp_path):  # noqa: F811
     app, _world = lounge
     database = Database(app.server.config["LOUNGE_SETTINGS"].database_url)
     with database.session() as session:
@@ -93,6 +97,15 @@ def test_a_fault_from_opening_to_closing(dash_duo, lounge):  # noqa: F811
     dash_duo.wait_for_contains_text("#request-status", "התקבלה", timeout=30)
     assert "חבר בטרקלין" in dash_duo.find_element("#request-status").text  # a member's fault
     _no_sideways_scroll(dash_duo, "/requests/<id>")
+    # a photo of the panel goes with it; a program dressed as a PDF does not
+    photo, fake = tmp_path / "לוח חשמל.png", tmp_path / "report.pdf"
+    photo.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    fake.write_bytes(b"MZ\x90\x00 not a pdf")
+    _upload(dash_duo, photo)
+    dash_duo.wait_for_contains_text("#request-files", "לוח חשמל.png", timeout=20)
+    _upload(dash_duo, fake)
+    dash_duo.wait_for_contains_text("#request-refused", "PDF", timeout=20)
+    assert "report.pdf" not in dash_duo.find_element("#request-files").text
     with database.session() as session:
         [request_id] = session.scalars(select(ServiceRequest.id)).all()
 

@@ -393,3 +393,15 @@ def test_the_users_command_adds_a_fault_desk_user_who_lands_on_the_desk(db: Data
                   "--customer", "C1", stdin="long enough secret\n")  # fmt: skip
     assert refused.exit_code == 1  # the desk belongs to no customer
     assert HOME[Role.FAULT_DESK] == "/fault-desk"
+
+
+def test_staff_preview_the_request_messages_in_both_languages():
+    from lounge.notify import status
+
+    staff = Viewer(1, "a@x", Role.ADMIN)
+    hebrew = status.preview(staff, "request_update", "he")
+    assert hebrew.language == "he" and hebrew.subject == "הבקשה שלך R-00042: בטיפול"
+    english = status.preview(staff, "manager_member_fault", "en")
+    assert english.subject == "Member fault: Ofek Industries Ltd., Store 12"
+    with pytest.raises(AccessDenied):
+        status.preview(Viewer(2, "c@x", Role.FAULT_DESK), "request_update", "en")
