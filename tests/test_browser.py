@@ -340,10 +340,12 @@ PHONE_PAGES = {
         "/billing": "#billing-invoices .ag-row",
         "/reports": "#report-section-0",
         "/meetings": "#meetings-actions",
+        "/requests": "#requests-list",
     },
     "admin@a.test": {
         "/portfolio": "#portfolio-grid .ag-row",
         "/regions": "#regions-summary",
+        "/fault-desk": "#fault-desk-empty",
         "/admin": "#admin-upload",
         "/meetings": "#meetings-grid .ag-row",
     },

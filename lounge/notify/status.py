@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from db.models import Channel, Customer, Meeting, Notification, User, VipEvent
 from lounge import access, i18n, meetings
 from lounge.access import Viewer
-from lounge.notify import membership
+from lounge.notify import membership, service
 from lounge.notify.letters import STAFF
 from lounge.notify.templates import TEMPLATES, Rendered, language_for, render
 
@@ -54,6 +54,8 @@ SAMPLE_MEETING = Meeting(
 def sample_facts(kind: str, language: str) -> dict[str, str]:
     """A preview's facts, made by the same code as a real message's, in ``language``."""
     name, customer, manager = SAMPLE_PEOPLE.get(language, SAMPLE_PEOPLE["en"])
+    if kind in service.KINDS_OF_MESSAGE:
+        return service.sample_facts(kind, language, name, customer)
     event = SAMPLE_EVENTS["exit" if kind in EXITS else "enter"]
     people = Customer(name=customer), User(full_name=manager), "https://lounge.example"
     with i18n.use(language):

@@ -39,6 +39,9 @@ KINDS = {
     "meeting_scheduled": N_("Meeting invitation"),
     "meeting_updated": N_("Meeting changed"),
     "meeting_cancelled": N_("Meeting cancelled"),
+    "request_update": N_("A request changed state"),
+    "manager_member_fault": N_("To the account manager and the fault desk: a member's fault"),
+    "manager_new_request": N_("To the account manager: a new request"),
 }
 LANGUAGE_NAMES = {"en": "English", "he": "עברית"}
 

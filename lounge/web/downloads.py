@@ -27,7 +27,8 @@ from lounge import (
     reporting,
 )
 from lounge.notify import letters
-from lounge.web.context import db_session, viewer
+from lounge.requests import attachments
+from lounge.web.context import attachment_store, db_session, viewer
 from reports.bill import build_bill
 from reports.documents import ReportDocument
 from reports.receipt import build_receipt
@@ -179,6 +180,16 @@ def meeting_file(meeting_id: str) -> Any:
         with db_session() as db:
             data = meetings.ics(db, viewer(), meeting_id)
         return data, f"meeting-{meeting_id}.ics", "text/calendar; charset=utf-8"
+
+
+@blueprint.get("/download/request/<request_id>/attachment/<attachment_id>")
+def request_attachment(request_id: str, attachment_id: str) -> Any:
+    """A file attached to a request, for whoever may see the request (else 404)."""
+
+    def build() -> tuple[bytes, str, str]:
+        folder, _limit = attachment_store()
+        with db_session() as db:
+            return attachments.read(db, viewer(), request_id, attachment_id, folder)
 
     return _guarded(build)
 
