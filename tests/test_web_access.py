@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import re
 from decimal import Decimal
 
 import numpy as np
@@ -686,6 +687,9 @@ def test_year_over_year_tab_names_the_months_it_compares(client, world):
     # the seeded months run up to last month: this year's months so far, and no later
     months = f"{format_month(dt.date(last.year, 1, 1))} to {format_month(last)}:"
     assert months in body
+    # the change as every screen says one: with an arrow and a sign (or none at all)
+    note = json.dumps(response.get_json(), ensure_ascii=False)
+    assert re.search(r"\((▲ \+|▼ \u2212)[\d,]+\.\d%\)\.|\(0\.0%\)\.", note)
 
 
 @pytest.mark.parametrize("tab", ["tou", "series"])  # series by day
