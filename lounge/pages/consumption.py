@@ -403,7 +403,8 @@ def _peak(
         html.P(
             _(
                 "The peak of a group is its coincident peak: the highest demand of all its "
-                "sites' load added up interval by interval, not the sum of each site's own peak."
+                "sites' load added up quarter hour by quarter hour, not the sum of each site's "
+                "own peak."
             ),
             className="small",
             id="consumption-peak-note",
