@@ -17,7 +17,6 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from db.models import ConsumptionDaily, ConsumptionMonthly, Site
 from lounge import calendar, localtime, rollups, tou
-from lounge.access import Viewer
 from lounge.consumption.periods import (
     average_w,
     driver_days,
@@ -26,7 +25,7 @@ from lounge.consumption.periods import (
     month_of,
     odd_days,
 )
-from lounge.consumption.scope import WHOLE_CUSTOMER, Scope, Selection, scope, site_conditions
+from lounge.consumption.scope import Scope, scoped, site_conditions
 from lounge.consumption.sums import bucket_sums, frame_of
 from lounge.i18n import N_
 from lounge.settings import TIMEZONE
@@ -116,20 +115,13 @@ class TouBreakdown:
     unbanded_sites: tuple[str, ...]
 
 
-def time_of_use(
-    session: Session,
-    viewer: Viewer,
-    customer_id: object,
-    start: dt.date,
-    end: dt.date,
-    selection: Selection = WHOLE_CUSTOMER,
-) -> TouBreakdown:
+@scoped
+def time_of_use(session: Session, found: Scope, start: dt.date, end: dt.date) -> TouBreakdown:
     """Time-of-use breakdown per month over the months [start, end).
 
     Bands are cut from the daily hourly profiles with the band table in force
     (:func:`tou.table`); each month's total comes from the monthly rollup.
     """
-    found = scope(session, viewer, customer_id, selection)
     months = month_list(start, end)
     monthly = bucket_sums(
         session, found, ConsumptionMonthly, ConsumptionMonthly.month, start, end, by_site=True
@@ -146,14 +138,8 @@ def time_of_use(
     return TouBreakdown(frame, tuple(sorted(unbanded)))
 
 
-def typical_day(
-    session: Session,
-    viewer: Viewer,
-    customer_id: object,
-    start: dt.date,
-    end: dt.date,
-    selection: Selection = WHOLE_CUSTOMER,
-) -> pd.DataFrame:
+@scoped
+def typical_day(session: Session, found: Scope, start: dt.date, end: dt.date) -> pd.DataFrame:
     """The load profile of a typical day over local days [start, end).
 
     Columns hour (0-23), working_w and weekend_w: the scope's average demand
@@ -163,7 +149,6 @@ def typical_day(
     missing spring hour do not distort it. Interval data only; days on
     which no site of the scope has any are left out.
     """
-    found = scope(session, viewer, customer_id, selection)
     days, profiles = _day_profiles(session, found, start, end)
     hours = lived_hours(days)
     working = calendar.day_type_codes(days) == calendar.DAY_TYPES.index(calendar.WORKING)
@@ -211,14 +196,8 @@ def _dst_corrections(
     return corrections
 
 
-def peak_demand(
-    session: Session,
-    viewer: Viewer,
-    customer_id: object,
-    start: dt.date,
-    end: dt.date,
-    selection: Selection = WHOLE_CUSTOMER,
-) -> pd.DataFrame:
+@scoped
+def peak_demand(session: Session, found: Scope, start: dt.date, end: dt.date) -> pd.DataFrame:
     """Peak demand and load factor per site and month, where interval data exists.
 
     Columns site_id, month, peak_w (the highest interval demand of the
@@ -227,7 +206,6 @@ def peak_demand(
     of different sites rarely coincide: their sum is no one's peak.
     Over the months [start, end), summed by the database.
     """
-    found = scope(session, viewer, customer_id, selection)
     month_list(start, end)  # the check every monthly cut makes
     daily = ConsumptionDaily
     month = _month_of_day(session, daily.day)
@@ -277,16 +255,9 @@ class Coverage:
         return self.metered_sites == self.sites and self.metered_wh >= self.wh
 
 
-def coverage(
-    session: Session,
-    viewer: Viewer,
-    customer_id: object,
-    start: dt.date,
-    end: dt.date,
-    selection: Selection = WHOLE_CUSTOMER,
-) -> Coverage:
+@scoped
+def coverage(session: Session, found: Scope, start: dt.date, end: dt.date) -> Coverage:
     """Sites and energy of a scope that interval cuts over the months [start, end) cover."""
-    found = scope(session, viewer, customer_id, selection)
     month_list(start, end)  # the check every monthly cut makes
     total = session.scalar(
         select(func.coalesce(func.sum(ConsumptionMonthly.wh), 0)).where(
@@ -310,14 +281,8 @@ def coverage(
     )
 
 
-def coincident_peak(
-    session: Session,
-    viewer: Viewer,
-    customer_id: object,
-    start: dt.date,
-    end: dt.date,
-    selection: Selection = WHOLE_CUSTOMER,
-) -> pd.DataFrame:
+@scoped
+def coincident_peak(session: Session, found: Scope, start: dt.date, end: dt.date) -> pd.DataFrame:
     """The scope's coincident peak per month over the months [start, end).
 
     A group's peak demand is the highest demand of its summed load, not the
@@ -330,7 +295,6 @@ def coincident_peak(
     Columns month, peak_w and at (when that quarter hour began, Israel time);
     months without interval data are left out.
     """
-    found = scope(session, viewer, customer_id, selection)
     months = month_list(start, end)
     dates, values = _profile_rows(session, found, start, end, ConsumptionDaily.quarter_wh)
     profiles, lengths = rollups.decode_quarters(values)
