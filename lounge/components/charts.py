@@ -86,10 +86,10 @@ def _base(figure: go.Figure, height: int = 320, unit: Unit | None = None) -> go.
     figure.update_layout(
         height=height,
         # room for the value axis on its side (right in Hebrew), which automargin alone
-        # left clipped
+        # left clipped (a Hebrew unit, 1,200 קו"ט, lost its last letter at 60)
         margin={
-            "l": 10 if is_rtl() else 60,
-            "r": 60 if is_rtl() else 10,
+            "l": 10 if is_rtl() else 72,
+            "r": 72 if is_rtl() else 10,
             "t": 30,
             "b": 10,
             "autoexpand": True,
