@@ -268,7 +268,7 @@ def projection(
             name=name,
             mode="lines+markers",
             line={"color": colour, "width": 2},
-            hovertemplate=KWH,
+            hovertemplate=hover("kWh"),
         )
         figure.add_scatter(
             x=list(x[start : start + len(projected) + 1]),
@@ -277,8 +277,8 @@ def projection(
             mode="lines+markers",
             line={"color": colour, "width": 2, "dash": "dot"},
             marker={"symbol": "circle-open"},
-            hovertemplate=KWH,
+            hovertemplate=hover("kWh"),
         )
     _threshold_lines(figure, thresholds, divide)
     figure.update_xaxes(categoryorder="array", categoryarray=list(x))
-    return _base(figure, height=340)
+    return _base(figure, height=340, unit="kWh")
