@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from db.models import Channel, Notification
-from lounge.notify import email
+from lounge.notify import attachments, email
 from lounge.notify.outbox import Receipt, Sender
 
 
@@ -24,19 +24,23 @@ def email_sender(server: email.SmtpServer) -> Sender:
     mailer = email.Mailer(server)
 
     def send(message: Notification) -> Receipt:
-        sent_id = mailer.send(
-            email.Email(
-                to=message.recipient,
-                to_name="",
-                subject=message.subject,
-                text=message.body,
-                html=message.html or "",
-                key=message.key,
-            ),
-        )
-        return Receipt(provider_id=sent_id)
+        return Receipt(provider_id=mailer.send(as_email(message)))
 
     return send
+
+
+def as_email(message: Notification) -> email.Email:
+    """The outbox row as an e-mail, with its PDF rendered (:mod:`lounge.notify.attachments`)."""
+    attachment = attachments.render(message)
+    return email.Email(
+        to=message.recipient,
+        to_name="",
+        subject=message.subject,
+        text=message.body,
+        html=message.html or "",
+        key=message.key,
+        attachments=(attachment,) if attachment else (),
+    )
 
 
 def sms_sender(gateway: SmsGateway) -> Sender:

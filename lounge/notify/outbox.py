@@ -25,6 +25,7 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Update, and_, exists, insert, or_, select, update
 from sqlalchemy.orm import Session, aliased
@@ -61,6 +62,8 @@ class Message:
     user_id: int | None = None
     #: Why this message cannot be sent at all (it is recorded as failed, for staff to see).
     failure: str | None = None
+    #: The PDF it carries, from :func:`lounge.notify.attachments.attach`.
+    attachment: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
