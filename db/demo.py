@@ -813,6 +813,8 @@ def _announce_history(session: Session) -> None:
         )
         message.attempts = 0 if in_app else 1
         message.created_at = message.sent_at = message.read_at = at
+        if message.status == Delivery.DELIVERED:
+            message.delivered_at = at
 
 
 # --- people who sign in ------------------------------------------------------------

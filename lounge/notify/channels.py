@@ -6,6 +6,7 @@ SMS have senders.
 
 from __future__ import annotations
 
+import threading
 from typing import Protocol
 
 from db.models import Channel, Notification
@@ -20,11 +21,16 @@ class SmsGateway(Protocol):
 
 
 def email_sender(server: email.SmtpServer) -> Sender:
-    """Sends over one connection kept for as long as the sender lives (a worker's drain)."""
-    mailer = email.Mailer(server)
+    """Sends over one connection per sending thread, kept for as long as the sender lives (a
+    worker's drain); the message, its PDF included, is built before the connection is used."""
+    mailers = threading.local()
 
     def send(message: Notification) -> Receipt:
-        return Receipt(provider_id=mailer.send(as_email(message)))
+        built = as_email(message)
+        mailer = getattr(mailers, "mailer", None)
+        if mailer is None:
+            mailer = mailers.mailer = email.Mailer(server)
+        return Receipt(provider_id=mailer.send(built))
 
     return send
 

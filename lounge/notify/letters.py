@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from db.models import Channel, Customer, Delivery, Notification, Role, utcnow
 from lounge import access, localtime
 from lounge.access import Viewer
+from lounge.notify import outbox
 from reports.documents import LetterDocument
 from reports.letters import build_letters
 
@@ -69,4 +70,11 @@ def mark_posted(session: Session, viewer: Viewer, ids: Sequence[object]) -> int:
         letter.status = Delivery.SENT
         letter.sent_at = now
         letter.worker = viewer.email
+    outbox.add_steps(
+        session,
+        [
+            outbox.step(letter.id, Delivery.SENT, actor=viewer.email, detail="posted", at=now)
+            for letter in letters
+        ],
+    )
     return len(letters)

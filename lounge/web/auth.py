@@ -48,7 +48,8 @@ HOME = {
     Role.DEMAND_STAFF: "/regions",
     Role.ADMIN: "/admin",
 }
-_PUBLIC_PREFIXES = ("/assets/", "/healthz")
+#: Open without signing in; ``/hooks/`` callers (providers) prove themselves otherwise.
+_PUBLIC_PREFIXES = ("/assets/", "/healthz", "/hooks/")
 
 
 class HttpsAwareSessionInterface(SecureCookieSessionInterface):
