@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Flask, Response, abort, request, send_file
 
 from lounge import access, billing, contracts, exports, i18n, localtime, membership, reporting
-from lounge.notify import letters
+from lounge.notify import letters, status
 from lounge.web.context import db_session, viewer
 from reports.bill import build_bill
 from reports.documents import ReportDocument
@@ -157,6 +157,18 @@ def letters_file() -> Any:
         with db_session() as db:
             data = letters.batch_pdf(db, viewer(), ids)
         return data, f"letters-{localtime.today():%Y%m%d}.pdf", PDF
+
+    return _guarded(build)
+
+
+@blueprint.get("/download/notification/<notification_id>.pdf")
+def notification_file(notification_id: str) -> Any:
+    """A message's PDF for staff: the letter as printed, or the e-mail's attachment."""
+
+    def build() -> tuple[bytes, str, str]:
+        with db_session() as db:
+            data, name = status.pdf(db, viewer(), notification_id)
+        return data, name, PDF
 
     return _guarded(build)
 
