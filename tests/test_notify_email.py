@@ -111,3 +111,15 @@ def test_a_long_hebrew_subject_is_folded_and_reads_back_whole(smtp) -> None:
     [message] = recorder.messages
     assert _header(message, "Subject") == subject
     assert message.get_content_type() == "multipart/alternative"
+
+
+def test_attachments_keep_their_names_and_bytes_a_hebrew_name_too(smtp) -> None:
+    server, recorder = smtp
+    files = (Attachment("חברות.pdf", b"%PDF-1.4 a" * 5000), Attachment("b.pdf", b"%PDF-1.4 b"))
+    send(server, _email(attachments=files))
+    [message] = recorder.messages
+    got = [p for p in message.walk() if p.get_content_type() == "application/pdf"]
+    assert [(p.get_filename(), p.get_payload(decode=True)) for p in got] == [
+        (f.filename, f.content) for f in files
+    ]
+    assert not message.defects
