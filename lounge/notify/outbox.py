@@ -25,7 +25,7 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import (
@@ -85,6 +85,8 @@ class Receipt:
 
     provider_id: str
     delivered: bool = False
+    #: When the provider accepted it (the worker stamps it; recording waits for the batch).
+    at: dt.datetime | None = None
 
 
 #: Sends one claimed message; returns the provider's receipt or raises :class:`SendFailed`.
@@ -253,8 +255,8 @@ def record_all_sent(
                 "b_worker": worker,
                 "b_status": Delivery.DELIVERED if receipt.delivered else Delivery.SENT,
                 "b_provider": receipt.provider_id,
-                "b_at": now,
-                "b_delivered": now if receipt.delivered else None,
+                "b_at": receipt.at or now,
+                "b_delivered": (receipt.at or now) if receipt.delivered else None,
             }
             for message, receipt in sent
         ],
@@ -268,7 +270,7 @@ def record_all_sent(
                 attempt=message.attempts,
                 actor=worker,
                 detail=receipt.provider_id,
-                at=now,
+                at=receipt.at or now,
             )
             for message, receipt in sent
         ],
@@ -362,9 +364,10 @@ def drain(
 
     def attempt(message: Notification) -> Receipt | SendFailed:
         try:
-            return senders[Channel(message.channel)](message)
+            receipt = senders[Channel(message.channel)](message)
         except SendFailed as failure:
             return failure
+        return receipt if receipt.at else replace(receipt, at=utcnow())
 
     with (
         database.sessions() as session,  # commits per claim and per batch, not per block
