@@ -290,36 +290,31 @@ def _facts(found: status.MessageDetail) -> html.Dl:
 
 
 def _steps(found: status.MessageDetail) -> Any:
+    """Each step on a line of its own (it reads on a phone too): when, what, which attempt, by
+    whom, and below it the reason or what the provider said."""
     if not found.steps:
         return widgets.empty(_("No attempt yet."), id_="message-no-steps")
-    header = html.Thead(
-        html.Tr([html.Th(_(t)) for t in (N_("When"), N_("Status"), N_("Attempt"), N_("By"))])
-    )
-    rows = [
-        html.Tr(
-            [
-                html.Td(format_datetime(step.at), className="text-nowrap"),
-                html.Td(
-                    [
-                        _(STATUSES[Delivery(step.status)]),
-                        html.Div(
-                            _(STEP_DETAILS[step.detail])
-                            if step.detail in STEP_DETAILS
-                            else step.detail or "",
-                            className="small text-body-secondary text-break",
-                        ),
-                    ]
-                ),
-                html.Td(format_number(step.attempt) if step.attempt else ""),
-                html.Td(step.actor or "", className="small text-break"),
-            ]
+    items = []
+    for step in found.steps:
+        said = _(STEP_DETAILS[step.detail]) if step.detail in STEP_DETAILS else step.detail
+        head = [
+            html.Strong(_(STATUSES[Delivery(step.status)])),
+            html.Span(format_datetime(step.at), className="text-nowrap"),
+        ]
+        if step.attempt:
+            head.append(html.Span(_("attempt {n}").format(n=format_number(step.attempt))))
+        items.append(
+            dbc.ListGroupItem(
+                [
+                    html.Div(head, className="d-flex flex-wrap gap-2"),
+                    html.Div(
+                        [html.Span(step.actor or ""), html.Div(said or "")],
+                        className="small text-body-secondary text-break",
+                    ),
+                ]
+            )
         )
-        for step in found.steps
-    ]
-    return html.Div(
-        dbc.Table([header, html.Tbody(rows)], size="sm", class_name="mb-3", id="message-steps"),
-        className="table-responsive",
-    )
+    return dbc.ListGroup(items, class_name="mb-3", id="message-steps")
 
 
 def _detail(found: status.MessageDetail) -> list[Any]:
