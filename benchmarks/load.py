@@ -30,7 +30,6 @@ import json  # noqa: E402
 import os  # noqa: E402
 import re  # noqa: E402
 import sys  # noqa: E402
-from collections.abc import Iterator  # noqa: E402
 from typing import Any  # noqa: E402
 
 import urllib3.util  # noqa: E402
@@ -41,8 +40,9 @@ if not hasattr(urllib3.util, "create_urllib3_context"):
 
 from locust import FastHttpUser, between, events, task  # noqa: E402
 
+from benchmarks import replay  # noqa: E402
+
 PASSWORD = os.environ.get("LOUNGE_DEMO_PASSWORD", "lounge-demo-2026")
-REPORT_KINDS = ("consumption", "tou", "yoy", "billing", "debts")
 CLIENT_PAGES = ("/overview", "/contracts", "/consumption", "/billing", "/reports")
 
 
@@ -72,57 +72,20 @@ class LoungeUser(FastHttpUser):
     def next_page(self) -> None:
         path = self.pages[self.cursor % len(self.pages)]
         self.cursor += 1
-        layout = self.open(path)
+        props = self.open(path)
         if path == "/reports":
-            for kind in REPORT_KINDS:
-                self.show_report(kind, layout)
+            for kind in replay.REPORT_KINDS:
+                self.post(*replay.report_call(self.dependencies, props, kind))
 
-    def open(self, path: str) -> dict[str, dict[str, Any]]:
+    def open(self, path: str) -> replay.Props:
         """The page as a browser loads it; returns the layout's props by component id."""
         self.client.get(path, name=path)
-        routed = self.callback(
-            ".._pages_content.children..._pages_store.data..",
-            {"_pages_location.pathname": path, "_pages_location.search": ""},
-            {},
-            f"router {path}",
-        )
-        tree = routed.get("_pages_content", {}).get("children") if routed else None
-        props = dict(_components(tree))
-        for spec in self.dependencies:
-            ids = [item["id"] for item in spec["inputs"] + spec["state"]]
-            if spec.get("prevent_initial_call") or spec["output"].startswith(".._pages"):
-                continue
-            if not ids or any(i.startswith("{") or i not in props for i in ids):
-                continue
-            self.callback(spec["output"], _values(spec["inputs"], props), props, path)
+        props = replay.rendered(self.post(*replay.router_call(self.dependencies, path)))
+        for call in replay.load_calls(self.dependencies, props, path):
+            self.post(*call)
         return props
 
-    def show_report(self, kind: str, props: dict[str, dict[str, Any]]) -> None:
-        spec = next(d for d in self.dependencies if d["output"].startswith("..reports-result"))
-        values = _values(spec["inputs"], props) | {"reports-show.n_clicks": 1}
-        values["reports-kind.value"] = kind
-        self.callback(spec["output"], values, props, f"report {kind}", spec)
-
-    def callback(
-        self,
-        output: str,
-        inputs: dict[str, Any],
-        props: dict[str, dict[str, Any]],
-        name: str,
-        spec: dict[str, Any] | None = None,
-    ) -> dict[str, Any] | None:
-        spec = spec or next((d for d in self.dependencies if d["output"] == output), None)
-        if spec is None:
-            return None
-        parts = [p.rsplit(".", 1) for p in output.strip(".").split("...")]
-        outputs = [{"id": i, "property": p} for i, p in parts]
-        body = {
-            "output": output,
-            "outputs": outputs if output.startswith("..") else outputs[0],
-            "inputs": [_item(i, inputs) for i in spec["inputs"]],
-            "state": [_item(s, _values(spec["state"], props)) for s in spec["state"]],
-            "changedPropIds": list(inputs)[:1],
-        }
+    def post(self, name: str, body: dict[str, Any]) -> dict[str, Any] | None:
         with self.client.post(
             "/_dash-update-component", json=body, name=name, catch_response=True
         ) as response:
@@ -133,27 +96,6 @@ class LoungeUser(FastHttpUser):
                 response.failure(f"{name}: {response.status_code}")
                 return None
             return dict(json.loads(response.text or "{}").get("response", {}))
-
-
-def _components(tree: Any) -> Iterator[tuple[str, dict[str, Any]]]:
-    if isinstance(tree, list):
-        for child in tree:
-            yield from _components(child)
-    elif isinstance(tree, dict) and "props" in tree:
-        props = tree["props"]
-        if isinstance(props.get("id"), str):
-            yield props["id"], props
-        for value in props.values():
-            yield from _components(value)
-
-
-def _values(items: list[dict[str, str]], props: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    return {f"{i['id']}.{i['property']}": props.get(i["id"], {}).get(i["property"]) for i in items}
-
-
-def _item(item: dict[str, str], values: dict[str, Any]) -> dict[str, Any]:
-    key = f"{item['id']}.{item['property']}"
-    return {"id": item["id"], "property": item["property"], "value": values.get(key)}
 
 
 class Client(LoungeUser):
