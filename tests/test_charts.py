@@ -7,6 +7,7 @@ import datetime as dt
 
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 import pytest
 
 from lounge import i18n
@@ -45,7 +46,12 @@ def test_every_figure_passes_plotlys_checks(name, language):
     with i18n.use(language):
         figure = FIGURES[name]()
     checked = go.Figure(figure.to_plotly_json())  # raises ValueError on any invalid property
-    assert checked.layout.template.layout.paper_bgcolor == "white"  # plotly_white
+    # plotly_white's layout, and its style for every kind of trace the figure has
+    white = pio.templates["plotly_white"]
+    assert checked.layout.template.layout == white.layout
+    for trace in checked.data:
+        assert trace.type in charts.TRACE_TYPES
+        assert checked.layout.template.data[trace.type] == white.data[trace.type]
     assert checked.layout.yaxis.side == ("right" if language == "he" else "left")
     if name != "empty zoom_figure":
         assert checked.data and all(len(trace.y) for trace in checked.data)

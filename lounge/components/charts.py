@@ -69,11 +69,16 @@ def graph_config() -> dcc.Graph.Config:
     )
 
 
+#: The kinds of trace the lounge draws: a figure carries the template's styles for these only.
+TRACE_TYPES = ("bar", "scatter")
+
+
 @cache
 def _template() -> dict[str, Any]:
-    """Plotly's ``plotly_white`` look, as the plain data every figure carries."""
-    template: dict[str, Any] = pio.templates["plotly_white"].to_plotly_json()
-    return template
+    """Plotly's ``plotly_white`` look, as the plain data every figure carries: its layout and
+    the styles of :data:`TRACE_TYPES` (the other two dozen kinds' styles were most of it)."""
+    template = pio.templates["plotly_white"].to_plotly_json()
+    return {"layout": template["layout"], "data": {t: template["data"][t] for t in TRACE_TYPES}}
 
 
 def _figure(
