@@ -72,7 +72,15 @@ from locust.stats import RequestStats  # noqa: E402
 from benchmarks import replay  # noqa: E402
 
 PASSWORD = os.environ.get("LOUNGE_DEMO_PASSWORD", "lounge-demo-2026")
-CLIENT_PAGES = ("/overview", "/contracts", "/consumption", "/billing", "/reports")
+CLIENT_PAGES = (
+    "/overview",
+    "/contracts",
+    "/consumption",
+    "/billing",
+    "/reports",
+    "/contacts",
+    "/inbox",
+)
 
 
 class LoungeUser(FastHttpUser):
@@ -138,19 +146,19 @@ class Client(LoungeUser):
 class AccountManager(LoungeUser):
     weight = 8
     emails = tuple(f"manager{n}@demo.lounge" for n in ("", "2", "3", "4", "5"))
-    pages = ("/portfolio",)
+    pages = ("/portfolio", "/notifications", "/inbox")
 
 
 class DemandStaff(LoungeUser):
     weight = 5
     emails = ("demand@demo.lounge",)
-    pages = ("/regions",)
+    pages = ("/regions", "/notifications")
 
 
 class Administrator(LoungeUser):
     weight = 2
     emails = ("admin@demo.lounge",)
-    pages = ("/admin", "/portfolio", "/regions")
+    pages = ("/admin", "/portfolio", "/regions", "/notifications")
 
 
 ROLES = (Client, AccountManager, DemandStaff, Administrator)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, ScalarSelect, Select, Subquery, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, Select, Subquery, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from db.models import (
@@ -196,13 +196,15 @@ class InvoiceRow:
         return aging_bucket(self.days_overdue)
 
 
-#: The invoice's own columns a row shows, read as plain values (loading ``Invoice``
+#: What :func:`_invoice_query` reads of an invoice, as plain values (loading ``Invoice``
 #: objects cost more than the rest of the invoices list together).
 _ROW_COLUMNS = (
     Invoice.id,
     Invoice.number,
     Invoice.customer_id,
+    Customer.name,
     Invoice.site_id,
+    Site.name,
     Invoice.period_start,
     Invoice.period_end,
     Invoice.issue_date,
@@ -211,38 +213,22 @@ _ROW_COLUMNS = (
     Invoice.subtotal,
     Invoice.vat,
     Invoice.total,
-    Invoice.status,
 )
 
 
-def _invoice_row(row: Row[Any], as_of: dt.date) -> InvoiceRow:
-    """An :data:`_invoice_query` row as it stood at the end of ``as_of``."""
-    paid: Decimal = row.paid
-    status = invoice_status(
-        row.total, paid, row.due_date, as_of, row.status == InvoiceStatus.CANCELLED
-    )
-    open_amount = ZERO if status in (PAID, CANCELLED) else row.total - paid
+def _invoice_row(row: Sequence[Any], as_of: dt.date) -> InvoiceRow:
+    """An :func:`_invoice_query` row as it stood at the end of ``as_of``."""
+    (id_, number, customer_id, customer_name, site_id, site_name, start, end, issue_date,
+     due_date, wh, subtotal, vat, total, paid, stored, band_split) = row  # fmt: skip
+    status = invoice_status(total, paid, due_date, as_of, stored == InvoiceStatus.CANCELLED)
     return InvoiceRow(
-        id=row.id,
-        number=row.number,
-        customer_id=row.customer_id,
-        customer_name=row.customer_name,
-        site_id=row.site_id,
-        site_name=row.site_name,
-        period_start=row.period_start,
-        period_end=row.period_end,
-        issue_date=row.issue_date,
-        due_date=row.due_date,
-        wh=row.wh,
-        subtotal=row.subtotal,
-        vat=row.vat,
-        total=row.total,
-        paid=paid,
-        open_amount=open_amount,
+        id_, number, customer_id, customer_name, site_id, site_name, start, end,
+        issue_date, due_date, wh, subtotal, vat, total, paid,
+        open_amount=ZERO if status in (PAID, CANCELLED) else total - paid,
         status=status,
-        days_overdue=(as_of - row.due_date).days if status == OVERDUE else 0,
-        band_split=row.band_split,
-    )
+        days_overdue=(as_of - due_date).days if status == OVERDUE else 0,
+        band_split=band_split,
+    )  # fmt: skip
 
 
 def _customer_filters(
@@ -306,13 +292,7 @@ def _invoice_query(paid_amount: ColumnElement[Decimal]) -> Select[*tuple[Any, ..
         .scalar_subquery()
     )
     return (
-        select(
-            *_ROW_COLUMNS,
-            Customer.name.label("customer_name"),
-            Site.name.label("site_name"),
-            paid_amount.label("paid"),
-            band_split.label("band_split"),
-        )
+        select(*_ROW_COLUMNS, paid_amount, Invoice.status, band_split)
         .join(Customer, Customer.id == Invoice.customer_id)
         .join(Site, Site.id == Invoice.site_id)
     )
