@@ -13,9 +13,10 @@ empty database of your own), serves it with gunicorn (``gunicorn.conf.py``) on a
 free port, lets the users sign in and warm up, then measures ``--duration``
 seconds. With ``--import-rows N`` a second phase follows: the same load while
 ``python -m lounge import readings`` imports N 15-minute readings of 100 new sites
-(``benchmarks.import_readings`` writes the file), measured from the import's start
-to its end. Each phase prints p50/p95/p99 and errors per kind of request and
-overall, requests per second, and the CPU the server spent per request (the
+(``benchmarks.import_readings`` writes the file) at the CPU priority the
+Administration page gives its import jobs, measured from the import's start to its
+end. Each phase prints p50/p95/p99 and errors per kind of request and overall,
+requests per second, and the CPU the server spent per request (the
 machine's other work slows wall times, much less CPU times)::
 
     .venv/bin/python -m benchmarks.load serve --duration 120 --import-rows 1000000
@@ -316,7 +317,9 @@ def serve(argv: list[str]) -> None:
             _measure(env, server, f"{args.users} users", lambda: True, args.duration)
             if files:
                 started = time.monotonic()
-                importing = _lounge(url, "import", "readings", str(files["readings"]), wait=False)
+                importing = _lounge(
+                    url, "import", "readings", str(files["readings"]), wait=False, nice=True
+                )
                 _measure(
                     env,
                     server,
@@ -331,10 +334,16 @@ def serve(argv: list[str]) -> None:
             runner.quit()
 
 
-def _lounge(url: str, *command: str, wait: bool = True) -> subprocess.Popen[bytes]:
-    """``python -m lounge COMMAND...`` on the database ``url``, its output shown."""
+def _lounge(
+    url: str, *command: str, wait: bool = True, nice: bool = False
+) -> subprocess.Popen[bytes]:
+    """``python -m lounge COMMAND...`` on the database ``url``, its output shown; ``nice``:
+    at the CPU priority of the Administration page's jobs (``jobs.JOB_NICENESS``)."""
+    from lounge.web.jobs import JOB_NICENESS
+
+    niceness = ["nice", "-n", str(JOB_NICENESS)] if nice else []
     process = subprocess.Popen(
-        [sys.executable, "-m", "lounge", *command],
+        [*niceness, sys.executable, "-m", "lounge", *command],
         cwd=ROOT,
         env=os.environ | {"LOUNGE_DATABASE_URL": url},
     )
