@@ -153,6 +153,8 @@ def main() -> None:
                 for name, (email, measure) in measurements.items():
                     if email:
                         _sign_in(driver, base, email)
+                    else:  # signed out: the sign-in page sends a signed-in user home
+                        driver.delete_all_cookies()
                     timings.setdefault(name, []).append(measure(driver))
         finally:
             driver.quit()
