@@ -51,7 +51,11 @@ PAGES = (
     ("client@demo.lounge", "/contracts", "#contracts-grid .ag-row"),
     ("client@demo.lounge", "/consumption", "#consumption-series"),
     ("client@demo.lounge", "/billing", "#billing-invoices .ag-row"),
+    ("client@demo.lounge", "/contacts", "#contacts-grid .ag-row"),
+    ("client@demo.lounge", "/inbox", "#inbox-list, #inbox-empty"),
     ("manager@demo.lounge", "/portfolio", "#portfolio-grid .ag-row"),
+    ("manager@demo.lounge", f"/overview?customer={demo.CHAIN_ID}", "#overview-name"),
+    ("manager@demo.lounge", "/notifications", "#outbox-grid .ag-row"),
     ("demand@demo.lounge", "/regions", "#regions-summary"),
     ("admin@demo.lounge", "/admin", "#admin-upload"),
     ("client@demo.lounge", "/inbox", "#inbox-list, #inbox-empty"),
@@ -152,6 +156,8 @@ def main() -> None:
                 for name, (email, measure) in measurements.items():
                     if email:
                         _sign_in(driver, base, email)
+                    else:  # signed out: the sign-in page sends a signed-in user home
+                        driver.delete_all_cookies()
                     timings.setdefault(name, []).append(measure(driver))
         finally:
             driver.quit()

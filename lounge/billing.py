@@ -19,8 +19,9 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Subquery, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, Select, Subquery, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from db.models import (
@@ -109,17 +110,34 @@ def _end_of(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), TIMEZONE)
 
 
+def _succeeded(as_of: dt.date | None) -> list[ColumnElement[bool]]:
+    """Payments that count: succeeded (and completed by the end of ``as_of``)."""
+    conditions = [Payment.status == PaymentStatus.SUCCEEDED]
+    if as_of is not None:
+        conditions.append(Payment.completed_at < _end_of(as_of))
+    return conditions
+
+
 def _paid_per_invoice(as_of: dt.date | None = None) -> Subquery:
     """(invoice_id, paid): what succeeded payments (completed by ``as_of``) put on each invoice."""
-    query = (
+    return (
         select(PaymentAllocation.invoice_id, func.sum(PaymentAllocation.amount).label("paid"))
         .join(Payment, Payment.id == PaymentAllocation.payment_id)
-        .where(Payment.status == PaymentStatus.SUCCEEDED)
+        .where(*_succeeded(as_of))
         .group_by(PaymentAllocation.invoice_id)
+        .subquery()
     )
-    if as_of is not None:
-        query = query.where(Payment.completed_at < _end_of(as_of))
-    return query.subquery()
+
+
+def _paid_of_invoice(as_of: dt.date) -> ScalarSelect[Decimal]:
+    """What is paid of the invoice of the enclosing query, as :func:`_paid_per_invoice` says,
+    correlated: read through the invoice's own allocations, not every invoice's."""
+    return (
+        select(func.coalesce(func.sum(PaymentAllocation.amount), 0))
+        .join(Payment, Payment.id == PaymentAllocation.payment_id)
+        .where(PaymentAllocation.invoice_id == Invoice.id, *_succeeded(as_of))
+        .scalar_subquery()
+    )
 
 
 def paid_amounts(session: Session, invoice_ids: Iterable[int]) -> dict[int, Decimal]:
@@ -178,39 +196,39 @@ class InvoiceRow:
         return aging_bucket(self.days_overdue)
 
 
-def _invoice_row(
-    invoice: Invoice,
-    customer: str,
-    site: str,
-    paid: Decimal,
-    band_split: str | None,
-    as_of: dt.date,
-) -> InvoiceRow:
-    status = invoice_status(
-        invoice.total, paid, invoice.due_date, as_of, invoice.status == InvoiceStatus.CANCELLED
-    )
-    open_amount = ZERO if status in (PAID, CANCELLED) else invoice.total - paid
+#: What :func:`_invoice_query` reads of an invoice, as plain values (loading ``Invoice``
+#: objects cost more than the rest of the invoices list together).
+_ROW_COLUMNS = (
+    Invoice.id,
+    Invoice.number,
+    Invoice.customer_id,
+    Customer.name,
+    Invoice.site_id,
+    Site.name,
+    Invoice.period_start,
+    Invoice.period_end,
+    Invoice.issue_date,
+    Invoice.due_date,
+    Invoice.wh,
+    Invoice.subtotal,
+    Invoice.vat,
+    Invoice.total,
+)
+
+
+def _invoice_row(row: Sequence[Any], as_of: dt.date) -> InvoiceRow:
+    """An :func:`_invoice_query` row as it stood at the end of ``as_of``."""
+    (id_, number, customer_id, customer_name, site_id, site_name, start, end, issue_date,
+     due_date, wh, subtotal, vat, total, paid, stored, band_split) = row  # fmt: skip
+    status = invoice_status(total, paid, due_date, as_of, stored == InvoiceStatus.CANCELLED)
     return InvoiceRow(
-        id=invoice.id,
-        number=invoice.number,
-        customer_id=invoice.customer_id,
-        customer_name=customer,
-        site_id=invoice.site_id,
-        site_name=site,
-        period_start=invoice.period_start,
-        period_end=invoice.period_end,
-        issue_date=invoice.issue_date,
-        due_date=invoice.due_date,
-        wh=invoice.wh,
-        subtotal=invoice.subtotal,
-        vat=invoice.vat,
-        total=invoice.total,
-        paid=paid,
-        open_amount=open_amount,
+        id_, number, customer_id, customer_name, site_id, site_name, start, end,
+        issue_date, due_date, wh, subtotal, vat, total, paid,
+        open_amount=ZERO if status in (PAID, CANCELLED) else total - paid,
         status=status,
-        days_overdue=(as_of - invoice.due_date).days if status == OVERDUE else 0,
+        days_overdue=(as_of - due_date).days if status == OVERDUE else 0,
         band_split=band_split,
-    )
+    )  # fmt: skip
 
 
 def _customer_filters(
@@ -234,12 +252,14 @@ def list_invoices(
     period_to: dt.date | None = None,
     status: str | None = None,
     as_of: dt.date | None = None,
+    issued: tuple[dt.date, dt.date] | None = None,
 ) -> list[InvoiceRow]:
     """Invoices the viewer may see, newest due date first, as they stood at the end of ``as_of``.
 
     ``period_from`` / ``period_to`` keep invoices whose period overlaps those
     days (inclusive). ``status`` is one of :data:`STATUS_FILTERS`: ``open``
-    is anything with money still to pay, overdue or not.
+    is anything with money still to pay, overdue or not. ``issued`` keeps
+    those issued in the days [first, end).
     """
     as_of = as_of or localtime.today()
     conditions = _customer_filters(session, viewer, Invoice.customer_id, customer_id)
@@ -249,22 +269,18 @@ def list_invoices(
         conditions.append(Invoice.period_end > period_from)
     if period_to is not None:
         conditions.append(Invoice.period_start <= period_to)
-    paid = _paid_per_invoice(as_of)
-    paid_amount = func.coalesce(paid.c.paid, 0)
+    if issued is not None:
+        conditions.extend((Invoice.issue_date >= issued[0], Invoice.issue_date < issued[1]))
+    paid_amount = _paid_of_invoice(as_of)
     if status is not None:
         conditions.extend(_status_conditions(status, paid_amount, as_of))
     query = visible_invoices(
-        _invoice_query(paid, paid_amount).where(*conditions), viewer, as_of
+        _invoice_query(paid_amount).where(*conditions), viewer, as_of
     ).order_by(Invoice.due_date.desc(), Invoice.id.desc())
-    return [
-        _invoice_row(invoice, customer, site, amount, split, as_of)
-        for invoice, customer, site, amount, split in session.execute(query)
-    ]
+    return [_invoice_row(row, as_of) for row in session.execute(query)]
 
 
-def _invoice_query(
-    paid: Subquery, paid_amount: ColumnElement[Decimal]
-) -> Select[Invoice, str, str, Decimal, str | None]:
+def _invoice_query(paid_amount: ColumnElement[Decimal]) -> Select[*tuple[Any, ...]]:
     """Invoices with customer and site names, the amount paid and the band split.
 
     The greatest ``BandSplit`` of an invoice's lines is ``typical`` when any
@@ -276,10 +292,9 @@ def _invoice_query(
         .scalar_subquery()
     )
     return (
-        select(Invoice, Customer.name, Site.name, paid_amount, band_split)
+        select(*_ROW_COLUMNS, paid_amount, Invoice.status, band_split)
         .join(Customer, Customer.id == Invoice.customer_id)
         .join(Site, Site.id == Invoice.site_id)
-        .outerjoin(paid, paid.c.invoice_id == Invoice.id)
     )
 
 
@@ -341,9 +356,8 @@ def invoice_detail(
     """One invoice with its lines and the payments applied to it."""
     as_of = as_of or localtime.today()
     invoice = _get_invoice(session, viewer, invoice_id)
-    paid = _paid_per_invoice(as_of)
-    _, customer, site, paid_amount, band_split = session.execute(
-        _invoice_query(paid, func.coalesce(paid.c.paid, 0)).where(Invoice.id == invoice.id)
+    row = session.execute(
+        _invoice_query(_paid_of_invoice(as_of)).where(Invoice.id == invoice.id)
     ).one()
     contract = session.get_one(Contract, invoice.contract_id)
     applied = session.execute(
@@ -354,7 +368,7 @@ def invoice_detail(
         .order_by(Payment.completed_at, Payment.id)
     )
     return InvoiceDetail(
-        row=_invoice_row(invoice, customer, site, paid_amount, band_split, as_of),
+        row=_invoice_row(row, as_of),
         contract_number=contract.number,
         tariff=contract.tariff,
         tariff_label=tariffs.display_name(contract.tariff),
@@ -452,7 +466,17 @@ def debts(
     rows = list_invoices(
         session, viewer, customer_id=customer_id, site_id=site_id, status=OPEN, as_of=as_of
     )
-    rows.sort(key=lambda row: (row.due_date, row.id))
+    return debt_report(rows, as_of)
+
+
+def debt_report(invoices: Iterable[InvoiceRow], as_of: dt.date) -> DebtReport:
+    """The debts among invoices listed by :func:`list_invoices` as of ``as_of``: those with
+    money open, as :func:`debts` reports them (a page that lists every invoice anyway
+    reads them once)."""
+    rows = sorted(
+        (row for row in invoices if row.status not in (PAID, CANCELLED)),
+        key=lambda row: (row.due_date, row.id),
+    )
     return DebtReport(
         as_of=as_of,
         rows=tuple(rows),

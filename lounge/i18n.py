@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from babel import Locale
+from babel import numbers as _babel_numbers
 from babel.dates import format_date as _babel_date
 from babel.dates import format_datetime as _babel_datetime
 from babel.messages.mofile import write_mo
@@ -110,12 +113,83 @@ def sort_key(text: str) -> tuple[int, ...]:
 
 
 def _locale() -> Locale:
-    return Locale.parse(_FORMAT_LOCALES[current()])
+    return _parsed_locale(current())
+
+
+@cache
+def _parsed_locale(language: str) -> Locale:
+    return Locale.parse(_FORMAT_LOCALES[language])
+
+
+@dataclass(frozen=True)
+class _NumberStyle:
+    """How Babel writes a number of one simple pattern (``#,##0.00``-like) in one locale,
+    taken from Babel once so that each number is written by Python's own formatting:
+    Babel spends some 10 µs looking the locale's symbols up again for every number."""
+
+    prefixes: tuple[str, str]  # positive, negative
+    suffixes: tuple[str, str]
+    symbols: dict[int, str]  # Python's "," and "." to the locale's group and decimal signs
+
+    @classmethod
+    def of(cls, pattern: _babel_numbers.NumberPattern, locale: Locale) -> _NumberStyle | None:
+        """None for a pattern this does not write as Babel does (Babel writes it then)."""
+        if pattern.grouping != (3, 3) or pattern.int_prec[0] != 1 or pattern.scale != 0:
+            return None
+        if pattern.exp_prec or "@" in pattern.pattern:
+            return None
+        symbol = _babel_numbers.get_currency_symbol(CURRENCY, locale)
+
+        def text(affix: str) -> str:
+            for placeholder, value in (("¤¤¤", None), ("¤¤", CURRENCY), ("¤", symbol)):
+                if placeholder in affix:
+                    if value is None:
+                        return "\0"  # a currency name by amount: not written here
+                    affix = affix.replace(placeholder, value)
+            return re.sub(r"'([^']*)'", lambda m: m.group(1) or "'", affix)
+
+        prefixes = (text(pattern.prefix[0]), text(pattern.prefix[1]))
+        suffixes = (text(pattern.suffix[0]), text(pattern.suffix[1]))
+        if "\0" in prefixes + suffixes:
+            return None
+        group = _babel_numbers.get_group_symbol(locale)
+        decimal = _babel_numbers.get_decimal_symbol(locale)
+        return cls(prefixes, suffixes, {ord(","): group, ord("."): decimal})
+
+    def write(self, value: float | int | Decimal, decimals: int) -> str:
+        exact = value if isinstance(value, Decimal) else Decimal(str(value))
+        negative = int(exact.is_signed())
+        rounded = abs(exact).quantize(_QUANTA[decimals])  # the context's rounding, as Babel's
+        digits = f"{rounded:,f}".translate(self.symbols)
+        return f"{self.prefixes[negative]}{digits}{self.suffixes[negative]}"
+
+
+_QUANTA = tuple(Decimal(1).scaleb(-places) for places in range(10))
+
+
+def _number_pattern(decimals: int) -> str:
+    return "#,##0" + ("." + "0" * decimals if decimals else "")
+
+
+@cache
+def _number_style(language: str, decimals: int) -> _NumberStyle | None:
+    pattern = _babel_numbers.parse_pattern(_number_pattern(decimals))
+    return _NumberStyle.of(pattern, _parsed_locale(language))
+
+
+@cache
+def _money_style(language: str) -> _NumberStyle | None:
+    locale = _parsed_locale(language)
+    if _babel_numbers.get_currency_precision(CURRENCY) != 2:
+        return None
+    return _NumberStyle.of(locale.currency_formats["standard"], locale)
 
 
 def format_number(value: float | int | Decimal, decimals: int = 0) -> str:
-    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return _babel_decimal(value, format=pattern, locale=_locale())
+    style = _number_style(current(), decimals) if decimals < len(_QUANTA) else None
+    if style is not None:
+        return style.write(value, decimals)
+    return _babel_decimal(value, format=_number_pattern(decimals), locale=_locale())
 
 
 def format_kwh(wh: int | float) -> str:
@@ -146,15 +220,24 @@ def format_change(ratio: float, decimals: int = 0) -> str:
 
 
 def format_money(amount: Decimal) -> str:
+    style = _money_style(current())
+    if style is not None:
+        return style.write(amount, 2)
     return _babel_currency(amount, CURRENCY, locale=_locale())
 
 
 def format_date(value: dt.date, length: str = "medium") -> str:
-    return _babel_date(value, format=length, locale=_locale())
+    return _date_text(value, length, current())
 
 
 def format_month(value: dt.date) -> str:
-    return _babel_date(value, format="MMM y", locale=_locale())
+    return _date_text(value, "MMM y", current())
+
+
+@lru_cache(maxsize=4096)
+def _date_text(value: dt.date, pattern: str, language: str) -> str:
+    """Dates repeat (due dates, months of a table): each is written by Babel once."""
+    return _babel_date(value, format=pattern, locale=_parsed_locale(language))
 
 
 def format_datetime(value: dt.datetime, length: str = "medium") -> str:

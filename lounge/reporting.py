@@ -288,11 +288,9 @@ def _money_total(rows: list[dict[str, Any]], key: str) -> Decimal:
 
 def _billing(session: Session, viewer: Viewer, request: ReportRequest) -> list[ReportSection]:
     """Invoices issued and payments made in the period."""
-    invoices = [
-        row
-        for row in billing.list_invoices(session, viewer, customer_id=request.customer_id)
-        if request.first <= row.issue_date < request.end
-    ]
+    invoices = billing.list_invoices(
+        session, viewer, customer_id=request.customer_id, issued=(request.first, request.end)
+    )
     invoices.sort(key=lambda row: (row.issue_date, row.number))
     invoice_rows = [
         {

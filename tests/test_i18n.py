@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
+from babel.numbers import format_currency, format_decimal
 
 from lounge import i18n
 
@@ -169,3 +171,32 @@ def test_chart_units_and_hover_text_are_in_the_readers_language():
         assert sum(kw in text for text in hovers) == 3  # kW columns, kW lines, the zoom
         suffixes = {figure.layout.yaxis.ticksuffix for figure in drawn} - {None}
         assert suffixes == {kwh[:-1], kw[:-1]}
+
+
+_AMOUNTS = [
+    Decimal("0"), Decimal("-0.001"), Decimal("0.005"), Decimal("0.015"), Decimal("0.025"),
+    Decimal("1E+3"), Decimal("-1234.565"), Decimal("73435.79"), Decimal("999999.995"),
+    Decimal("12345678901234.5"), 0, -7, 1_000_000, -12_345_678_901, 0.5, 1.5, 2.5, 2.675,
+    -0.0, 1234.5, -1234.5, 1e15, 0.1 + 0.2,
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("language", ["en", "he"])
+def test_numbers_and_money_are_written_exactly_as_babel_writes_them(language):
+    """format_number and format_money write numbers themselves (Babel is slow at it):
+    the text must be Babel's to the character, halves, signs and Hebrew marks included."""
+    locale = {"en": "en_IL", "he": "he_IL"}[language]
+    draw = random.Random(7)
+    values: list[Decimal | int | float] = list(_AMOUNTS)
+    values += [
+        Decimal(draw.randint(-(10**10), 10**10)).scaleb(-draw.randint(0, 4)) for _ in range(500)
+    ]
+    values += [draw.uniform(-1e7, 1e7) for _ in range(300)] + [draw.randint(-(10**9), 10**9)]
+    with i18n.use(language):
+        for value in values:
+            for decimals in range(4):
+                pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+                babel = format_decimal(value, format=pattern, locale=locale)
+                assert i18n.format_number(value, decimals) == babel, (value, decimals)
+            assert i18n.format_money(value) == format_currency(value, "ILS", locale=locale), value
+        assert i18n.format_money(Decimal("-1234.5")) != i18n.format_money(Decimal("1234.5"))

@@ -1,7 +1,9 @@
-"""Background jobs on Celery: a real worker process, a real Redis, one import end to end.
+"""Background jobs: child processes of the web server below its CPU priority; on Celery, a
+real worker process, a real Redis, one import end to end.
 
-Skipped when no Redis answers at 127.0.0.1:6379 (or ``LOUNGE_TEST_REDIS_URL``), failing
-instead when ``LOUNGE_REQUIRE_POSTGRES=1`` (CI, which runs every service).
+The Celery test is skipped when no Redis answers at 127.0.0.1:6379 (or
+``LOUNGE_TEST_REDIS_URL``), failing instead when ``LOUNGE_REQUIRE_POSTGRES=1`` (CI, which
+runs every service).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import pytest
 from sqlalchemy import select
 
 from db.models import AuditLog, Customer
+from lounge.web import jobs
 from tests.web_fixtures import call, sign_in
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,3 +65,27 @@ def test_a_celery_worker_runs_an_import_from_the_admin_page(db, world, worker):
         assert session.scalar(
             select(AuditLog.actor).where(AuditLog.action == "import.customers")
         ) == ("admin@a.test")
+
+
+def _write_niceness(path: str) -> None:
+    Path(path).write_text(str(os.getpriority(os.PRIO_PROCESS, 0)))
+
+
+def test_a_job_in_a_child_of_the_web_server_runs_below_the_web(tmp_path, monkeypatch):
+    from dash import DiskcacheManager
+    from multiprocess import Process
+
+    started = []
+    monkeypatch.setattr(
+        DiskcacheManager, "call_job_fn", lambda self, key, fn, args, context: started.append(fn)
+    )
+    monkeypatch.setattr(jobs, "_caller", lambda: None)  # outside a request
+    jobs.LoungeDiskcacheManager(None).call_job_fn("key", _write_niceness, [], {})
+    (job,) = started
+    web = os.getpriority(os.PRIO_PROCESS, 0)
+    child = Process(target=job, args=(str(tmp_path / "nice"),))
+    child.start()
+    child.join(60)
+    assert child.exitcode == 0
+    assert int((tmp_path / "nice").read_text()) >= max(web, jobs.JOB_NICENESS)
+    assert os.getpriority(os.PRIO_PROCESS, 0) == web  # the web process keeps its priority

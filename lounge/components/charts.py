@@ -8,10 +8,12 @@ show it in the reader's language (קוט"ש, קו"ט).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import cache
 from typing import Any, Literal
 
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 from babel.dates import get_day_names, get_month_names
 from dash import dcc
 
@@ -82,62 +84,93 @@ def graph_config() -> dcc.Graph.Config:
     )
 
 
-def _base(figure: go.Figure, height: int = 320, unit: Unit | None = None) -> go.Figure:
-    figure.update_layout(
-        height=height,
+#: The kinds of trace the lounge draws: a figure carries the template's styles for these only.
+TRACE_TYPES = ("bar", "scatter")
+
+
+@cache
+def _template() -> dict[str, Any]:
+    """Plotly's ``plotly_white`` look, as the plain data every figure carries: its layout and
+    the styles of :data:`TRACE_TYPES` (the other two dozen kinds' styles were most of it)."""
+    template = pio.templates["plotly_white"].to_plotly_json()
+    return {"layout": template["layout"], "data": {t: template["data"][t] for t in TRACE_TYPES}}
+
+
+def _figure(
+    traces: list[dict[str, Any]],
+    layout: dict[str, Any] | None = None,
+    height: int = 320,
+    unit: Unit | None = None,
+) -> go.Figure:
+    """A figure in the lounge's style from plain traces and layout.
+
+    Built without Plotly's checks of every property (``_validate=False``): they cost
+    20 to 70 ms a figure, most of a page's time; ``tests/test_charts.py`` builds every
+    figure of this module with the checks on instead.
+    """
+    layout = dict(layout or {})
+    axis_x, axis_y = layout.pop("xaxis", {}), layout.pop("yaxis", {})
+    base = {
+        "height": height,
         # room for the value axis on its side (right in Hebrew), which automargin alone
         # left clipped (a Hebrew unit, 1,200 קו"ט, lost its last letter at 60)
-        margin={
+        "margin": {
             "l": 10 if is_rtl() else 72,
             "r": 72 if is_rtl() else 10,
             "t": 30,
             "b": 10,
             "autoexpand": True,
         },
-        template="plotly_white",
-        legend={
+        "template": _template(),
+        "legend": {
             "orientation": "h",
             "y": -0.2,
             "x": 1 if is_rtl() else 0,
             "xanchor": "right" if is_rtl() else "left",
         },
-        font={"family": "system-ui, -apple-system, 'Segoe UI', Arial, sans-serif"},
-        hoverlabel={"align": "right" if is_rtl() else "left"},
-    )
-    figure.update_yaxes(
-        separatethousands=True,
-        automargin=True,
-        side="right" if is_rtl() else "left",
-        ticksuffix=f" {unit_label(unit)}" if unit else None,
-    )
-    figure.update_xaxes(automargin=True, nticks=14)
-    return figure
+        "font": {"family": "system-ui, -apple-system, 'Segoe UI', Arial, sans-serif"},
+        "hoverlabel": {"align": "right" if is_rtl() else "left"},
+        "xaxis": {**axis_x, "automargin": True, "nticks": 14},
+        "yaxis": {
+            **axis_y,
+            "separatethousands": True,
+            "automargin": True,
+            "side": "right" if is_rtl() else "left",
+            **({"ticksuffix": f" {unit_label(unit)}"} if unit else {}),
+        },
+    }
+    return go.Figure({"data": traces, "layout": base | layout}, _validate=False)
+
+
+def _numbers(values: Any, divide: float = 1) -> list[float]:
+    """Plain floats in the shown unit (a list is what a figure's JSON holds)."""
+    return [float(value) / divide for value in values]
 
 
 def energy_bars(labels: Sequence[str], wh: Sequence[int], estimated_wh: Sequence[int]) -> go.Figure:
     """Energy per period: measured and estimated parts stacked (estimated hatched), kWh."""
-    wh_s, est_s = pd.Series(wh, dtype="float64"), pd.Series(estimated_wh, dtype="float64")
-    figure = go.Figure(
+    x = list(labels)
+    return _figure(
         [
-            go.Bar(
-                x=list(labels),
-                y=(wh_s - est_s) / 1000,
-                name=_("Measured"),
-                marker_color=PALETTE[0],
-                hovertemplate=hover("kWh"),
-            ),
-            go.Bar(
-                x=list(labels),
-                y=est_s / 1000,
-                name=_("Estimated"),
-                marker_color="#9fbfe3",
-                marker_pattern_shape="/",
-                hovertemplate=hover("kWh"),
-            ),
-        ]
+            {
+                "type": "bar",
+                "x": x,
+                "y": [(w - e) / 1000 for w, e in zip(wh, estimated_wh, strict=True)],
+                "name": _("Measured"),
+                "marker": {"color": PALETTE[0]},
+                "hovertemplate": hover("kWh"),
+            },
+            {
+                "type": "bar",
+                "x": x,
+                "y": _numbers(estimated_wh, 1000),
+                "name": _("Estimated"),
+                "marker": {"color": "#9fbfe3", "pattern": {"shape": "/"}},
+                "hovertemplate": hover("kWh"),
+            },
+        ],
+        {"barmode": "stack"},
     )
-    figure.update_layout(barmode="stack")
-    return _base(figure)
 
 
 def monthly_bars(frame: pd.DataFrame) -> go.Figure:
@@ -154,39 +187,42 @@ def columns(
     divide: float = 1000,
 ) -> go.Figure:
     """One bar per label and series (stacked or side by side), in kWh by default."""
-    figure = go.Figure(
+    x = list(labels)
+    return _figure(
         [
-            go.Bar(
-                x=list(labels),
-                y=[v / divide for v in values],
-                name=name,
-                marker_color=PALETTE[i % len(PALETTE)],
-                hovertemplate=hover(unit),
-            )
+            {
+                "type": "bar",
+                "x": x,
+                "y": _numbers(values, divide),
+                "name": name,
+                "marker": {"color": PALETTE[i % len(PALETTE)]},
+                "hovertemplate": hover(unit),
+            }
             for i, (name, values) in enumerate(series.items())
-        ]
+        ],
+        {"barmode": "stack" if stacked else "group"},
+        unit=None if unit == "kWh" else unit,
     )
-    figure.update_layout(barmode="stack" if stacked else "group")
-    return _base(figure, unit=None if unit == "kWh" else unit)
 
 
 def stacked_by(
     frame: pd.DataFrame, group: str, label_of: dict[str, str] | None = None
 ) -> go.Figure:
     """Energy per month stacked by ``group`` (columns group, month, wh)."""
-    figure = go.Figure()
     order = [format_month(m) for m in sorted(frame["month"].unique())]
-    figure.update_xaxes(categoryorder="array", categoryarray=order)
-    for i, (name, part) in enumerate(frame.groupby(group, sort=True)):
-        figure.add_bar(
-            x=[format_month(m) for m in part["month"]],
-            y=part["wh"] / 1000,
-            name=(label_of or {}).get(str(name), str(name)),
-            marker_color=PALETTE[i % len(PALETTE)],
-            hovertemplate=hover("kWh"),
-        )
-    figure.update_layout(barmode="stack")
-    return _base(figure, height=360)
+    traces = [
+        {
+            "type": "bar",
+            "x": [format_month(m) for m in part["month"]],
+            "y": _numbers(part["wh"], 1000),
+            "name": (label_of or {}).get(str(name), str(name)),
+            "marker": {"color": PALETTE[i % len(PALETTE)]},
+            "hovertemplate": hover("kWh"),
+        }
+        for i, (name, part) in enumerate(frame.groupby(group, sort=True))
+    ]
+    axis = {"categoryorder": "array", "categoryarray": order}
+    return _figure(traces, {"barmode": "stack", "xaxis": axis}, height=360)
 
 
 def _threshold_lines(figure: go.Figure, thresholds: Mapping[str, float], divide: float) -> None:
@@ -209,21 +245,23 @@ def lines(
     divide: float = 1000,
 ) -> go.Figure:
     """Lines over ``x`` (values divided into the shown unit), with dashed threshold lines."""
-    figure = go.Figure(
+    figure = _figure(
         [
-            go.Scatter(
-                x=list(x),
-                y=[v / divide for v in values],
-                name=name,
-                mode="lines+markers",
-                line={"color": PALETTE[i % len(PALETTE)], "width": 2},
-                hovertemplate=hover(unit),
-            )
+            {
+                "type": "scatter",
+                "x": list(x),
+                "y": _numbers(values, divide),
+                "name": name,
+                "mode": "lines+markers",
+                "line": {"color": PALETTE[i % len(PALETTE)], "width": 2},
+                "hovertemplate": hover(unit),
+            }
             for i, (name, values) in enumerate(series.items())
-        ]
+        ],
+        unit=unit,
     )
     _threshold_lines(figure, thresholds or {}, divide)
-    return _base(figure, unit=unit)
+    return figure
 
 
 def zoom_figure(points: pd.DataFrame, title: str) -> go.Figure:
@@ -231,20 +269,21 @@ def zoom_figure(points: pd.DataFrame, title: str) -> go.Figure:
     # wall-clock Israel time: Plotly's date axes know no time zones
     x = [ts.strftime("%Y-%m-%d %H:%M") for ts in points["start"]] if len(points) else []
     colours = ["#9fbfe3" if est else PALETTE[0] for est in points.get("estimated", [])]
-    figure = go.Figure(
-        go.Bar(
-            x=x,
-            y=(points["average_w"] / 1000).tolist() if len(points) else [],
-            marker_color=colours,
-            name=_("Average demand"),
-            hovertemplate=hover("kW", series_name=False),
-        )
-    )
-    figure.update_layout(
-        title={"text": title, "font": {"size": 14}}, bargap=0.05, uirevision="zoom"
-    )
-    figure.update_xaxes(type="date")
-    return _base(figure, height=360, unit="kW")
+    trace = {
+        "type": "bar",
+        "x": x,
+        "y": _numbers(points["average_w"], 1000) if len(points) else [],
+        "marker": {"color": colours},
+        "name": _("Average demand"),
+        "hovertemplate": hover("kW", series_name=False),
+    }
+    layout = {
+        "title": {"text": title, "font": {"size": 14}},
+        "bargap": 0.05,
+        "uirevision": "zoom",
+        "xaxis": {"type": "date"},
+    }
+    return _figure([trace], layout, height=360, unit="kW")
 
 
 def projection(
@@ -253,32 +292,36 @@ def projection(
     thresholds: Mapping[str, float],
     divide: float = 1000,
 ) -> go.Figure:
-    """Lines of real values, then their projection dashed, with dashed threshold lines, kWh.
+    """Lines of real values, then their projection dotted, with dashed threshold lines, kWh.
 
     ``series`` maps a name to (real values, projected values): the projection
     starts at the last real point, so the two read as one line.
     """
-    figure = go.Figure()
+    traces: list[dict[str, Any]] = []
     for i, (name, (real, projected)) in enumerate(series.items()):
         colour = PALETTE[i % len(PALETTE)]
         start = len(real) - 1
-        figure.add_scatter(
-            x=list(x[: len(real)]),
-            y=[v / divide for v in real],
-            name=name,
-            mode="lines+markers",
-            line={"color": colour, "width": 2},
-            hovertemplate=hover("kWh"),
+        line = {"type": "scatter", "mode": "lines+markers", "hovertemplate": hover("kWh")}
+        traces.append(
+            line
+            | {
+                "x": list(x[: len(real)]),
+                "y": _numbers(real, divide),
+                "name": name,
+                "line": {"color": colour, "width": 2},
+            }
         )
-        figure.add_scatter(
-            x=list(x[start : start + len(projected) + 1]),
-            y=[v / divide for v in [real[-1], *projected]] if real else [],
-            name=_("{name} (projected)").format(name=name),
-            mode="lines+markers",
-            line={"color": colour, "width": 2, "dash": "dot"},
-            marker={"symbol": "circle-open"},
-            hovertemplate=hover("kWh"),
+        traces.append(
+            line
+            | {
+                "x": list(x[start : start + len(projected) + 1]),
+                "y": _numbers([real[-1], *projected], divide) if real else [],
+                "name": _("{name} (projected)").format(name=name),
+                "line": {"color": colour, "width": 2, "dash": "dot"},
+                "marker": {"symbol": "circle-open"},
+            }
         )
+    axis = {"categoryorder": "array", "categoryarray": list(x)}
+    figure = _figure(traces, {"xaxis": axis}, height=340, unit="kWh")
     _threshold_lines(figure, thresholds, divide)
-    figure.update_xaxes(categoryorder="array", categoryarray=list(x))
-    return _base(figure, height=340, unit="kWh")
+    return figure

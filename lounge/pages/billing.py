@@ -252,10 +252,11 @@ def _kpis(report: billing.DebtReport, paid: list[billing.PaymentRow]) -> dbc.Row
 
 
 def _state(you: access.Viewer, customer_id: str) -> _State:
+    today = localtime.today()
     with db_session() as db:
-        invoices = billing.list_invoices(db, you, customer_id=customer_id)
-        report = billing.debts(db, you, customer_id=customer_id)
+        invoices = billing.list_invoices(db, you, customer_id=customer_id, as_of=today)
         paid = billing.list_payments(db, you, customer_id=customer_id)
+    report = billing.debt_report(invoices, today)
     return _State(
         _invoice_rows(invoices), _payment_rows(paid), _kpis(report, paid), _aging_table(report)
     )

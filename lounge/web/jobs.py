@@ -4,8 +4,9 @@ A request that starts a job answers at once with a handle; the browser then poll
 for progress and the result (Dash background callbacks), so no web thread is held
 for the minutes a large import may take. By default each job is a child process
 with its progress and result in a disk cache under ``instance/jobs``: nothing more
-to run. With ``LOUNGE_CELERY_BROKER_URL`` set, jobs go through Redis to Celery
-workers (``celery -A worker worker``), which may run on other machines.
+to run; it runs below the web workers' CPU priority (:data:`JOB_NICENESS`). With
+``LOUNGE_CELERY_BROKER_URL`` set, jobs go through Redis to Celery workers
+(``celery -A worker worker``), which may run on other machines.
 
 A job runs outside the request that started it: no Flask globals, no signed-in
 user. So the manager hands every job its caller (user id, session token, language)
@@ -16,7 +17,9 @@ domain then checks the role as it does for any other call.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import os
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -64,8 +67,24 @@ class _CallerFirst:
         return super().call_job_fn(key, job_fn, [_caller(), *args], context)  # type: ignore[misc]
 
 
+#: How much less CPU a job in a child process of the web server gets than the web's
+#: requests when both want it (``nice``): a million-row import then takes the idle
+#: time, and the pages stay quick.
+JOB_NICENESS = 10
+
+
+def below_the_web(job_fn: Any, *args: Any) -> Any:
+    """Run ``job_fn`` in this process at :data:`JOB_NICENESS` (never raising the priority)."""
+    current = os.getpriority(os.PRIO_PROCESS, 0)
+    os.setpriority(os.PRIO_PROCESS, 0, max(current, JOB_NICENESS))
+    return job_fn(*args)
+
+
 class LoungeDiskcacheManager(_CallerFirst, DiskcacheManager):
-    pass
+    """Jobs as child processes of the web server, below its priority."""
+
+    def call_job_fn(self, key: str, job_fn: Any, args: Any, context: Any) -> Any:
+        return super().call_job_fn(key, functools.partial(below_the_web, job_fn), args, context)
 
 
 class LoungeCeleryManager(_CallerFirst, CeleryManager):
