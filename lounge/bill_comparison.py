@@ -30,13 +30,13 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session
 
 from db.models import BandSplit, Contract, Invoice, InvoiceStatus, Site, utcnow
 from lounge import access, billing, i18n, localtime, tariffs
 from lounge.access import Viewer
-from lounge.i18n import N_, _, format_money, format_month, format_number, format_percent
+from lounge.i18n import N_, _, format_money, format_number, format_percent, format_period
 from lounge.labels import band_split_method
 from lounge.tou import BAND_LABELS
 from reports.documents import Chart, ReportColumn, ReportDocument, ReportSection
@@ -201,11 +201,6 @@ def _price(value: Decimal | None) -> str:
     return "–" if value is None else f"₪{format_number(value, 4)}"
 
 
-def _period(side: Side) -> str:
-    first, last = format_month(side.period_start), format_month(side.period_end - dt.timedelta(1))
-    return first if first == last else f"{first} – {last}"
-
-
 def explain(before: Side, after: Side) -> tuple[Cause, ...]:
     """The causes of ``after.total - before.total``; they add up to it exactly.
 
@@ -332,12 +327,7 @@ def explain(before: Side, after: Side) -> tuple[Cause, ...]:
 
 def _visible(session: Session, viewer: Viewer, *conditions: ColumnElement[bool]) -> list[Invoice]:
     access.require(viewer, *access.COMMERCIAL_ROLES)
-    query = (
-        select(Invoice)
-        .where(*conditions)
-        .options(selectinload(Invoice.lines))
-        .order_by(Invoice.period_start, Invoice.id)
-    )
+    query = select(Invoice).where(*conditions).order_by(Invoice.period_start, Invoice.id)
     return list(session.scalars(billing.visible_invoices(query, viewer)))
 
 
@@ -350,18 +340,16 @@ class Choice:
 def contract_choices(session: Session, viewer: Viewer, customer_id: object) -> list[Choice]:
     """The customer's contracts with at least two issued invoices, by number."""
     customer = access.get_commercial_customer(session, viewer, customer_id)
-    counts: dict[int, int] = {}
-    for invoice in _visible(
-        session,
-        viewer,
-        Invoice.customer_id == customer.id,
-        Invoice.status == InvoiceStatus.ISSUED,
-    ):
-        counts[invoice.contract_id] = counts.get(invoice.contract_id, 0) + 1
+    billed = (
+        select(Invoice.contract_id)
+        .where(Invoice.customer_id == customer.id, Invoice.status == InvoiceStatus.ISSUED)
+        .group_by(Invoice.contract_id)
+        .having(func.count() >= 2)
+    )
     rows = session.execute(
         select(Contract.id, Contract.number, Site.id, Site.name)
         .join(Site, Site.id == Contract.site_id)
-        .where(Contract.id.in_([c for c, n in counts.items() if n >= 2]))
+        .where(Contract.id.in_(billing.visible_invoices(billed, viewer).scalar_subquery()))
         .order_by(Contract.number)
     )
     return [Choice(cid, f"{number} · {site} · {name}") for cid, number, site, name in rows]
@@ -383,7 +371,10 @@ def _contract_invoices(session: Session, viewer: Viewer, contract_id: object) ->
 def invoice_choices(session: Session, viewer: Viewer, contract_id: object) -> list[Choice]:
     """The contract's issued invoices the viewer may see, newest first."""
     return [
-        Choice(invoice.id, f"{invoice.number} · {_period(Side.of(invoice))}")
+        Choice(
+            invoice.id,
+            f"{invoice.number} · {format_period(invoice.period_start, invoice.period_end)}",
+        )
         for invoice in reversed(_contract_invoices(session, viewer, contract_id))
     ]
 
@@ -459,9 +450,9 @@ def document(
                 ReportSection(
                     title=_("{before} ({before_period}) against {after} ({after_period})").format(
                         before=before.number,
-                        before_period=_period(before),
+                        before_period=format_period(before.period_start, before.period_end),
                         after=after.number,
-                        after_period=_period(after),
+                        after_period=format_period(after.period_start, after.period_end),
                     ),
                     columns=columns,
                     rows=rows,

@@ -61,6 +61,10 @@ PAY = (
     "...billing-invoices.rowData...billing-payments.rowData...billing-kpis.children"
     "...billing-aging-box.children.."
 )
+BILL_CONTRACT = (
+    "..billcmp-first.options...billcmp-first.value...billcmp-second.options"
+    "...billcmp-second.value.."
+)
 CARD = {
     "billing-card.value": "4242 4242 4242 4242",
     "billing-expiry.value": "12/39",
@@ -134,6 +138,9 @@ SCENARIOS = {
     ),
     "billing-amount.value": ({"billing-invoices.selectedRows": [{"id": 1, "open": 5}]}, {}),
     PAY: None,  # needs the other customer's invoice id: test_forged_payment_changes_nothing
+    # forged ids of the other customer's contract and invoices: test_bill_comparison_*
+    BILL_CONTRACT: ({"billcmp-contract.value": 1}, {}),
+    "billcmp-result.children": ({"billcmp-first.value": 1, "billcmp-second.value": 2}, {}),
     "..reports-result.children...reports-downloads.children..": (
         {"reports-show.n_clicks": 1, "reports-kind.value": "billing"},
         {
@@ -782,3 +789,132 @@ def test_a_forged_contact_for_another_customer_is_not_written(client, db, world)
     with db.session() as session:
         owners = list(session.scalars(select(Contact.customer_id)))
     assert owners == ["CA"]  # the own one is written, the forged one is not
+
+
+def _second_invoice(db, invoice_id: int) -> int:
+    """Another invoice of the same contract, the month before, with the lines of a bill."""
+    from db.models import Invoice
+
+    with db.session() as session:
+        invoice = session.get_one(Invoice, invoice_id)
+        earlier = Invoice(
+            number=f"{invoice.number}-0",
+            customer_id=invoice.customer_id,
+            contract_id=invoice.contract_id,
+            site_id=invoice.site_id,
+            period_start=localtime.add_months(invoice.period_start, -1),
+            period_end=invoice.period_start,
+            issue_date=invoice.period_start,
+            due_date=localtime.add_months(invoice.period_start, 1),
+            wh=900_000,
+            subtotal=Decimal("600.00"),
+            vat_rate=Decimal("0.18"),
+            vat=Decimal("108.00"),
+            total=Decimal("708.00"),
+            lines=[
+                InvoiceLine(
+                    position=1,
+                    kind="energy",
+                    quantity=Decimal("900"),
+                    unit="kWh",
+                    unit_price=Decimal("0.62"),
+                    amount=Decimal("558.00"),
+                ),
+                InvoiceLine(
+                    position=2,
+                    kind="fixed",
+                    quantity=Decimal("1"),
+                    unit="month",
+                    unit_price=Decimal("42.00"),
+                    amount=Decimal("42.00"),
+                ),
+            ],
+        )
+        session.add(earlier)
+        session.flush()
+        return earlier.id
+
+
+def _contract_of(db, invoice_id: int) -> int:
+    from db.models import Invoice
+
+    with db.session() as session:
+        return session.get_one(Invoice, invoice_id).contract_id
+
+
+def test_bill_comparison_explains_the_own_pair(client, db, world):
+    earlier = _second_invoice(db, world.own_invoice)
+    sign_in(client, "client@a.test")
+    page = _page(client, "/billing")
+    assert '"id":"billcmp-summary"' in page.replace(" ", "")
+    response = call(
+        client,
+        "billcmp-result.children",
+        {"billcmp-first.value": world.own_invoice, "billcmp-second.value": earlier},
+    )
+    text = response.get_data(as_text=True)
+    # 708.00 -> 1180.00: the hand-made bills have no other lines, so the rest is "other"
+    assert "The total went from" in text and "472.00" in text
+    choices = call(client, BILL_CONTRACT, {"billcmp-contract.value": _contract_of(db, earlier)})
+    values = choices.get_json()["response"]
+    assert values["billcmp-first"]["value"] == earlier
+    assert values["billcmp-second"]["value"] == world.own_invoice
+    pdf = client.get(f"/download/bill-comparison.pdf?a={earlier}&b={world.own_invoice}")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+
+
+def test_bill_comparison_callbacks_refuse_another_customers_invoices(client, db, world):
+    theirs = _second_invoice(db, world.other_invoice)
+    sign_in(client, "client@a.test")
+    for first, second in (
+        (world.other_invoice, theirs),
+        (world.own_invoice, world.other_invoice),
+        ("1; drop table invoice", world.own_invoice),
+        ({"id": world.other_invoice}, [theirs]),
+    ):
+        response = call(
+            client,
+            "billcmp-result.children",
+            {"billcmp-first.value": first, "billcmp-second.value": second},
+        )
+        body = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert '"id":"not-found"' in body.replace(" ", "")
+        assert "INV-B" not in body and "Zebra" not in body
+    response = call(client, BILL_CONTRACT, {"billcmp-contract.value": _contract_of(db, theirs)})
+    values = response.get_json()["response"]
+    assert values["billcmp-first"] == {"options": [], "value": None}
+    assert values["billcmp-second"] == {"options": [], "value": None}
+
+
+@pytest.mark.parametrize(
+    ("email", "status"),
+    [
+        ("client@a.test", 404),
+        ("manager@a.test", 404),
+        ("demand@a.test", 404),
+        ("client@b.test", 200),
+        ("admin@a.test", 200),
+    ],
+)
+def test_bill_comparison_download_checks_access(client, db, world, email, status):
+    theirs = _second_invoice(db, world.other_invoice)
+    sign_in(client, email)
+    response = client.get(f"/download/bill-comparison.pdf?a={theirs}&b={world.other_invoice}")
+    assert response.status_code == status
+    if status == 200:
+        assert response.data.startswith(b"%PDF")
+
+
+def test_overview_and_portfolio_show_the_forecast(app, client, world):
+    sign_in(client, "client@a.test")
+    overview = _page(client, "/overview")
+    # 13 months of data: a forecast needs 15
+    assert '"id":"overview-forecast"' in overview.replace(" ", "")
+    assert "Not enough history" in overview
+    manager = app.server.test_client()
+    sign_in(manager, "manager@a.test")
+    portfolio = _page(manager, "/portfolio")
+    assert '"forecast":"Notenoughhistory"' in portfolio.replace(" ", "")
+    assert '"id":"portfolio-expected"' in portfolio.replace(" ", "")
+    assert world.other_name not in portfolio
