@@ -38,7 +38,7 @@ from db.models import ClassificationRun, ConsumptionMonthly, Customer, Site, Vip
 from lounge import access, localtime
 from lounge.access import Viewer
 from lounge.classification import Figures
-from lounge.i18n import N_, _, format_kwh, format_month
+from lounge.i18n import _, format_kwh, format_month
 
 #: Classification months projected after the origin's.
 HORIZON = 6
@@ -60,13 +60,6 @@ class Method(StrEnum):
     SEASONAL = "seasonal"
     RECENT_AVERAGE = "recent_average"
     STOPPED = "stopped"
-
-
-METHODS = {
-    Method.SEASONAL: N_("Same month last year × trend"),
-    Method.RECENT_AVERAGE: N_("Recent monthly average (new site)"),
-    Method.STOPPED: N_("Stopped (no consumption in the last 3 months)"),
-}
 
 
 def method_text() -> str:

@@ -113,6 +113,8 @@ def test_forecast_by_hand_enters_at_the_threshold_inclusive(db):
         assert forecast.outlook_text(c1) == (
             "At this pace you would enter in Mar 2026, 0 kWh above the threshold."
         )
+    with i18n.use("he"):
+        assert forecast.outlook_text(c1).startswith("בקצב הזה תיכנסו לטרקלין")
     c2 = found["C2"]
     assert not c2.enough_history and c2.projected == () and c2.crossing is None
     with i18n.use("en"):

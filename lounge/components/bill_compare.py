@@ -61,13 +61,16 @@ def waterfall(comparison: Comparison) -> go.Figure:
 
 
 def _causes_table(comparison: Comparison) -> dbc.Table:
+    """Cause and why in one column (narrow screens), the amount beside it."""
+
     def row(label: str, amount: Any, why: str = "", strong: bool = False) -> html.Tr:
         cell = html.Th if strong else html.Td
         return html.Tr(
             [
-                cell(label),
+                cell(
+                    [label, html.Div(why, className="small text-body-secondary")] if why else label
+                ),
                 cell(format_money(amount), className="text-end text-nowrap"),
-                html.Td(why, className="small text-body-secondary"),
             ]
         )
 
@@ -79,11 +82,10 @@ def _causes_table(comparison: Comparison) -> dbc.Table:
     ]
     return dbc.Table(
         [
-            html.Thead(html.Tr([html.Th(_("Cause")), html.Th(_("Change")), html.Th(_("Why"))])),
+            html.Thead(html.Tr([html.Th(_("Cause")), html.Th(_("Change"), className="text-end")])),
             html.Tbody(body),
         ],
         size="sm",
-        responsive=True,
         id="billcmp-table",
     )
 
