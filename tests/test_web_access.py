@@ -30,7 +30,7 @@ from lounge.access import AccessDenied
 from lounge.i18n import format_month
 from lounge.web import jobs
 from tests.factories import csv_bytes, import_bytes
-from tests.web_fixtures import call, dependencies, sign_in
+from tests.web_fixtures import call, dependencies, earlier_invoice, sign_in
 
 ROUTER = ".._pages_content.children..._pages_store.data.."
 CHART = "..overview-chart.figure...overview-chart-note.children.."
@@ -791,50 +791,6 @@ def test_a_forged_contact_for_another_customer_is_not_written(client, db, world)
     assert owners == ["CA"]  # the own one is written, the forged one is not
 
 
-def _second_invoice(db, invoice_id: int) -> int:
-    """Another invoice of the same contract, the month before, with the lines of a bill."""
-    from db.models import Invoice
-
-    with db.session() as session:
-        invoice = session.get_one(Invoice, invoice_id)
-        earlier = Invoice(
-            number=f"{invoice.number}-0",
-            customer_id=invoice.customer_id,
-            contract_id=invoice.contract_id,
-            site_id=invoice.site_id,
-            period_start=localtime.add_months(invoice.period_start, -1),
-            period_end=invoice.period_start,
-            issue_date=invoice.period_start,
-            due_date=localtime.add_months(invoice.period_start, 1),
-            wh=900_000,
-            subtotal=Decimal("600.00"),
-            vat_rate=Decimal("0.18"),
-            vat=Decimal("108.00"),
-            total=Decimal("708.00"),
-            lines=[
-                InvoiceLine(
-                    position=1,
-                    kind="energy",
-                    quantity=Decimal("900"),
-                    unit="kWh",
-                    unit_price=Decimal("0.62"),
-                    amount=Decimal("558.00"),
-                ),
-                InvoiceLine(
-                    position=2,
-                    kind="fixed",
-                    quantity=Decimal("1"),
-                    unit="month",
-                    unit_price=Decimal("42.00"),
-                    amount=Decimal("42.00"),
-                ),
-            ],
-        )
-        session.add(earlier)
-        session.flush()
-        return earlier.id
-
-
 def _contract_of(db, invoice_id: int) -> int:
     from db.models import Invoice
 
@@ -843,7 +799,7 @@ def _contract_of(db, invoice_id: int) -> int:
 
 
 def test_bill_comparison_explains_the_own_pair(client, db, world):
-    earlier = _second_invoice(db, world.own_invoice)
+    earlier = earlier_invoice(db, world.own_invoice)
     sign_in(client, "client@a.test")
     page = _page(client, "/billing")
     assert '"id":"billcmp-summary"' in page.replace(" ", "")
@@ -857,14 +813,14 @@ def test_bill_comparison_explains_the_own_pair(client, db, world):
     assert "The total went from" in text and "472.00" in text
     choices = call(client, BILL_CONTRACT, {"billcmp-contract.value": _contract_of(db, earlier)})
     values = choices.get_json()["response"]
-    assert values["billcmp-first"]["value"] == earlier
-    assert values["billcmp-second"]["value"] == world.own_invoice
+    assert values["billcmp-first"]["value"] == str(earlier)
+    assert values["billcmp-second"]["value"] == str(world.own_invoice)
     pdf = client.get(f"/download/bill-comparison.pdf?a={earlier}&b={world.own_invoice}")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
 
 
 def test_bill_comparison_callbacks_refuse_another_customers_invoices(client, db, world):
-    theirs = _second_invoice(db, world.other_invoice)
+    theirs = earlier_invoice(db, world.other_invoice)
     sign_in(client, "client@a.test")
     for first, second in (
         (world.other_invoice, theirs),
@@ -898,7 +854,7 @@ def test_bill_comparison_callbacks_refuse_another_customers_invoices(client, db,
     ],
 )
 def test_bill_comparison_download_checks_access(client, db, world, email, status):
-    theirs = _second_invoice(db, world.other_invoice)
+    theirs = earlier_invoice(db, world.other_invoice)
     sign_in(client, email)
     response = client.get(f"/download/bill-comparison.pdf?a={theirs}&b={world.other_invoice}")
     assert response.status_code == status

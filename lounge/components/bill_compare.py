@@ -110,7 +110,12 @@ def result(comparison: Comparison) -> list[Any]:
 
 
 def _options(choices: list[bill_comparison.Choice]) -> list[dict[str, Any]]:
-    return [{"label": choice.label, "value": choice.value} for choice in choices]
+    return [{"label": choice.label, "value": str(choice.value)} for choice in choices]
+
+
+def _pair(pair: tuple[int, int] | None) -> tuple[str | None, str | None]:
+    """The default pair as the selects hold it (text)."""
+    return (str(pair[0]), str(pair[1])) if pair else (None, None)
 
 
 def section(you: Viewer, customer_id: str) -> dbc.Card:
@@ -134,12 +139,13 @@ def section(you: Viewer, customer_id: str) -> dbc.Card:
         return dbc.Col(
             [
                 dbc.Label(label, html_for=id_, class_name="small mb-0"),
-                dcc.Dropdown(id=id_, options=options, value=value, clearable=False),
+                dbc.Select(id=id_, options=options, value=value),
             ],
             md=4,
         )
 
     options = _options(invoices)
+    earlier, later = _pair(pair)
     return dbc.Card(
         dbc.CardBody(
             [
@@ -150,9 +156,9 @@ def section(you: Viewer, customer_id: str) -> dbc.Card:
                 ),
                 dbc.Row(
                     [
-                        picker("billcmp-contract", _("Contract"), _options(contracts), first),
-                        picker("billcmp-first", _("Earlier invoice"), options, pair and pair[0]),
-                        picker("billcmp-second", _("Later invoice"), options, pair and pair[1]),
+                        picker("billcmp-contract", _("Contract"), _options(contracts), str(first)),
+                        picker("billcmp-first", _("Earlier invoice"), options, earlier),
+                        picker("billcmp-second", _("Later invoice"), options, later),
                     ],
                     class_name="g-2 mb-3",
                 ),
@@ -171,11 +177,12 @@ def choose_contract(contract_id: Any) -> tuple[Any, ...]:
             pair = bill_comparison.default_pair(db, viewer(), contract_id)
     except access.AccessDenied:
         return [], None, [], None
-    return options, pair and pair[0], options, pair and pair[1]
+    earlier, later = _pair(pair)
+    return options, earlier, options, later
 
 
 def compare(first: Any, second: Any) -> Any:
-    if first is None or second is None:
+    if not first or not second:
         return dash.no_update
     try:
         with db_session() as db:
