@@ -336,10 +336,11 @@ def forecasts(
     windows = rolling(np.concatenate([matrix, projection.wh], axis=1))
     history_months = tuple(localtime.add_months(origin, k) for k in range(-HISTORY, 1))
     months = tuple(localtime.add_months(origin, k) for k in range(1, HORIZON + 1))
-    customers = np.array(sites.customers, dtype=object)
+    # the sites come ordered by customer: each customer's rows are one slice
+    starts = [i for i, c in enumerate(sites.customers) if i == 0 or c != sites.customers[i - 1]]
     result = []
-    for customer in dict.fromkeys(sites.customers):
-        rows = np.flatnonzero(customers == customer)
+    for start, stop in zip(starts, [*starts[1:], len(sites.customers)], strict=True):
+        customer, rows = sites.customers[start], np.arange(start, stop)
         if not (ages[rows] > 0).any():
             continue  # no data before the origin
         site_ids = [sites.ids[row] for row in rows]

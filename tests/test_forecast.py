@@ -163,3 +163,26 @@ def test_backtest_against_the_demo_history(db, capsys):
     assert 0.0 <= result.rate <= 1.0 and 0.0 <= result.change_rate <= 1.0
     assert result.changes > 0  # the demo has an entry and an exit in its history
     assert {f.customer_id: f.now for f in found} == real
+
+
+def test_forecast_chart_shows_history_projection_and_thresholds(db):
+    from lounge.components import forecast_view
+
+    _edge_customer(db)
+    with db.session() as session:
+        (c1,) = forecast.forecasts(session, access.SYSTEM, ["C1"], ORIGIN)
+    with i18n.use("en"):
+        figure = forecast_view.figure(c1)
+        assert forecast_view.short_text(c1) == "Enters Mar 2026"
+    assert [trace.name for trace in figure.data] == [
+        "All sites, 12 months",
+        "All sites, 12 months (projected)",
+        "Biggest site, 12 months",
+        "Biggest site, 12 months (projected)",
+    ]
+    real, projected = figure.data[2], figure.data[3]
+    assert len(real.x) == forecast.HISTORY + 1 and real.x[-1] == "Jan 2026"
+    # the projection starts at the last real point and reaches the threshold in March
+    assert list(projected.x[:3]) == ["Jan 2026", "Feb 2026", "Mar 2026"]
+    assert list(projected.y[:3]) == [960_000, 980_000, 1_000_000]
+    assert sorted(shape.y0 for shape in figure.layout.shapes) == [1_000_000, 5_000_000]
