@@ -425,9 +425,13 @@ def test_downloads_check_access(client, world, email, path, status):
 
 
 def test_anonymous_downloads_are_refused(client, world):
-    response = client.get(f"/download/bill/{world.own_invoice}.pdf")
-    assert response.status_code == 302
-    assert response.headers["Location"].startswith("/login")
+    for path in (
+        f"/download/bill/{world.own_invoice}.pdf",
+        f"/download/bill-comparison.pdf?a={world.own_invoice}&b={world.other_invoice}",
+    ):
+        response = client.get(path)
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/login")
 
 
 @pytest.mark.parametrize("tab", ["series", "tou", "yoy", "sites", "profile", "peak", "zoom", "vip"])
