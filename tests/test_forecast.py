@@ -174,6 +174,15 @@ def test_forecast_chart_shows_history_projection_and_thresholds(db):
     with i18n.use("en"):
         figure = forecast_view.figure(c1)
         assert forecast_view.short_text(c1) == "Enters Mar 2026"
+        body = forecast_view.sites_table(c1).children[1].children
+    # the biggest sites first, each with how it was projected and its 12 months in July
+    # (window Jul 2025 - Jun 2026): BIG 6 x 80,000 + 6 x 100,000; OLD its last 3 months
+    # of 5,000; NEW 10,000 + 20,000 + 6 x 15,000
+    assert [[cell.children for cell in row.children] for row in body] == [
+        ["BIG", "Last year × trend", "960,000", "1,080,000"],
+        ["OLD", "Stopped", "45,000", "15,000"],
+        ["NEW", "Recent average", "30,000", "120,000"],
+    ]
     assert [trace.name for trace in figure.data] == [
         "All sites, 12 months",
         "All sites, 12 months (projected)",

@@ -16,8 +16,16 @@ from dash import dcc, html
 from lounge import forecast
 from lounge.classification import SITE_THRESHOLD_WH, TOTAL_THRESHOLD_WH
 from lounge.components import charts, grid, widgets
-from lounge.forecast import Forecast
-from lounge.i18n import _, format_change, format_kwh, format_month
+from lounge.forecast import Forecast, Method
+from lounge.i18n import N_, _, format_change, format_kwh, format_month, format_number
+
+METHODS = {
+    Method.SEASONAL: N_("Last year × trend"),
+    Method.RECENT_AVERAGE: N_("Recent average"),
+    Method.STOPPED: N_("Stopped"),
+}
+#: Sites listed under the chart: the biggest ones.
+SITES_SHOWN = 5
 
 
 def figure(found: Forecast) -> go.Figure:
@@ -37,6 +45,44 @@ def figure(found: Forecast) -> go.Figure:
         )
         thresholds[_("All sites: 5,000,000 kWh")] = TOTAL_THRESHOLD_WH
     return charts.projection(x, series, thresholds)
+
+
+def sites_table(found: Forecast) -> dbc.Table:
+    """The biggest sites: how each was projected (a new site at its recent average, a site
+    that stopped at nothing more), its 12 months now and at the horizon."""
+    biggest = sorted(found.sites, key=lambda site: (-site.now_wh, site.site_id))[:SITES_SHOWN]
+    horizon = format_month(found.months[-1])
+    header = [
+        html.Th(_("Site")),
+        html.Th(_("Projected by")),
+        html.Th(_("kWh, 12 months"), className="text-end"),
+        html.Th(_("kWh by {month}").format(month=horizon), className="text-end"),
+    ]
+    return dbc.Table(
+        [
+            html.Thead(html.Tr(header)),
+            html.Tbody(
+                [
+                    html.Tr(
+                        [
+                            html.Td(site.site_id),
+                            html.Td(_(METHODS[Method(site.method)])),
+                            html.Td(format_number(round(site.now_wh / 1000)), className="text-end"),
+                            html.Td(
+                                format_number(round(site.projected_wh[-1] / 1000)),
+                                className="text-end",
+                            ),
+                        ]
+                    )
+                    for site in biggest
+                ]
+            ),
+        ],
+        size="sm",
+        responsive=True,
+        class_name="small mb-2",
+        id="overview-forecast-sites",
+    )
 
 
 def short_text(found: Forecast | None) -> str:
@@ -79,6 +125,7 @@ def overview_card(found: Forecast | None, with_chart: bool) -> dbc.Card:
                     config=charts.graph_config(),
                 )
             )
+            body.append(sites_table(found))
     body.append(
         html.P(
             forecast.method_text(),
