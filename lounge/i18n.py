@@ -160,3 +160,9 @@ def format_month(value: dt.date) -> str:
 def format_datetime(value: dt.datetime, length: str = "medium") -> str:
     """An instant shown in Israel time, whatever zone it was stored in."""
     return _babel_datetime(value, format=length, tzinfo=TIMEZONE, locale=_locale())
+
+
+def format_period(start: dt.date, end: dt.date) -> str:
+    """Whole months [start, end) by their months: ``Oct 2026`` or ``Sep 2026 – Oct 2026``."""
+    first, last = format_month(start), format_month(end - dt.timedelta(days=1))
+    return first if first == last else f"{first} – {last}"

@@ -25,7 +25,7 @@ from db import migrate
 from db.models import Customer, Site
 from db.session import Database
 from lounge import ingest, localtime, reporting
-from tests.web_fixtures import PASSWORD, seed
+from tests.web_fixtures import PASSWORD, earlier_invoice, seed
 
 pytestmark = pytest.mark.browser
 
@@ -426,3 +426,29 @@ def test_no_page_scrolls_sideways_on_a_phone(dash_duo, lounge, email, language):
             dash_duo.driver.execute_script("arguments[0].click()", tab)
             _settled(dash_duo, ready)
             _no_sideways_scroll(dash_duo, f"{path}, tab {n + 1}")
+
+
+@pytest.mark.parametrize("language", ["en", "he"])
+def test_bill_comparison_on_a_phone(dash_duo, lounge, language):
+    """The client compares two bills of a contract at phone width, in both languages."""
+    app, world = lounge
+    database = Database(app.server.extensions["lounge.database"].url)
+    earlier = earlier_invoice(database, world.own_invoice)
+    database.dispose()
+    _sign_in(dash_duo, app, "client@a.test")
+    dash_duo.driver.set_window_size(*PHONE)
+    _settled(dash_duo, "#shell-toggler")
+    if language == "he":
+        _open_menu(dash_duo)
+        dash_duo.find_element("#shell-menu button:has(span[lang='he'])").click()
+        dash_duo.wait_for_element("html[lang='he']", timeout=20)
+    dash_duo.driver.get(dash_duo.server_url + "/billing")
+    _settled(dash_duo, "#billcmp-summary")
+    # the default pair: the newest invoice against the one before it (no year-earlier one)
+    summary = dash_duo.find_element("#billcmp-summary").text
+    assert "708.00" in summary and "1,180.00" in summary
+    assert dash_duo.find_element("#billcmp-chart .js-plotly-plot")
+    rows = dash_duo.driver.find_elements(By.CSS_SELECTOR, "#billcmp-table tbody tr")
+    assert len(rows) >= 3  # the two totals and at least one cause
+    assert str(earlier) != "" and _direction(dash_duo)[0] == language
+    _no_sideways_scroll(dash_duo, "/billing with a comparison")

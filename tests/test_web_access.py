@@ -30,7 +30,7 @@ from lounge.access import AccessDenied
 from lounge.i18n import format_month
 from lounge.web import jobs
 from tests.factories import csv_bytes, import_bytes
-from tests.web_fixtures import PASSWORD, call, dependencies, sign_in
+from tests.web_fixtures import PASSWORD, call, dependencies, earlier_invoice, sign_in
 
 ROUTER = ".._pages_content.children..._pages_store.data.."
 CHART = "..overview-chart.figure...overview-chart-note.children.."
@@ -121,6 +121,10 @@ MEETING_FORM = {
     "meeting-agenda.value": "",
     "meeting-minutes.value": "forged minutes",
 }
+BILL_CONTRACT = (
+    "..billcmp-first.options...billcmp-first.value...billcmp-second.options"
+    "...billcmp-second.value.."
+)
 CARD = {
     "billing-card.value": "4242 4242 4242 4242",
     "billing-expiry.value": "12/39",
@@ -194,6 +198,9 @@ SCENARIOS = {
     ),
     "billing-amount.value": ({"billing-invoices.selectedRows": [{"id": 1, "open": 5}]}, {}),
     PAY: None,  # needs the other customer's invoice id: test_forged_payment_changes_nothing
+    # forged ids of the other customer's contract and invoices: test_bill_comparison_*
+    BILL_CONTRACT: ({"billcmp-contract.value": 1}, {}),
+    "billcmp-result.children": ({"billcmp-first.value": 1, "billcmp-second.value": 2}, {}),
     "..reports-result.children...reports-downloads.children..": (
         {"reports-show.n_clicks": 1, "reports-kind.value": "billing"},
         {
@@ -524,9 +531,13 @@ def test_downloads_check_access(client, world, email, path, status):
 
 
 def test_anonymous_downloads_are_refused(client, world):
-    response = client.get(f"/download/bill/{world.own_invoice}.pdf")
-    assert response.status_code == 302
-    assert response.headers["Location"].startswith("/login")
+    for path in (
+        f"/download/bill/{world.own_invoice}.pdf",
+        f"/download/bill-comparison.pdf?a={world.own_invoice}&b={world.other_invoice}",
+    ):
+        response = client.get(path)
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/login")
 
 
 @pytest.mark.parametrize("tab", ["series", "tou", "yoy", "sites", "profile", "peak", "zoom", "vip"])
@@ -976,6 +987,58 @@ def test_the_other_customer_sees_its_own_meeting_and_a_manager_schedules_only_th
     assert answer["meetings-go"]["href"] == f"/meeting?id={other_meeting + 1}"  # its own: yes
 
 
+def _contract_of(db, invoice_id: int) -> int:
+    from db.models import Invoice
+
+    with db.session() as session:
+        return session.get_one(Invoice, invoice_id).contract_id
+
+
+def test_bill_comparison_explains_the_own_pair(client, db, world):
+    earlier = earlier_invoice(db, world.own_invoice)
+    sign_in(client, "client@a.test")
+    page = _page(client, "/billing")
+    assert '"id":"billcmp-summary"' in page.replace(" ", "")
+    response = call(
+        client,
+        "billcmp-result.children",
+        {"billcmp-first.value": world.own_invoice, "billcmp-second.value": earlier},
+    )
+    text = response.get_data(as_text=True)
+    # 708.00 -> 1180.00: the hand-made bills have no other lines, so the rest is "other"
+    assert "The total went from" in text and "472.00" in text
+    choices = call(client, BILL_CONTRACT, {"billcmp-contract.value": _contract_of(db, earlier)})
+    values = choices.get_json()["response"]
+    assert values["billcmp-first"]["value"] == str(earlier)
+    assert values["billcmp-second"]["value"] == str(world.own_invoice)
+    pdf = client.get(f"/download/bill-comparison.pdf?a={earlier}&b={world.own_invoice}")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+
+
+def test_bill_comparison_callbacks_refuse_another_customers_invoices(client, db, world):
+    theirs = earlier_invoice(db, world.other_invoice)
+    sign_in(client, "client@a.test")
+    for first, second in (
+        (world.other_invoice, theirs),
+        (world.own_invoice, world.other_invoice),
+        ("1; drop table invoice", world.own_invoice),
+        ({"id": world.other_invoice}, [theirs]),
+    ):
+        response = call(
+            client,
+            "billcmp-result.children",
+            {"billcmp-first.value": first, "billcmp-second.value": second},
+        )
+        body = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert '"id":"not-found"' in body.replace(" ", "")
+        assert "INV-B" not in body and "Zebra" not in body
+    response = call(client, BILL_CONTRACT, {"billcmp-contract.value": _contract_of(db, theirs)})
+    values = response.get_json()["response"]
+    assert values["billcmp-first"] == {"options": [], "value": None}
+    assert values["billcmp-second"] == {"options": [], "value": None}
+
+
 @pytest.mark.parametrize(
     ("email", "status"),
     [
@@ -1135,3 +1198,36 @@ def test_request_attachments_download_only_for_who_sees_the_request(
     # one request's file is never reached through another request's address
     other = (requests_world["question"], requests_world["fault"])[which]
     assert client.get(f"/download/request/{other}/attachment/{file_id}").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("email", "status"),
+    [
+        ("client@a.test", 404),
+        ("manager@a.test", 404),
+        ("demand@a.test", 404),
+        ("client@b.test", 200),
+        ("admin@a.test", 200),
+    ],
+)
+def test_bill_comparison_download_checks_access(client, db, world, email, status):
+    theirs = earlier_invoice(db, world.other_invoice)
+    sign_in(client, email)
+    response = client.get(f"/download/bill-comparison.pdf?a={theirs}&b={world.other_invoice}")
+    assert response.status_code == status
+    if status == 200:
+        assert response.data.startswith(b"%PDF")
+
+
+def test_overview_and_portfolio_show_the_forecast(app, client, world):
+    sign_in(client, "client@a.test")
+    overview = _page(client, "/overview")
+    # 13 months of data: a forecast needs 15
+    assert '"id":"overview-forecast"' in overview.replace(" ", "")
+    assert "Not enough history" in overview
+    manager = app.server.test_client()
+    sign_in(manager, "manager@a.test")
+    portfolio = _page(manager, "/portfolio")
+    assert '"forecast":"Notenoughhistory"' in portfolio.replace(" ", "")
+    assert '"id":"portfolio-expected"' in portfolio.replace(" ", "")
+    assert world.other_name not in portfolio

@@ -11,7 +11,7 @@ from decimal import Decimal
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from db.models import Contract, Customer, Invoice, Payment, PaymentAllocation, Site
+from db.models import Contract, Customer, Invoice, InvoiceLine, Payment, PaymentAllocation, Site
 from db.session import Database
 from lounge import classification, ingest, localtime, users
 
@@ -155,6 +155,48 @@ def seed(database: Database) -> World:
             )
         users.assign_manager(session, "manager@a.test", ["CA"], "test")
     return world
+
+
+def earlier_invoice(database: Database, invoice_id: int) -> int:
+    """Another invoice of the same contract, the month before, with the lines of a bill."""
+    with database.session() as session:
+        invoice = session.get_one(Invoice, invoice_id)
+        earlier = Invoice(
+            number=f"{invoice.number}-0",
+            customer_id=invoice.customer_id,
+            contract_id=invoice.contract_id,
+            site_id=invoice.site_id,
+            period_start=localtime.add_months(invoice.period_start, -1),
+            period_end=invoice.period_start,
+            issue_date=invoice.period_start,
+            due_date=localtime.add_months(invoice.period_start, 1),
+            wh=900_000,
+            subtotal=Decimal("600.00"),
+            vat_rate=Decimal("0.18"),
+            vat=Decimal("108.00"),
+            total=Decimal("708.00"),
+            lines=[
+                InvoiceLine(
+                    position=1,
+                    kind="energy",
+                    quantity=Decimal("900"),
+                    unit="kWh",
+                    unit_price=Decimal("0.62"),
+                    amount=Decimal("558.00"),
+                ),
+                InvoiceLine(
+                    position=2,
+                    kind="fixed",
+                    quantity=Decimal("1"),
+                    unit="month",
+                    unit_price=Decimal("42.00"),
+                    amount=Decimal("42.00"),
+                ),
+            ],
+        )
+        session.add(earlier)
+        session.flush()
+        return earlier.id
 
 
 def csrf_from(html: str) -> str:

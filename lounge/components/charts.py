@@ -174,6 +174,18 @@ def stacked_by(
     return _base(figure, height=360)
 
 
+def _threshold_lines(figure: go.Figure, thresholds: Mapping[str, float], divide: float) -> None:
+    """Dashed horizontal lines, each named at its end."""
+    for i, (name, value) in enumerate(thresholds.items()):
+        figure.add_hline(
+            y=value / divide,
+            line_dash="dash",
+            line_color=PALETTE[(i + 3) % len(PALETTE)],
+            annotation_text=name,
+            annotation_position="top left" if is_rtl() else "top right",
+        )
+
+
 def lines(
     x: Sequence[object],
     series: Mapping[str, Sequence[float]],
@@ -196,14 +208,7 @@ def lines(
             for i, (name, values) in enumerate(series.items())
         ]
     )
-    for i, (name, value) in enumerate((thresholds or {}).items()):
-        figure.add_hline(
-            y=value / divide,
-            line_dash="dash",
-            line_color=PALETTE[(i + 3) % len(PALETTE)],
-            annotation_text=name,
-            annotation_position="top left" if is_rtl() else "top right",
-        )
+    _threshold_lines(figure, thresholds or {}, divide)
     return _base(figure, unit=unit)
 
 
@@ -226,3 +231,40 @@ def zoom_figure(points: pd.DataFrame, title: str) -> go.Figure:
     )
     figure.update_xaxes(type="date")
     return _base(figure, height=360, unit="kW")
+
+
+def projection(
+    x: Sequence[str],
+    series: Mapping[str, tuple[Sequence[float], Sequence[float]]],
+    thresholds: Mapping[str, float],
+    divide: float = 1000,
+) -> go.Figure:
+    """Lines of real values, then their projection dashed, with dashed threshold lines, kWh.
+
+    ``series`` maps a name to (real values, projected values): the projection
+    starts at the last real point, so the two read as one line.
+    """
+    figure = go.Figure()
+    for i, (name, (real, projected)) in enumerate(series.items()):
+        colour = PALETTE[i % len(PALETTE)]
+        start = len(real) - 1
+        figure.add_scatter(
+            x=list(x[: len(real)]),
+            y=[v / divide for v in real],
+            name=name,
+            mode="lines+markers",
+            line={"color": colour, "width": 2},
+            hovertemplate=KWH,
+        )
+        figure.add_scatter(
+            x=list(x[start : start + len(projected) + 1]),
+            y=[v / divide for v in [real[-1], *projected]] if real else [],
+            name=_("{name} (projected)").format(name=name),
+            mode="lines+markers",
+            line={"color": colour, "width": 2, "dash": "dot"},
+            marker={"symbol": "circle-open"},
+            hovertemplate=KWH,
+        )
+    _threshold_lines(figure, thresholds, divide)
+    figure.update_xaxes(categoryorder="array", categoryarray=list(x))
+    return _base(figure, height=340)

@@ -8,7 +8,6 @@ the payment already made; a new key is issued once an attempt has completed.
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -19,24 +18,19 @@ from dash import Input, Output, State, callback, dcc, html
 from db.models import BandSplit, PaymentStatus
 from lounge import access, billing, localtime, payments
 from lounge.access import Viewer
-from lounge.components import customer_nav, grid, widgets
-from lounge.i18n import _, format_date, format_money, format_month, format_number
+from lounge.components import bill_compare, customer_nav, grid, widgets
+from lounge.i18n import _, format_date, format_money, format_number, format_period
 from lounge.labels import BAND_SPLITS, band_split_method, label
 from lounge.web.context import db_session, viewer
 
 dash.register_page(__name__, path="/billing", title="Business Lounge")
+bill_compare.register_callbacks()
 
 MONEY = {"function": "params.value == null ? '' : '₪ ' + d3.format(',.2f')(params.value)"}
 
 
 def _money_column(field: str, header: str) -> grid.Column:
     return {**grid.number_column(field, header), "valueFormatter": MONEY}
-
-
-def _months(start: dt.date, end: dt.date) -> str:
-    """A billing period by its months: ``Oct 2026`` or ``Sep 2026 – Oct 2026``."""
-    first, last = format_month(start), format_month(end - dt.timedelta(days=1))
-    return first if first == last else f"{first} – {last}"
 
 
 def _invoice_rows(rows: list[billing.InvoiceRow]) -> list[dict[str, Any]]:
@@ -47,7 +41,7 @@ def _invoice_rows(rows: list[billing.InvoiceRow]) -> list[dict[str, Any]]:
             "id": row.id,
             "number": row.number,
             "site": f"{row.site_id} · {row.site_name}",
-            "period": _months(row.period_start, row.period_end),
+            "period": format_period(row.period_start, row.period_end),
             **grid.date_cells("issued", row.issue_date),
             **grid.date_cells("due", row.due_date),
             "kwh": round(row.wh / 1000),
@@ -307,6 +301,7 @@ def layout(you: Viewer, customer_id: str) -> Any:
                 dbc.CardBody([html.H5(_("Invoices")), table, *_split_note(state.invoices)]),
                 class_name="shadow-sm mb-3",
             ),
+            bill_compare.section(you, customer_id),
             money,
             dbc.Card(
                 dbc.CardBody(

@@ -14,10 +14,10 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import Input, Output, State, callback, dcc, html
 
-from lounge import access, consumption, customers, localtime, membership
+from lounge import access, consumption, customers, forecast, localtime, membership
 from lounge.access import Viewer
 from lounge.classification import SITE_THRESHOLD_WH, TOTAL_THRESHOLD_WH
-from lounge.components import charts, customer_nav, grid, widgets
+from lounge.components import charts, customer_nav, forecast_view, grid, widgets
 from lounge.i18n import _, format_change, format_date, format_kwh, format_month, ngettext
 from lounge.labels import EVENTS, REGIONS, RULES, SEGMENTS, label
 from lounge.membership import Membership
@@ -134,6 +134,7 @@ def layout(you: Viewer, customer_id: str) -> Any:
         )
         history = membership.events(db, you, customer_id)
         months = consumption.monthly(db, you, customer_id, _chart_end(), MONTHS_SHOWN)
+        outlook = forecast.forecast(db, you, customer_id)
     last_complete = months.iloc[-2] if len(months) > 1 else None
     year_before = months.iloc[-14] if len(months) > 13 else None
     change = (
@@ -242,6 +243,10 @@ def layout(you: Viewer, customer_id: str) -> Any:
                     dbc.Col(chart, lg=7),
                 ],
                 class_name="g-3 mb-3",
+            ),
+            html.Div(
+                forecast_view.overview_card(outlook, with_chart=not you.is_client),
+                className="mb-3",
             ),
             dbc.Row(
                 [

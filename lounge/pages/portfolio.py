@@ -13,8 +13,8 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, Patch, callback, dcc, html
 
 from db.models import Role
-from lounge import access, localtime, membership
-from lounge.components import grid, widgets
+from lounge import access, forecast, localtime, membership
+from lounge.components import forecast_view, grid, widgets
 from lounge.i18n import _, format_date, format_kwh, format_month, format_number, ngettext
 from lounge.labels import EVENTS, SEGMENTS, label
 from lounge.web.context import db_session, viewer
@@ -22,7 +22,9 @@ from lounge.web.context import db_session, viewer
 dash.register_page(__name__, path="/portfolio", title="Business Lounge")
 
 
-def _rows(members: list[membership.Membership]) -> list[dict[str, Any]]:
+def _rows(
+    members: list[membership.Membership], outlooks: dict[str, forecast.Forecast]
+) -> list[dict[str, Any]]:
     return [
         {
             "customer_id": m.customer_id,
@@ -34,6 +36,7 @@ def _rows(members: list[membership.Membership]) -> list[dict[str, Any]]:
             "max_site_kwh": round(m.figures.max_site_wh / 1000),
             "margin_kwh": round(m.figures.margin_wh / 1000),
             "manager": m.manager or "",
+            **forecast_view.portfolio_cells(outlooks.get(m.customer_id)),
         }
         for m in members
     ]
@@ -94,6 +97,7 @@ def layout(**_query: Any) -> Any:
             members = membership.memberships(db, you)
             recent = membership.events(db, you, since=since)
             window, classified = membership.current_window(db)
+            outlooks = {f.customer_id: f for f in forecast.portfolio(db, you)}
     except access.AccessDenied:  # the portfolio's roles are the domain's to say
         return widgets.not_allowed()
     count = sum(m.is_vip for m in members)
@@ -138,7 +142,7 @@ def layout(**_query: Any) -> Any:
     )
     table = grid.data_grid(
         "portfolio-grid",
-        _rows(members),
+        _rows(members, outlooks),
         _columns(show_manager=you.role is Role.ADMIN),
         height="520px",
         row_id="customer_id",
@@ -166,6 +170,7 @@ def layout(**_query: Any) -> Any:
                 ),
                 class_name="shadow-sm mb-3",
             ),
+            forecast_view.expected_card(forecast.expected_changes(outlooks.values())),
             dbc.Card(
                 dbc.CardBody([html.H5(_("Entries and exits, last 12 months")), _recent(recent)]),
                 class_name="shadow-sm",

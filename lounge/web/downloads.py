@@ -17,6 +17,7 @@ from flask import Blueprint, Flask, Response, abort, request, send_file
 
 from lounge import (
     access,
+    bill_comparison,
     billing,
     contracts,
     exports,
@@ -74,6 +75,19 @@ def receipt(payment_id: str) -> Any:
         with db_session() as db:
             document = billing.receipt_document(db, viewer(), payment_id)
         return build_receipt(document), f"receipt-{document.receipt_number}.pdf", PDF
+
+    return _guarded(build)
+
+
+@blueprint.get("/download/bill-comparison.pdf")
+def bill_comparison_file() -> Any:
+    """Two invoices compared by cause (``a`` and ``b`` are their ids), in the reader's language."""
+    first, second = request.args.get("a"), request.args.get("b")
+
+    def build() -> tuple[bytes, str, str]:
+        with db_session() as db:
+            document = bill_comparison.document(db, viewer(), first, second, i18n.current())
+        return build_report(document), f"bill-comparison-{first}-{second}.pdf", PDF
 
     return _guarded(build)
 
