@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from db.models import Channel, Customer, Meeting, Notification, User, VipEvent
 from lounge import access, i18n, meetings
 from lounge.access import Viewer
-from lounge.notify import membership, service
+from lounge.notify import assignment, membership, service
 from lounge.notify.letters import STAFF
 from lounge.notify.templates import TEMPLATES, Rendered, language_for, render
 
@@ -56,6 +56,8 @@ def sample_facts(kind: str, language: str) -> dict[str, str]:
     name, customer, manager = SAMPLE_PEOPLE.get(language, SAMPLE_PEOPLE["en"])
     if kind in service.KINDS_OF_MESSAGE:
         return service.sample_facts(kind, language, name, customer)
+    if kind in assignment.KINDS_OF_MESSAGE:
+        return assignment.sample_facts(kind, language, name, customer, manager)
     event = SAMPLE_EVENTS["exit" if kind in EXITS else "enter"]
     people = Customer(name=customer), User(full_name=manager), "https://lounge.example"
     with i18n.use(language):

@@ -42,6 +42,8 @@ KINDS = {
     "request_update": N_("A request changed state"),
     "manager_member_fault": N_("To the account manager and the fault desk: a member's fault"),
     "manager_new_request": N_("To the account manager: a new request"),
+    "manager_assigned": N_("To the account manager: a customer assigned"),
+    "manager_changed": N_("The customer's account manager changed"),
 }
 LANGUAGE_NAMES = {"en": "English", "he": "עברית"}
 
