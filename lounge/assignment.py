@@ -97,7 +97,7 @@ def desks(session: Session) -> dict[int, Desk]:
                 .join(VipStatus, VipStatus.customer_id == ManagerAssignment.customer_id)
                 .where(VipStatus.is_vip)
                 .group_by(ManagerAssignment.manager_id)
-            ).tuples()
+            ).all()
         )
     )
     requests = Counter(
@@ -107,7 +107,7 @@ def desks(session: Session) -> dict[int, Desk]:
                 .join(ServiceRequest, ServiceRequest.customer_id == ManagerAssignment.customer_id)
                 .where(ServiceRequest.state.in_(OPEN_STATES))
                 .group_by(ManagerAssignment.manager_id)
-            ).tuples()
+            ).all()
         )
     )
     regions: dict[int, set[str]] = {}
@@ -136,25 +136,56 @@ def _record(
     reason: AssignmentReason,
     actor: str,
 ) -> Assigned:
-    current = session.get(ManagerAssignment, customer.id)
-    now = utcnow()
-    if current is None:
-        session.add(
-            ManagerAssignment(customer_id=customer.id, manager_id=manager.id, assigned_at=now)
-        )
-    else:
-        current.manager_id, current.assigned_at = manager.id, now
-    history = AssignmentHistory(
-        customer_id=customer.id,
-        manager_id=manager.id,
-        previous_id=previous.id if previous else None,
-        reason=reason,
-        actor=actor,
-        at=now,
-    )
-    session.add(history)
-    session.flush()
+    [history] = _write(session, [customer.id], manager, reason, actor)
     return Assigned(history, customer, manager, previous)
+
+
+def assign_many(
+    session: Session, customer_ids: list[str], manager: User, actor: str
+) -> list[AssignmentHistory]:
+    """Give ``customer_ids`` to ``manager`` by hand (the command line, the demo), kept in the
+    history like any assignment."""
+    return _write(session, customer_ids, manager, AssignmentReason.REASSIGNED, actor)
+
+
+def _write(
+    session: Session,
+    customer_ids: list[str],
+    manager: User,
+    reason: AssignmentReason,
+    actor: str,
+) -> list[AssignmentHistory]:
+    """The current manager of each customer set, and the change kept in the history."""
+    before = dict(
+        session.execute(
+            select(ManagerAssignment.customer_id, ManagerAssignment.manager_id).where(
+                ManagerAssignment.customer_id.in_(customer_ids)
+            )
+        ).all()
+    )
+    now = utcnow()
+    rows = []
+    for customer_id in customer_ids:
+        current = session.get(ManagerAssignment, customer_id)
+        if current is None:
+            session.add(
+                ManagerAssignment(customer_id=customer_id, manager_id=manager.id, assigned_at=now)
+            )
+        else:
+            current.manager_id, current.assigned_at = manager.id, now
+        rows.append(
+            AssignmentHistory(
+                customer_id=customer_id,
+                manager_id=manager.id,
+                previous_id=before.get(customer_id),
+                reason=reason,
+                actor=actor,
+                at=now,
+            )
+        )
+    session.add_all(rows)
+    session.flush()
+    return rows
 
 
 def assign_unserved_members(session: Session, actor: str) -> list[Assigned]:

@@ -67,6 +67,8 @@ PLAN_STATUSES = {
     "held": N_("Met this year"),
 }
 ACTION_OWNERS = {"us": N_("Us"), "customer": N_("Customer")}
+#: The channels a message reaches a contact on.
+CHANNELS = {"email": N_("E-mail"), "sms": N_("Text message"), "post": N_("Letter")}
 
 
 def band_split_method(code: str | None) -> str:

@@ -18,6 +18,7 @@ from lounge.i18n import N_, _
 from lounge.web.context import viewer
 
 PAGES = (
+    ("/customer", N_("Notes and timeline")),
     ("/overview", N_("Overview")),
     ("/contracts", N_("Contracts")),
     ("/consumption", N_("Consumption")),
@@ -29,7 +30,11 @@ PAGES = (
 
 
 def href(path: str, viewer: Viewer, customer_id: str) -> str:
-    return path if viewer.is_client else f"{path}?customer={customer_id}"
+    if viewer.is_client:
+        return path
+    if path == "/customer":  # staff only: the customer's address is in its path
+        return f"/customer/{customer_id}"
+    return f"{path}?customer={customer_id}"
 
 
 def tabs(active: str, viewer: Viewer, customer_id: str) -> dbc.Nav:

@@ -17,7 +17,7 @@ from lounge import access
 from lounge.access import AccessDenied, Viewer
 from lounge.components import customer_nav, grid
 from lounge.i18n import N_, _
-from lounge.labels import label
+from lounge.labels import CHANNELS, label
 from lounge.notify import contacts
 from lounge.notify.contacts import ContactError, ContactForm
 from lounge.settings import KNOWN_LANGUAGES
@@ -38,7 +38,6 @@ TOPICS = {
     Topic.OUTAGES: N_("Outages"),
     Topic.SERVICE: N_("Requests and meetings"),
 }
-CHANNELS = {"email": N_("E-mail"), "sms": N_("Text message"), "post": N_("Letter")}
 LANGUAGES = {"he": "עברית", "en": "English", "ar": "العربية"}
 
 

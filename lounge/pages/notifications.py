@@ -9,10 +9,11 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, html
 
-from db.models import Channel, Delivery
+from db.models import Delivery
 from lounge.access import AccessDenied
 from lounge.components import grid, widgets
 from lounge.i18n import N_, _, format_datetime, format_number
+from lounge.labels import CHANNELS, label
 from lounge.notify import letters, sms, status
 from lounge.notify.templates import TEMPLATES
 from lounge.web.context import db_session, viewer
@@ -25,11 +26,6 @@ STATUSES = {
     Delivery.SENT: N_("Sent"),
     Delivery.DELIVERED: N_("Delivered"),
     Delivery.FAILED: N_("Failed"),
-}
-CHANNELS = {
-    Channel.EMAIL: N_("E-mail"),
-    Channel.SMS: N_("Text message"),
-    Channel.POST: N_("Letter"),
 }
 KINDS = {
     "welcome": N_("Welcome to the lounge"),
@@ -55,7 +51,7 @@ def _message_rows(session: Any, you: Any, state: str | None, channel: str | None
             "created": format_datetime(message.created_at),
             "customer": name,
             "kind": _(KINDS.get(message.kind, message.kind)),
-            "channel": _(CHANNELS.get(Channel(message.channel), message.channel)),
+            "channel": label(CHANNELS, message.channel),
             "recipient": message.recipient.replace("\n", ", "),
             "language": message.language,
             "status": _(STATUSES[Delivery(message.status)]),
