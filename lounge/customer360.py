@@ -28,7 +28,7 @@ from db.models import (
 )
 from lounge import access, assignment, localtime
 from lounge.access import Viewer
-from lounge.i18n import _
+from lounge.i18n import _, ngettext
 from lounge.labels import CHANNELS, EVENTS, MEETING_STATES, label
 from lounge.notify import service
 from lounge.requests.kinds import KINDS, STATES
@@ -101,19 +101,27 @@ def timeline(session: Session, viewer: Viewer, customer_id: object) -> list[Entr
     access.require(viewer, *ROLES)
     customer = access.get_customer(session, viewer, customer_id)
     entries: list[Entry] = []
+    sent: dict[tuple[str, str], list[Notification]] = {}
     for message in session.scalars(
         select(Notification)
         .where(Notification.customer_id == customer.id, Notification.channel != Channel.IN_APP)
         .order_by(Notification.id.desc())
-        .limit(TIMELINE_LIMIT)
+        .limit(TIMELINE_LIMIT * 4)
     ):
+        sent.setdefault((message.source, message.kind), []).append(message)
+    for group in sent.values():  # one line per message, whoever and however it reached
+        first = group[-1]
+        reached = sorted({label(CHANNELS, m.channel) for m in group})
         entries.append(
             Entry(
-                message.sent_at or message.created_at,
+                first.sent_at or first.created_at,
                 "contact",
-                message.subject,
-                f"{message.recipient.splitlines()[0] if message.recipient else ''}"
-                f" · {label(CHANNELS, message.channel)}",
+                first.subject,
+                ngettext("{count} recipient", "{count} recipients", len(group)).format(
+                    count=len(group)
+                )
+                + " · "
+                + ", ".join(reached),
             )
         )
     for meeting in session.scalars(

@@ -26,7 +26,7 @@ from lounge.requests.kinds import KINDS
 #: Who has a week: the portfolio's roles (an admin's is every customer's).
 ROLES = access.PORTFOLIO_ROLES
 #: Entries and exits this recent are news.
-RECENT_DAYS = 30
+RECENT_DAYS = 45
 #: Debts older than this many days past due need a call.
 DEBT_DAYS = 60
 #: The aging buckets past :data:`DEBT_DAYS`.

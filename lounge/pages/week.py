@@ -33,8 +33,8 @@ def _line(line: weeks.Line, index: int, section: str) -> html.Li:
             className="d-block text-decoration-none text-body",
             id=f"week-{section}-{index}",
         ),
-        className=f"list-group-item list-group-item-action border-start border-4 "
-        f"border-{line.tone} week-line",
+        className="list-group-item list-group-item-action week-line",
+        style={"borderInlineStart": f"4px solid var(--bs-{line.tone})"},
     )
 
 
@@ -146,7 +146,7 @@ def layout(**_query: Any) -> Any:
             "movements",
             _("New entries and exits"),
             found.movements,
-            _("No entries or exits in the last 30 days."),
+            _("No entries or exits in the last 45 days."),
         ),
         _section(
             "surveys",
