@@ -40,7 +40,8 @@ def waterfall(comparison: Comparison) -> go.Figure:
             x=[float(a) for a in amounts],
             measure=["absolute", *(["relative"] * len(comparison.causes)), "total"],
             text=[format_money(a) for a in amounts],
-            textposition="auto",
+            # inside the bars only (scaled down in small ones): outside, a phone cuts them
+            textposition="inside",
             hovertemplate="%{y}: %{text}<extra></extra>",
             increasing={"marker": {"color": charts.PALETTE[3]}},
             decreasing={"marker": {"color": charts.PALETTE[2]}},
@@ -51,8 +52,9 @@ def waterfall(comparison: Comparison) -> go.Figure:
     figure.update_layout(
         height=90 + 34 * len(labels),
         showlegend=False,
-        # room for the causes beside the bars (right in Hebrew); automargin widens it further
-        margin={"l": 10 if is_rtl() else 150, "r": 150 if is_rtl() else 10, "t": 10, "b": 10},
+        # the causes beside the bars: automargin makes room on the left; on the right (Hebrew)
+        # it does not, so room is kept there
+        margin={"l": 10, "r": 150 if is_rtl() else 10, "t": 10, "b": 10},
         template="plotly_white",
     )
     figure.update_yaxes(autorange="reversed", automargin=True, side="right" if is_rtl() else "left")
