@@ -195,6 +195,8 @@ def meeting_file(meeting_id: str) -> Any:
             data = meetings.ics(db, viewer(), meeting_id)
         return data, f"meeting-{meeting_id}.ics", "text/calendar; charset=utf-8"
 
+    return _guarded(build)
+
 
 @blueprint.get("/download/request/<request_id>/attachment/<attachment_id>")
 def request_attachment(request_id: str, attachment_id: str) -> Any:
