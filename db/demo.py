@@ -962,7 +962,8 @@ def generate(
         logins = _create_users(session, portfolios)
         _announce_history(session)
         demo_meetings.write(session, _rng(seed, _MEETINGS), today, CHAIN_ID)
-        elsewhere = portfolios["manager2@demo.lounge"][0]  # a customer of another manager
+        # a customer of another manager (none when only the special customers are generated)
+        elsewhere = next(iter(portfolios["manager2@demo.lounge"]), None)
         demo_requests.write(session, today, CHAIN_ID, FACTORY_CLIENT_ID, "C10003", elsewhere)
         _notes(session, today)
         return logins

@@ -58,9 +58,11 @@ class Plan:
     attach: bool = False
 
 
-def _plans(chain: str, factory: str, other: str, far: str, ids: dict[str, str]) -> list[Plan]:
+def _plans(
+    chain: str, factory: str, other: str, far: str | None, ids: dict[str, str]
+) -> list[Plan]:
     c, m, d = "client", "manager", "desk"
-    return [
+    plans = [
         Plan(factory, "client2", 0, RequestForm("fault", "partial_supply", "Half the plant is dark",
              "Line 2 and the offices lost power at 07:40; line 1 runs.", site_id=ids["factory"])),
         Plan(chain, c, 1, RequestForm("fault", "no_supply", "No power at the branch",
@@ -97,9 +99,11 @@ def _plans(chain: str, factory: str, other: str, far: str, ids: dict[str, str]) 
         Plan(other, m, 2, RequestForm("fault", "no_supply", "Cold room without power",
              "Opened by the account manager after a call.", site_id=ids["other"]),
              (Step(1, d, "in_progress", "Crew dispatched."),)),
-        Plan(far, "admin", 1, RequestForm("fault", "voltage_quality", "Voltage spikes",
-             "", site_id=ids["far"])),
     ]  # fmt: skip
+    if far is not None:  # a fault of a customer outside the demo manager's portfolio
+        plans.append(Plan(far, "admin", 1, RequestForm("fault", "voltage_quality",
+                          "Voltage spikes", "", site_id=ids["far"])))  # fmt: skip
+    return plans
 
 
 def _site(session: Session, customer: str, skip: int = 0) -> str:
@@ -107,7 +111,9 @@ def _site(session: Session, customer: str, skip: int = 0) -> str:
     return list(ids)[skip]
 
 
-def write(session: Session, today: dt.date, chain: str, factory: str, other: str, far: str) -> int:
+def write(
+    session: Session, today: dt.date, chain: str, factory: str, other: str, far: str | None
+) -> int:
     """Write the demo requests; returns how many."""
     people = {
         key: Viewer.of(session.scalars(select(User).where(User.email == email)).one())
@@ -134,7 +140,7 @@ def write(session: Session, today: dt.date, chain: str, factory: str, other: str
         "site5": _site(session, chain, 5),
         "factory": _site(session, factory),
         "other": _site(session, other),
-        "far": _site(session, far),
+        **({"far": _site(session, far)} if far is not None else {}),
         "contract": str(contract),
         "invoice": str(invoice),
     }

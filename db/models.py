@@ -280,6 +280,10 @@ class ConsumptionDaily(Base):
     #: Time-of-use bands and the typical-day profile are cut from it at read time,
     #: so a change of the band table needs no rebuild.
     hourly_wh: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: Energy per quarter hour of the day in time order (96 values; 92 on the spring
+    #: DST day, 100 on the autumn one), little-endian int32 Wh, or int64 when a value
+    #: does not fit (the length tells which). The coincident peak of a group sums it.
+    quarter_wh: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class ClassificationRun(Base):

@@ -258,7 +258,7 @@ def _yoy(session: Session, viewer: Viewer, request: ReportRequest) -> list[Repor
         ReportColumn("month", _("Month"), "month"),
         ReportColumn("wh", _("This period, kWh"), "kwh"),
         ReportColumn("previous_wh", _("A year earlier, kWh"), "kwh"),
-        ReportColumn("change", _("Change"), "percent"),
+        ReportColumn("change", _("Change"), "change"),
     )
     totals = {"wh": found.wh, "previous_wh": found.previous_wh, "change": found.change}
     if found.compared is None:

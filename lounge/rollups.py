@@ -10,9 +10,11 @@ Two rules live here, once:
   pro rata by time.
 
 Each daily row also keeps the day's energy per local wall-clock hour
-(``hourly_wh``), cut from the same split at hour edges: the day's cumulative
-shares are the same whichever finer edges lie between, so the 24 hours add up
-exactly to the day. Time-of-use bands and load profiles are read from it.
+(``hourly_wh``) and per quarter hour (``quarter_wh``), cut from the same split
+at quarter-hour edges: the day's cumulative shares are the same whichever
+finer edges lie between, so the quarter hours add up exactly to their hours
+and the hours to the day. Time-of-use bands and load profiles are read from
+the hours, the coincident peak of a group from the quarter hours.
 """
 
 from __future__ import annotations
@@ -48,6 +50,13 @@ READING_MAX_S = 62 * 86400 + 3600
 HOURS = 24
 #: How a profile is stored: 24 little-endian int64 Wh.
 HOURLY_DTYPE = np.dtype("<i8")
+#: Seconds in a quarter hour, the finest slot of the daily rollup.
+QUARTER_S = 900
+QUARTERS_PER_HOUR = 3600 // QUARTER_S
+#: Quarter hours of the longest local day (the autumn one: 25 hours).
+MAX_QUARTERS = 25 * QUARTERS_PER_HOUR
+#: How a quarter-hour profile may be stored: int32 when every value fits, else int64.
+QUARTER_DTYPES = (np.dtype("<i4"), np.dtype("<i8"))
 
 
 @dataclass
@@ -322,28 +331,62 @@ def decode_hourly(values: list[bytes]) -> np.ndarray:
     return flat.reshape(len(values), HOURS).astype(np.int64, copy=False)
 
 
+def encode_quarters(profiles: np.ndarray, lengths: np.ndarray) -> list[bytes]:
+    """One ``quarter_wh`` value per row of a (rows, 100) integer array, ``lengths[i]`` long.
+
+    A row is stored as little-endian int32 when every value fits, else as
+    int64: exact either way, and the byte length tells them apart (at most
+    400 bytes of int32, at least 736 of int64).
+    """
+    fits = (np.abs(profiles) <= np.iinfo(np.int32).max).all(axis=1)
+    small = profiles.astype("<i4")
+    large = profiles.astype("<i8")
+    return [
+        (small if fit else large)[index, :length].tobytes()
+        for index, (fit, length) in enumerate(zip(fits.tolist(), lengths.tolist(), strict=True))
+    ]
+
+
+def decode_quarters(values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """``quarter_wh`` values as a (rows, 100) int64 array, zero past each day's end,
+    and the number of quarter hours of each row (none may be NULL)."""
+    sizes = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+    lengths = np.where(sizes <= MAX_QUARTERS * 4, sizes // 4, sizes // 8)
+    profiles = np.zeros((len(values), MAX_QUARTERS), dtype=np.int64)
+    for size in np.unique(sizes).tolist():
+        rows = np.flatnonzero(sizes == size)
+        dtype = QUARTER_DTYPES[0] if size <= MAX_QUARTERS * 4 else QUARTER_DTYPES[1]
+        packed = np.frombuffer(b"".join(values[index] for index in rows.tolist()), dtype=dtype)
+        width = size // dtype.itemsize
+        profiles[rows, :width] = packed.reshape(len(rows), width)
+    return profiles, lengths
+
+
 def _runs(keys: np.ndarray) -> np.ndarray:
     """Start index of every run of equal values in sorted ``keys``."""
     return np.flatnonzero(np.diff(keys, prepend=keys[0] - 1))
 
 
 def _daily(interval: ReadingFrame, day_edges: np.ndarray) -> pd.DataFrame:
-    """Energy, estimated energy, peak demand and hourly profile per site and day.
+    """Energy, estimated energy, peak demand, hourly and quarter-hour profiles per site and day.
 
-    Readings are cut at every hour edge and summed per (site, day, wall-clock
-    hour) with sort-based integer reductions (exact, no floats); the days are
-    sums of their hours.
+    Readings are cut at every quarter-hour edge and summed per (site, day,
+    quarter hour) with sort-based integer reductions (exact, no floats); the
+    wall-clock hours are sums of their quarter hours, the days of their hours.
     """
-    columns = ["site_id", "bucket", "wh", "estimated_wh", "peak_w", "hourly_wh"]
+    columns = ["site_id", "bucket", "wh", "estimated_wh", "peak_w", "hourly_wh", "quarter_wh"]
     if not len(interval):
         frame = pd.DataFrame({name: pd.Series(dtype=np.int64) for name in columns})
-        return frame.astype({"hourly_wh": object})
+        return frame.astype({"hourly_wh": object, "quarter_wh": object})
     grid = HourGrid.over(day_edges)
-    pieces = split(interval.start, interval.end, interval.wh, grid.edges)
+    edges = np.arange(int(day_edges[0]), int(day_edges[-1]) + 1, QUARTER_S, dtype=np.int64)
+    pieces = split(interval.start, interval.end, interval.wh, edges)
     site_code, site_names = pd.factorize(interval.site)
     days = len(day_edges) - 1
-    key = (site_code[pieces.row] * days + grid.day[pieces.bucket]) * HOURS
-    key += grid.slot[pieces.bucket]
+    hour = pieces.bucket // QUARTERS_PER_HOUR  # local midnights are whole UTC hours
+    day = grid.day[hour]
+    position = (edges[pieces.bucket] - day_edges[day]) // QUARTER_S
+    key = (site_code[pieces.row] * days + day) * MAX_QUARTERS + position
     order = np.argsort(key, kind="stable")
     key = key[order]
     row = pieces.row[order]
@@ -352,24 +395,35 @@ def _daily(interval: ReadingFrame, day_edges: np.ndarray) -> pd.DataFrame:
     # midnight, or a day-long reading not aligned to local days, covers two)
     demand = interval.wh * 3600 // (interval.end - interval.start)
     first = _runs(key)
-    slot_key = key[first]
-    slot_wh = np.add.reduceat(wh, first)
-    slot_estimated = np.add.reduceat(np.where(interval.estimated[row], wh, 0), first)
-    slot_peak = np.maximum.reduceat(demand[row], first)
+    quarter_key = key[first]
+    quarter_wh = np.add.reduceat(wh, first)
+    quarter_estimated = np.add.reduceat(np.where(interval.estimated[row], wh, 0), first)
+    quarter_peak = np.maximum.reduceat(demand[row], first)
 
-    day_key = slot_key // HOURS
+    day_key = quarter_key // MAX_QUARTERS
     day_first = _runs(day_key)
     site_day = day_key[day_first]
+    day_row = np.searchsorted(site_day, day_key)
+    quarters = np.zeros((len(site_day), MAX_QUARTERS), dtype=np.int64)
+    quarters[day_row, quarter_key % MAX_QUARTERS] = quarter_wh
+    # wall-clock hours never go back within a day (the doubled autumn hour
+    # is one slot), so the quarter hours come in runs of their hour's slot
+    hour_key = day_key * HOURS + grid.slot[hour[order][first]]
+    hour_first = _runs(hour_key)
     profiles = np.zeros((len(site_day), HOURS), dtype=np.int64)
-    profiles[np.searchsorted(site_day, day_key), slot_key % HOURS] = slot_wh
+    profiles[day_row[hour_first], hour_key[hour_first] % HOURS] = np.add.reduceat(
+        quarter_wh, hour_first
+    )
+    bucket = site_day % days
     return pd.DataFrame(
         {
             "site_id": np.asarray(site_names, dtype=object)[site_day // days],
-            "bucket": site_day % days,
-            "wh": np.add.reduceat(slot_wh, day_first),
-            "estimated_wh": np.add.reduceat(slot_estimated, day_first),
-            "peak_w": np.maximum.reduceat(slot_peak, day_first),
+            "bucket": bucket,
+            "wh": np.add.reduceat(quarter_wh, day_first),
+            "estimated_wh": np.add.reduceat(quarter_estimated, day_first),
+            "peak_w": np.maximum.reduceat(quarter_peak, day_first),
             "hourly_wh": encode_hourly(profiles),
+            "quarter_wh": encode_quarters(quarters, np.diff(day_edges)[bucket] // QUARTER_S),
         }
     )
 
@@ -805,7 +859,7 @@ def rebuild_sites(
             for site, count, lo, hi in connection.execute(query, {"sites": chunk})
         )
     spans.sort()
-    for batch in _batches(spans, batch_readings):
+    for batch in reading_batches(spans, batch_readings):
         rebuild(
             connection,
             [site for site, _count, _lo, _hi in batch],
@@ -815,7 +869,7 @@ def rebuild_sites(
     return RebuildSummary(len(spans), sum(count for _site, count, _lo, _hi in spans))
 
 
-def _batches(
+def reading_batches(
     spans: list[tuple[str, int, int, int]], readings: int
 ) -> list[list[tuple[str, int, int, int]]]:
     """Consecutive groups of (site, count, start, end) holding about ``readings`` readings."""

@@ -15,9 +15,11 @@ from typing import Any, Literal
 
 #: How a column's values are shown: ``kwh`` values are Wh (int) shown as whole kWh,
 #: ``kw`` values are W (int) shown as whole kW, ``money`` values are Decimal ILS,
-#: ``percent`` values are ratios (0.25 = 25%). kWh and kW cells show the bare figure,
-#: as a spreadsheet does, so the unit belongs in the column's label ("Consumption, kWh").
-ColumnKind = Literal["text", "number", "kwh", "kw", "money", "percent", "date", "month"]
+#: ``percent`` values are ratios (0.25 = 25%), and so are ``change`` values, shown with an
+#: arrow and a sign (``▲ +2.5%``, ``▼ −3.1%``; a spreadsheet cell keeps the plain ratio).
+#: kWh and kW cells show the bare figure, as a spreadsheet does, so the unit belongs in the
+#: column's label ("Consumption, kWh").
+ColumnKind = Literal["text", "number", "kwh", "kw", "money", "percent", "change", "date", "month"]
 
 
 @dataclass(frozen=True)

@@ -108,5 +108,5 @@ def _chart(section: ReportSection, width: float, st: pdf.Styles) -> Flowable:
 
 def _axis_label(kind: ColumnKind) -> Callable[[float], str]:
     """Tick labels in the table's unit; percent ticks carry their sign."""
-    suffix = "%" if kind == "percent" else ""
+    suffix = "%" if kind in values.RATIO_KINDS else ""
     return lambda value: i18n.format_number(round(value)) + suffix

@@ -24,7 +24,9 @@ from reports.documents import ColumnKind, ReportColumn, ReportSection
 from reports.rtl import visual
 
 #: Kinds whose values are numbers: aligned at the end of the cell, summed in charts.
-NUMERIC_KINDS: frozenset[str] = frozenset({"number", "kwh", "kw", "money", "percent"})
+NUMERIC_KINDS: frozenset[str] = frozenset({"number", "kwh", "kw", "money", "percent", "change"})
+#: Kinds whose raw values are ratios (0.25 = 25%): a share, or a change (-0.03 = 3% less).
+RATIO_KINDS: frozenset[str] = frozenset({"percent", "change"})
 #: Kinds whose raw values are thousandths of the unit shown (Wh as kWh, W as kW).
 _MILLI_KINDS: frozenset[str] = frozenset({"kwh", "kw"})
 #: Decimals shown: a percent to a tenth (year-over-year changes are small), money to agorot.
@@ -68,9 +70,11 @@ def display(value: Any, kind: ColumnKind) -> str:
         return i18n.format_number(round_half_up(Decimal(value) / 1000, 0))
     if kind == "money":
         return i18n.format_money(round_half_up(value, MONEY_DECIMALS))
-    if kind == "percent":
-        rounded = round_half_up(value, PERCENT_DECIMALS + 2)
-        return i18n.format_percent(float(rounded), PERCENT_DECIMALS)
+    if kind in RATIO_KINDS:
+        rounded = float(round_half_up(value, PERCENT_DECIMALS + 2))
+        if kind == "change":  # the arrow and the sign, as the screens say a change
+            return i18n.format_change(rounded, PERCENT_DECIMALS)
+        return i18n.format_percent(rounded, PERCENT_DECIMALS)
     if kind == "number":
         if isinstance(value, int):
             return i18n.format_number(value)
@@ -107,8 +111,12 @@ def number_format(value: Any, kind: ColumnKind) -> str | None:
         return "#,##0"
     if kind == "money":
         return _excel_money_format()
+    percent = "0." + "0" * PERCENT_DECIMALS + "%"
+    if kind == "change":  # the cell keeps the plain ratio; the format adds the arrow
+        half = f"{5 * 10 ** -(PERCENT_DECIMALS + 3):.{PERCENT_DECIMALS + 3}f}"
+        return f'[>={half}]"▲ +"{percent};[<=-{half}]"▼ \u2212"{percent};{percent}'
     if kind == "percent":
-        return "0." + "0" * PERCENT_DECIMALS + "%"
+        return percent
     if kind == "number":
         return "#,##0" if isinstance(value, int) else "#,##0." + "0" * NUMBER_DECIMALS
     if kind == "date":
@@ -154,7 +162,7 @@ def chart_number(value: Any, kind: ColumnKind) -> float:
     """A value on a chart's axis, in the unit the table shows (kWh, kW, shekels, percent)."""
     if value is None:
         return 0.0
-    if kind == "percent":
+    if kind in RATIO_KINDS:
         return float(value) * 100
     return float(cell_value(value, kind))
 

@@ -9,11 +9,14 @@ with a message when no server answers, and fail instead when
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import random
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -21,6 +24,7 @@ import redis
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from db import migrate
 from db.models import Base
@@ -75,19 +79,18 @@ def cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'lounge.db'}"
-        database = Database(url)
-        migrate.upgrade(database.engine)
-        database.dispose()
-        yield url
+        yield _migrated(f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'lounge.db'}")
         return
     generator = _postgres_database()
-    url = next(generator)
+    yield _migrated(next(generator))
+    generator.close()
+
+
+def _migrated(url: str) -> str:
     database = Database(url)
     migrate.upgrade(database.engine)
     database.dispose()
-    yield url
-    generator.close()
+    return url
 
 
 def _empty_tables(database: Database) -> None:
@@ -150,3 +153,73 @@ def broker() -> str:
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
     return url
+
+
+# --- the demo data, generated once per backend and test session -----------------------
+
+#: What the demo tests generate: the demo's 40 customers as of a fixed day.
+DEMO_CUSTOMERS, DEMO_SEED, DEMO_TODAY = 40, 11, dt.date(2026, 5, 14)
+
+
+@dataclass
+class Demo:
+    """The demo data in a database of its own, and the logins the generator printed.
+
+    Generating takes tens of seconds, so every demo test shares it: read it
+    through :meth:`read`, whose session is rolled back (a sign-in writes).
+    """
+
+    database: Database
+    logins: list[tuple[str, str]]
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self.database.sessions() as session:
+            try:
+                yield session
+            finally:
+                session.rollback()
+
+
+@dataclass
+class DemoDatabases:
+    """The demo data on each backend, generated when a test first asks for it."""
+
+    tmp_path_factory: pytest.TempPathFactory
+    found: dict[str, Demo] = field(default_factory=dict)
+    servers: list[Iterator[str]] = field(default_factory=list)
+
+    def get(self, backend: str) -> Demo:
+        from db import demo
+
+        if backend not in self.found:
+            if backend == "sqlite":
+                url = f"sqlite:///{self.tmp_path_factory.mktemp('demo') / 'demo.db'}"
+            else:
+                self.servers.append(_postgres_database())
+                url = next(self.servers[-1])
+            database = Database(_migrated(url))
+            logins = demo.generate(
+                database, customers=DEMO_CUSTOMERS, seed=DEMO_SEED, today=DEMO_TODAY
+            )
+            self.found[backend] = Demo(database, logins)
+        return self.found[backend]
+
+    def close(self) -> None:
+        for found in self.found.values():
+            found.database.dispose()
+        for server in self.servers:
+            server.close()
+
+
+@pytest.fixture(scope="session")
+def demo_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoDatabases]:
+    databases = DemoDatabases(tmp_path_factory)
+    yield databases
+    databases.close()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def demo_data(request: pytest.FixtureRequest, demo_databases: DemoDatabases) -> Demo:
+    """The demo data on each backend (read only: see :class:`Demo`)."""
+    return demo_databases.get(request.param)

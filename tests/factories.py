@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import socket
 
+import numpy as np
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -24,6 +25,7 @@ from lounge.access import Viewer
 from lounge.ingest.problems import ImportRejected
 from lounge.ingest.summary import ImportSummary
 from lounge.localtime import local_midnight_s
+from lounge.rollups import ReadingFrame
 from lounge.settings import TIMEZONE
 
 READINGS_HEADER = "site_id,start,end,kwh"
@@ -37,6 +39,19 @@ def add_customer(session: Session, customer_id: str, *site_ids: str, region: str
             Site(id=site_id, customer_id=customer_id, name=f"Site {site_id}", region=region)
         )
     session.flush()
+
+
+def reading_frame(
+    *readings: tuple[str, int, int, int] | tuple[str, int, int, int, bool],
+) -> ReadingFrame:
+    """Readings (site, start_s, end_s, wh[, estimated]), as :func:`lounge.rollups.compute` takes."""
+    return ReadingFrame(
+        np.array([r[0] for r in readings], dtype=object),
+        np.array([r[1] for r in readings], dtype=np.int64),
+        np.array([r[2] for r in readings], dtype=np.int64),
+        np.array([r[3] for r in readings], dtype=np.int64),
+        np.array([r[4] if len(r) == 5 else False for r in readings], dtype=bool),
+    )
 
 
 def csv_bytes(header: str, *rows: str) -> bytes:
@@ -183,6 +198,8 @@ def snapshot(db: Database) -> dict[str, list[tuple[object, ...]]]:
             ConsumptionDaily.wh,
             ConsumptionDaily.estimated_wh,
             ConsumptionDaily.peak_w,
+            ConsumptionDaily.hourly_wh,
+            ConsumptionDaily.quarter_wh,
         ),
         "consumption_monthly": select(
             ConsumptionMonthly.site_id,

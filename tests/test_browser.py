@@ -305,20 +305,26 @@ def test_contracts_page_lists_contracts_with_status(dash_duo, lounge):
     assert xlsx.endswith("/download/contracts.xlsx?customer=CA")
 
 
-@pytest.fixture
-def demo_lounge(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """The lounge over the demo data (its 40-site chain), where long reports froze the page."""
+@pytest.fixture(scope="session")
+def demo_lounge_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The demo data as of today, generated once per test session (the tests only read it)."""
     from db import demo
 
-    url = f"sqlite:///{tmp_path / 'demo.db'}"
-    monkeypatch.setenv("LOUNGE_DATABASE_URL", url)
+    url = f"sqlite:///{tmp_path_factory.mktemp('demo-lounge') / 'demo.db'}"
     database = Database(url)
     migrate.upgrade(database.engine)
     demo.generate(database, customers=len(demo.SPECIALS), today=localtime.today())
     database.dispose()
+    return url
+
+
+@pytest.fixture
+def demo_lounge(demo_lounge_url: str, monkeypatch: pytest.MonkeyPatch):
+    """The lounge over the demo data (its 40-site chain), where long reports froze the page."""
+    monkeypatch.setenv("LOUNGE_DATABASE_URL", demo_lounge_url)
     from app import create_app
 
-    return create_app({"database_url": url, "login_rate_limit": "1000 per minute"})
+    return create_app({"database_url": demo_lounge_url, "login_rate_limit": "1000 per minute"})
 
 
 #: Far above the 2 s the page takes, far below the 36 s freeze a 365-row HTML table caused.

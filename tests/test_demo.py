@@ -1,22 +1,24 @@
 """The demo data: repeatable, realistic where it shows, and telling the stories it should.
 
-Generating takes seconds, so each backend generates once and checks everything
-on that data as subtests; only the determinism check generates a second time
-(into a fresh SQLite file, so on PostgreSQL it also shows that both backends
-receive the same data).
+Generating takes tens of seconds, so each backend generates once per test
+session (the ``demo_data`` fixture, shared with the billing checks of
+test_demo_billing.py) and everything is checked on that data as subtests.
+The determinism check compares the two backends' data: two generations with
+the same seed and date.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from db import demo, migrate
@@ -38,10 +40,9 @@ from db.models import (
 from db.session import Database
 from lounge import classification, localtime, users
 from lounge.classification import SITE_THRESHOLD_WH, Window
+from tests.conftest import DEMO_CUSTOMERS, DEMO_SEED, DEMO_TODAY, Demo
 
-CUSTOMERS = 40
-SEED = 11
-TODAY = dt.date(2026, 5, 14)
+CUSTOMERS, SEED, TODAY = DEMO_CUSTOMERS, DEMO_SEED, DEMO_TODAY
 SEGMENT_CODES = {"factory", "retail", "hospital", "office", "cold_storage"}
 #: The membership rule each special customer must meet today (None: not a member).
 EXPECTED_RULE = {
@@ -55,38 +56,42 @@ EXPECTED_RULE = {
     demo.ENTERING_ID: "site",
     demo.LEAVING_ID: None,
 }
-#: Columns that must come out the same for the same seed and date (no ids, no timestamps).
-COMPARED = (
-    (Reading.site_id, Reading.start_s, Reading.end_s, Reading.wh, Reading.estimated),
-    (Customer.id, Customer.name, Customer.tax_id, Customer.segment, Customer.language),
-    (Site.id, Site.customer_id, Site.name, Site.region, Site.address, Site.meter_number),
-    (Contract.number, Contract.site_id, Contract.tariff, Contract.capacity_kva,
-     Contract.supplier, Contract.start_date, Contract.end_date),
-    (Contact.customer_id, Contact.name, Contact.phone, Contact.email, Contact.role,
-     Contact.postal_address),
-    (VipEvent.customer_id, VipEvent.event, VipEvent.effective_date, VipEvent.window_wh),
+#: What must come out the same for the same seed and date (no ids, no timestamps).
+COMPARED = tuple(
+    select(*columns)
+    for columns in (
+        (Reading.site_id, Reading.start_s, Reading.end_s, Reading.wh, Reading.estimated),
+        (Customer.id, Customer.name, Customer.tax_id, Customer.segment, Customer.language),
+        (Site.id, Site.customer_id, Site.name, Site.region, Site.address, Site.meter_number),
+        (Contract.number, Contract.site_id, Contract.tariff, Contract.capacity_kva,
+         Contract.supplier, Contract.start_date, Contract.end_date),
+        (Contact.customer_id, Contact.name, Contact.phone, Contact.email, Contact.role,
+         Contact.postal_address),
+        (VipEvent.customer_id, VipEvent.event, VipEvent.effective_date, VipEvent.window_wh),
+    )
 )  # fmt: skip
 
 
 @contextmanager
-def _generated_sqlite(path: Path, today: dt.date) -> Iterator[Database]:
+def _generated_sqlite(path: Path, today: dt.date, customers: int = CUSTOMERS) -> Iterator[Database]:
     """A new SQLite database with the test's demo data, as of ``today``."""
     database = Database(f"sqlite:///{path}")
     try:
         migrate.upgrade(database.engine)
-        demo.generate(database, customers=CUSTOMERS, seed=SEED, today=today)
+        demo.generate(database, customers=customers, seed=SEED, today=today)
         yield database
     finally:
         database.dispose()
 
 
-def _digest(database: Database) -> str:
-    digest = hashlib.sha256()
+def digest(database: Database, queries: Iterable[Select[Any]]) -> str:
+    """A hash of every row of ``queries``, each sorted by all its columns."""
+    found = hashlib.sha256()
     with database.session() as session:
-        for columns in COMPARED:
-            for row in session.execute(select(*columns).order_by(*columns)):
-                digest.update(repr(tuple(row)).encode())
-    return digest.hexdigest()
+        for query in queries:
+            for row in session.execute(query.order_by(*query.selected_columns)):
+                found.update(repr(tuple(row)).encode())
+    return found.hexdigest()
 
 
 def _dst_days(first: dt.date, end: dt.date) -> dict[int, list[dt.date]]:
@@ -104,24 +109,34 @@ def test_plan_needs_room_for_the_special_customers():
     assert [spec.id for spec in demo.plan(len(demo.SPECIALS), SEED)] == list(EXPECTED_RULE)
 
 
-def test_demo_data(db: Database, tmp_path: Path, subtests: pytest.Subtests):
+def test_an_empty_database_has_no_demo_customers(db: Database):
     with db.session() as session:
         assert not demo.has_customers(session)
-    logins = demo.generate(db, customers=CUSTOMERS, seed=SEED, today=TODAY)
-    with db.session() as session:
-        assert demo.has_customers(session)
 
-    with subtests.test("same seed and date, same data"):
+
+def test_the_same_seed_and_date_give_the_same_data(demo_databases, tmp_path: Path):
+    """Both backends' demo data, generated apart (a second SQLite file without PostgreSQL)."""
+    from tests.test_demo_billing import COMPARED as BILLS
+
+    first = demo_databases.get("sqlite").database
+    try:
+        second = demo_databases.get("postgresql").database
+    except pytest.skip.Exception:
         with _generated_sqlite(tmp_path / "again.db", TODAY) as again:
-            assert _digest(db) == _digest(again)
+            assert digest(first, COMPARED + BILLS) == digest(again, COMPARED + BILLS)
+        return
+    assert digest(first, COMPARED + BILLS) == digest(second, COMPARED + BILLS)
 
-    with db.session() as session:
+
+def test_demo_data(demo_data: Demo, subtests: pytest.Subtests):
+    with demo_data.read() as session:
+        assert demo.has_customers(session)
         with subtests.test("special customers land exactly where intended"):
             _check_special_customers(session)
         with subtests.test("one customer entered and one left during the past year"):
             _check_history(session)
         with subtests.test("every demo login signs in, one per role first"):
-            _check_logins(session, logins)
+            _check_logins(session, demo_data.logins)
         with subtests.test("master data looks like a book of key accounts"):
             _check_master_data(session)
         with subtests.test("15-minute data follows DST, the working week and the seasons"):
@@ -341,7 +356,12 @@ def _check_interval_data(session: Session) -> None:
 
 def test_generation_on_the_first_of_a_month(tmp_path: Path):
     first = dt.date(2026, 3, 1)
-    with _generated_sqlite(tmp_path / "first.db", first) as database, database.session() as session:
+    path = tmp_path / "first.db"
+    # the special customers alone: what this test checks
+    with (
+        _generated_sqlite(path, first, len(demo.SPECIALS)) as database,
+        database.session() as session,
+    ):
         assert session.scalar(select(func.max(Reading.end_s))) == localtime.local_midnight_s(first)
         runs = session.scalars(select(ClassificationRun.as_of)).all()
         assert len(runs) == 13 and runs[-1] == first

@@ -28,7 +28,7 @@ def debts_report(language: str = "en") -> ReportDocument:
         ReportColumn("due", "לתשלום עד" if he else "Due", "date"),
         ReportColumn("wh", 'צריכה, קוט"ש' if he else "Consumption, kWh", "kwh"),
         ReportColumn("open", "יתרה" if he else "Open", "money"),
-        ReportColumn("change", "שינוי" if he else "Change", "percent"),
+        ReportColumn("change", "שינוי" if he else "Change", "change"),
         ReportColumn("invoices", "חשבוניות" if he else "Invoices", "number"),
     )
     rows = (
@@ -68,10 +68,19 @@ def debts_report(language: str = "en") -> ReportDocument:
 
 
 # What a reader sees for the first row and the totals (written out by hand).
-ENGLISH_ROW = ["North plant", "Jan 2026", "20 Feb 2026", "1,234,568", "₪73,435.79", "12.5%", "3"]
-ENGLISH_SECOND = ['\'=HYPERLINK("http://x")', "Feb 2026", "5 Mar 2026", "3", "₪1.01", "-3.4%", "1"]
+ENGLISH_ROW = ["North plant", "Jan 2026", "20 Feb 2026", "1,234,568", "₪73,435.79", "▲ +12.5%", "3"]
+ENGLISH_SECOND = [
+    '\'=HYPERLINK("http://x")',
+    "Feb 2026",
+    "5 Mar 2026",
+    "3",
+    "₪1.01",
+    "▼ \u22123.4%",
+    "1",
+]
 ENGLISH_TOTALS = ["Total", "", "", "1,234,570", "₪73,436.80", "", "4"]
-# What a program reads from the CSV, in every language: ISO dates, plain numbers.
+# What a program reads from the CSV, in every language: ISO dates, plain numbers (a change
+# without its arrow).
 CSV_ROW = ["North plant", "2026-01", "2026-02-20", "1234567.89", "73435.79", "0.125", "3"]
 CSV_SECOND = ['\'=HYPERLINK("http://x")', "2026-02", "2026-03-05", "2.5", "1.01", "-0.034", "1"]
 CSV_TOTALS = ["Total", "", "", "1234570.39", "73436.80", "", "4"]
@@ -120,7 +129,9 @@ def test_xlsx_stores_numbers_dates_and_formats():
     assert due.value == dt.datetime(2026, 2, 20) and due.number_format == "yyyy-mm-dd"
     assert kwh.value == pytest.approx(1_234_567.89) and kwh.number_format == "#,##0"
     assert money.value == pytest.approx(73435.79) and money.number_format == '"₪"#,##0.00'
-    assert change.value == 0.125 and change.number_format == "0.0%"
+    # a change is the plain ratio; its format adds the arrow and the sign the PDF shows
+    assert change.value == 0.125
+    assert change.number_format == '[>=0.0005]"▲ +"0.0%;[<=-0.0005]"▼ \u2212"0.0%;0.0%'
     assert count.value == 3 and count.number_format == "#,##0"
 
     assert sheet["A6"].value == '=HYPERLINK("http://x")' and sheet["A6"].data_type == "s"
@@ -164,13 +175,23 @@ def excel_shows(cell: Cell) -> str:
         return value
     if isinstance(value, dt.datetime):
         return {"yyyy-mm": f"{value:%Y-%m}", "yyyy-mm-dd": f"{value:%Y-%m-%d}"}[number_format]
+    if number_format.startswith("[>="):  # a change: [>=half]"▲ +"0.0%;[<=-half]"▼ −"0.0%;0.0%
+        up, down, plain = number_format.split(";")
+        half = Decimal(up[3 : up.index("]")])
+        section = up if value >= half else down if value <= -half else plain
+        arrow = re.search(r'"([^"]*)"', section)
+        return (arrow.group(1) if arrow else "") + excel_shows_percent(abs(value), plain)
     if number_format.endswith("%"):
-        decimals = len(number_format) - number_format.index(".") - 2
-        return f"{_half_up(Decimal(str(value)) * 100, decimals):,}%"
+        return excel_shows_percent(value, number_format)
     decimals = len(number_format.split(".")[1].rstrip('"₪ ')) if "." in number_format else 0
     figure = f"{_half_up(Decimal(str(value)), decimals):,}"
     prefix = re.match(r'^"([^"]*)"', number_format)
     return (prefix.group(1) if prefix else "") + figure
+
+
+def excel_shows_percent(value: float, number_format: str) -> str:
+    decimals = len(number_format) - number_format.index(".") - 2
+    return f"{_half_up(Decimal(str(value)) * 100, decimals):,}%"
 
 
 def _half_up(value: Decimal, decimals: int) -> Decimal:

@@ -132,3 +132,40 @@ def test_charts_speak_the_readers_language():
     assert hebrew["format"]["months"][0] == "ינואר"
     assert hebrew["format"]["days"][0] == "יום ראשון"  # Plotly's weeks start on Sunday
     assert hebrew["dictionary"]["Reset axes"] != "Reset axes"
+
+
+def test_chart_units_and_hover_text_are_in_the_readers_language():
+    """Every figure the pages draw: its hover text and axis say קוט"ש and קו"ט in Hebrew."""
+    import datetime as dt
+
+    import pandas as pd
+
+    from lounge.components import charts
+
+    def figures() -> list:
+        month = pd.DataFrame({"month": [dt.date(2026, 1, 1)], "wh": [5_000], "estimated_wh": [0]})
+        points = pd.DataFrame(
+            {
+                "start": [pd.Timestamp("2026-01-05 10:00", tz="Asia/Jerusalem")],
+                "average_w": [1_500],
+                "estimated": [False],
+            }
+        )
+        return [
+            charts.monthly_bars(month),
+            charts.columns(["a"], {"s": [1_000]}, False),
+            charts.columns(["a"], {"s": [1_000]}, False, unit="kW"),
+            charts.stacked_by(month.assign(region="North"), "region"),
+            charts.lines(["a"], {"s": [1_000]}, "kWh", {"t": 2_000}),
+            charts.lines(["00:00"], {"s": [1_000]}, "kW"),
+            charts.zoom_figure(points, "title"),
+        ]
+
+    for language, kwh, kw in (("en", " kWh<", " kW<"), ("he", ' קוט"ש<', ' קו"ט<')):
+        with i18n.use(language):
+            drawn = figures()
+        hovers = [trace.hovertemplate for figure in drawn for trace in figure.data]
+        assert all(kwh in text or kw in text for text in hovers), hovers
+        assert sum(kw in text for text in hovers) == 3  # kW columns, kW lines, the zoom
+        suffixes = {figure.layout.yaxis.ticksuffix for figure in drawn} - {None}
+        assert suffixes == {kwh[:-1], kw[:-1]}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -22,9 +24,21 @@ from db.models import (
 from db.session import Database
 from lounge import invoicing, localtime, tariffs
 from lounge.invoicing import Period
-from tests.factories import add_customer
+from tests.factories import add_customer, import_readings, quarter_hours
 
 D = dt.date
+
+
+@contextmanager
+def downgraded(db: Database, revision: str) -> Iterator[None]:
+    """The database downgraded to ``revision`` for the block, then upgraded to the head."""
+    config = migrate.alembic_config(db.engine)
+    command.downgrade(config, revision)
+    try:
+        yield
+        command.upgrade(config, "head")
+    finally:
+        migrate.upgrade(db.engine)
 
 
 def test_migrations_have_a_single_head():
@@ -45,9 +59,7 @@ def test_database_is_at_head_after_upgrade(db: Database):
 def test_the_upgrade_to_0003_makes_the_monthly_rollup_dense_with_rolling_sums(db: Database):
     """Rollup rows written before 0003 get their 12-month sums, zero rows in the gaps
     between them, and their sites the first and last month: what the classification reads."""
-    config = migrate.alembic_config(db.engine)
-    command.downgrade(config, "0002")
-    try:
+    with downgraded(db, "0002"):
         customer = table(
             "customer",
             column("id"),
@@ -90,9 +102,6 @@ def test_the_upgrade_to_0003_makes_the_monthly_rollup_dense_with_rolling_sums(db
                     for (s, m), wh in kwh.items()
                 ],
             )
-        command.upgrade(config, "head")
-    finally:
-        migrate.upgrade(db.engine)
 
     with db.session() as session:
         rows = session.execute(
@@ -172,12 +181,8 @@ def test_the_upgrade_to_0005_marks_existing_band_splits_measured_or_estimated(db
                             unit_price=1, amount=1)
                 for n, kind in enumerate(["energy_peak", "energy_offpeak", "fixed"])
             )  # fmt: skip
-    config = migrate.alembic_config(db.engine)
-    command.downgrade(config, "0003")
-    try:
-        command.upgrade(config, "head")
-    finally:
-        migrate.upgrade(db.engine)
+    with downgraded(db, "0003"):
+        pass
     with db.session() as session:
         rows = session.execute(
             select(Invoice.site_id, InvoiceLine.kind, InvoiceLine.band_split)
@@ -192,3 +197,24 @@ def test_the_upgrade_to_0005_marks_existing_band_splits_measured_or_estimated(db
         ("S2", "energy_offpeak", "typical"),
         ("S2", "fixed", None),
     ]
+
+
+def test_the_upgrade_to_0007_fills_the_quarter_hour_profiles_from_the_readings(db: Database):
+    """Daily rows written before 0007 get the profile an import writes now."""
+    with db.session() as session:
+        add_customer(session, "C1", "S1", "S2")
+    import_readings(
+        db,
+        *quarter_hours("S1", dt.datetime(2026, 3, 26, 22, tzinfo=dt.UTC), 3 * 96, "0.3"),
+        *quarter_hours("S2", dt.datetime(2026, 3, 27, 5, tzinfo=dt.UTC), 9, "1.5", minutes=60),
+        "S2,2026-01-01,2026-03-01,5900",
+    )
+    query = select(ConsumptionDaily.site_id, ConsumptionDaily.day, ConsumptionDaily.quarter_wh)
+    with db.session() as session:
+        written = sorted(tuple(row) for row in session.execute(query))
+    with downgraded(db, "0006"):
+        pass
+    with db.session() as session:
+        filled = sorted(tuple(row) for row in session.execute(query))
+    assert filled == written
+    assert len(written) == 5 and None not in [row[2] for row in written]

@@ -135,7 +135,12 @@ def test_year_over_year_report_compares_the_same_months_and_says_which(db):
     assert note in to_csv(document).decode("utf-8-sig")
     sheet = openpyxl.load_workbook(io.BytesIO(to_xlsx(document))).worksheets[0]
     assert note in [cell.value for row in sheet.iter_rows() for cell in row]
-    assert note in report_text(document).replace("\n", " ")
+    pdf_text = report_text(document).replace("\n", " ")
+    assert note in pdf_text
+    # the change reads as the screens say one: an arrow and a sign; files keep the ratio
+    assert "Jan 2025 1,100 1,000 ▲ +10.0%" in pdf_text
+    assert "Total 12,100 11,000 ▲ +10.0%" in pdf_text
+    assert to_csv(document).decode("utf-8-sig").splitlines()[-1].startswith("Total,12100,11000,0.1")
 
 
 def test_grouped_report_adds_a_section_of_group_totals(db, world):

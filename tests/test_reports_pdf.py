@@ -323,11 +323,15 @@ def test_display_rounds_half_up_like_a_spreadsheet():
         assert values.display(1_234_567_890, "kwh") == "1,234,568"
         assert values.display(Decimal("1.005"), "money") == "₪1.01"
         assert values.display(0.0125, "percent") == "1.3%"
+        assert values.display(0.0125, "change") == "▲ +1.3%"  # as the screens say a change
+        assert values.display(-0.0125, "change") == "▼ \u22121.3%"
+        assert values.display(0.0004, "change") == "0.0%"
         assert values.display(dt.date(2026, 1, 5), "date") == "5 Jan 2026"  # the one date style
         assert values.display(None, "money") == ""
     with i18n.use("he"):
         assert rtl.unmarked(values.display(Decimal("1234.5"), "money")) == "1,234.50\xa0₪"
         assert values.display(dt.date(2026, 1, 5), "date") == "5 בינו׳ 2026"
+        assert rtl.unmarked(values.display(-0.0125, "change")) == "▼ \u22121.3%"
 
 
 @pytest.mark.parametrize(

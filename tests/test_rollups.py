@@ -13,7 +13,7 @@ import pytest
 
 from db.session import Database
 from lounge import localtime, rollups
-from lounge.rollups import ReadingFrame, compute, split
+from lounge.rollups import compute, split
 from tests.factories import (
     READINGS_HEADER,
     add_customer,
@@ -21,6 +21,7 @@ from tests.factories import (
     daily,
     import_bytes,
     monthly,
+    reading_frame,
     seconds,
     utc,
 )
@@ -28,17 +29,6 @@ from tests.factories import (
 D = dt.date
 HOUR = 3600
 QUARTER = 900
-
-
-def frame(*readings: tuple[str, int, int, int] | tuple[str, int, int, int, bool]) -> ReadingFrame:
-    """Readings (site, start_s, end_s, wh[, estimated])."""
-    return ReadingFrame(
-        np.array([r[0] for r in readings], dtype=object),
-        np.array([r[1] for r in readings], dtype=np.int64),
-        np.array([r[2] for r in readings], dtype=np.int64),
-        np.array([r[3] for r in readings], dtype=np.int64),
-        np.array([r[4] if len(r) == 5 else False for r in readings], dtype=bool),
-    )
 
 
 def quarter_hours(site: str, first: dt.datetime, count: int, wh: int) -> list[tuple]:
@@ -119,7 +109,7 @@ def test_a_local_day_holds_its_quarter_hours_also_on_dst_days(day, quarter_hours
     first = dt.datetime.fromtimestamp(
         localtime.local_midnight_s(day - dt.timedelta(days=1)), dt.UTC
     )
-    readings = frame(*quarter_hours("S1", first, 96 * 3 + 4, wh=1))
+    readings = reading_frame(*quarter_hours("S1", first, 96 * 3 + 4, wh=1))
     first_month = (day - dt.timedelta(days=1)).replace(day=1)
     result = compute(readings, first_month, localtime.add_months(day.replace(day=1), 1))
     days = by_day(result)
@@ -129,7 +119,7 @@ def test_a_local_day_holds_its_quarter_hours_also_on_dst_days(day, quarter_hours
 
 def test_a_reading_across_midnight_is_shared_and_its_demand_counts_on_both_days():
     midnight = localtime.local_midnight_s(D(2025, 1, 2))
-    readings = frame(
+    readings = reading_frame(
         ("S1", midnight - 30 * 60, midnight + 30 * 60, 1000),  # 23:30-00:30, 1 kW
         ("S1", midnight - 2 * HOUR, midnight - HOUR, 500),  # 22:00-23:00, 0.5 kW
     )
@@ -142,7 +132,9 @@ def test_a_reading_across_midnight_is_shared_and_its_demand_counts_on_both_days(
 
 def test_a_day_long_reading_not_aligned_to_local_days_covers_two_days():
     noon = localtime.local_midnight_s(D(2025, 5, 10)) + 12 * HOUR
-    result = compute(frame(("S1", noon, noon + 24 * HOUR, 24_001)), D(2025, 5, 1), D(2025, 6, 1))
+    result = compute(
+        reading_frame(("S1", noon, noon + 24 * HOUR, 24_001)), D(2025, 5, 1), D(2025, 6, 1)
+    )
     assert by_day(result) == {
         ("S1", D(2025, 5, 10)): (12_000, 0, 1000),
         ("S1", D(2025, 5, 11)): (12_001, 0, 1000),
@@ -151,7 +143,7 @@ def test_a_day_long_reading_not_aligned_to_local_days_covers_two_days():
 
 def test_peak_is_the_highest_average_demand_of_any_interval_that_day():
     midnight = localtime.local_midnight_s(D(2025, 1, 5))
-    readings = frame(
+    readings = reading_frame(
         ("S1", midnight, midnight + QUARTER, 250),  # 1 kW
         ("S1", midnight + QUARTER, midnight + 2 * QUARTER, 500),  # 2 kW
         ("S1", midnight + HOUR, midnight + 2 * HOUR, 1500),  # 1.5 kW over an hour
@@ -164,7 +156,9 @@ def test_peak_is_the_highest_average_demand_of_any_interval_that_day():
 def test_peak_uses_the_true_length_of_a_quarter_hour_over_the_spring_jump():
     # 01:45 -> 03:00 on the clock, 15 minutes in time
     start = seconds(utc(2026, 3, 26, 23, 45))
-    result = compute(frame(("S1", start, start + QUARTER, 250)), D(2026, 3, 1), D(2026, 4, 1))
+    result = compute(
+        reading_frame(("S1", start, start + QUARTER, 250)), D(2026, 3, 1), D(2026, 4, 1)
+    )
     assert by_day(result) == {("S1", D(2026, 3, 27)): (250, 0, 1000)}
 
 
@@ -173,7 +167,7 @@ def test_peak_uses_the_true_length_of_a_quarter_hour_over_the_spring_jump():
 
 def test_a_reading_across_a_month_end_is_shared_between_the_months():
     midnight = localtime.local_midnight_s(D(2025, 2, 1))
-    readings = frame(("S1", midnight - QUARTER, midnight + QUARTER, 1001, True))
+    readings = reading_frame(("S1", midnight - QUARTER, midnight + QUARTER, 1001, True))
     result = compute(readings, D(2025, 1, 1), D(2025, 3, 1))
     assert by_month(result) == {
         ("S1", D(2025, 1, 1)): (500, 500),
@@ -192,7 +186,7 @@ def test_billing_reads_are_shared_between_months_by_time_and_never_spread_over_d
         localtime.local_midnight_s(D(2025, 4, 15)),
     )
     assert end - start == 743 * HOUR
-    result = compute(frame(("S1", start, end, 743_000)), D(2025, 3, 1), D(2025, 5, 1))
+    result = compute(reading_frame(("S1", start, end, 743_000)), D(2025, 3, 1), D(2025, 5, 1))
     assert by_month(result) == {
         ("S1", D(2025, 3, 1)): (407_000, 0),  # 17 days less the lost hour
         ("S1", D(2025, 4, 1)): (336_000, 0),  # 14 days
@@ -205,14 +199,14 @@ def test_rollups_cover_only_the_months_asked_for():
         localtime.local_midnight_s(D(2024, 12, 15)),
         localtime.local_midnight_s(D(2025, 2, 15)),
     )
-    result = compute(frame(("S1", start, end, 62_000)), D(2025, 1, 1), D(2025, 2, 1))
+    result = compute(reading_frame(("S1", start, end, 62_000)), D(2025, 1, 1), D(2025, 2, 1))
     assert by_month(result) == {("S1", D(2025, 1, 1)): (31_000, 0)}
 
 
 def test_finer_data_wins_only_for_the_time_it_covers():
     jan, feb = localtime.local_midnight_s(D(2025, 1, 1)), localtime.local_midnight_s(D(2025, 2, 1))
     tenth = localtime.local_midnight_s(D(2025, 1, 10))
-    readings = frame(
+    readings = reading_frame(
         ("S1", jan, feb, 31_000_000, True),  # billing read, 1 MWh a day, estimated
         *quarter_hours("S1", dt.datetime.fromtimestamp(tenth, dt.UTC), 96, wh=100),
         ("S2", jan, feb, 31_000),  # another site: all of its read counts
@@ -227,7 +221,7 @@ def test_finer_data_wins_only_for_the_time_it_covers():
 
 def test_interval_data_that_reaches_past_the_billing_read_covers_only_its_period():
     jan, feb = localtime.local_midnight_s(D(2025, 1, 1)), localtime.local_midnight_s(D(2025, 2, 1))
-    readings = frame(
+    readings = reading_frame(
         ("S1", jan, feb, 31 * 24 * 1000),  # 1 kWh an hour
         ("S1", feb - HOUR, feb + HOUR, 7),  # the last hour of January is covered
     )
@@ -241,7 +235,7 @@ def test_interval_data_that_reaches_past_the_billing_read_covers_only_its_period
 def test_billing_reads_of_a_site_whose_interval_data_lies_elsewhere_count_whole():
     jan, feb = localtime.local_midnight_s(D(2025, 1, 1)), localtime.local_midnight_s(D(2025, 2, 1))
     march = localtime.local_midnight_s(D(2025, 3, 10))
-    readings = frame(("S1", jan, feb, 31_000), ("S1", march, march + QUARTER, 5))
+    readings = reading_frame(("S1", jan, feb, 31_000), ("S1", march, march + QUARTER, 5))
     result = compute(readings, D(2025, 1, 1), D(2025, 4, 1))
     assert by_month(result) == {("S1", D(2025, 1, 1)): (31_000, 0), ("S1", D(2025, 3, 1)): (5, 0)}
 

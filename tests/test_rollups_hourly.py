@@ -16,21 +16,18 @@ from db.models import ConsumptionDaily, ConsumptionMonthly
 from db.session import Database
 from lounge import localtime, rollups
 from lounge.rollups import HourGrid, ReadingFrame, compute
-from tests.factories import add_customer, cli, import_readings, quarter_hours, snapshot
+from tests.factories import (
+    add_customer,
+    cli,
+    import_readings,
+    quarter_hours,
+    reading_frame,
+    snapshot,
+)
 
 D = dt.date
 HOUR = 3600
 QUARTER = 900
-
-
-def frame(*readings: tuple[str, int, int, int]) -> ReadingFrame:
-    return ReadingFrame(
-        np.array([r[0] for r in readings], dtype=object),
-        np.array([r[1] for r in readings], dtype=np.int64),
-        np.array([r[2] for r in readings], dtype=np.int64),
-        np.array([r[3] for r in readings], dtype=np.int64),
-        np.zeros(len(readings), dtype=bool),
-    )
 
 
 def profiles(result: rollups.Rollups) -> dict[tuple[str, dt.date], list[int]]:
@@ -65,7 +62,7 @@ def month_of(day: dt.date) -> tuple[dt.date, dt.date]:
 def test_the_hours_of_a_day_add_up_to_its_energy_also_on_dst_days(
     day: dt.date, quarter_hours: int, slot_quarters: dict[int, int]
 ):
-    result = compute(frame(*quarter_hours_of("S1", day)), *month_of(day))
+    result = compute(reading_frame(*quarter_hours_of("S1", day)), *month_of(day))
     profile = profiles(result)[("S1", day)]
     assert result.daily["wh"].tolist() == [quarter_hours]
     assert sum(profile) == quarter_hours
@@ -75,7 +72,7 @@ def test_the_hours_of_a_day_add_up_to_its_energy_also_on_dst_days(
 def test_a_reading_across_an_hour_edge_is_shared_by_time_exactly():
     ten_thirty = localtime.local_midnight_s(D(2025, 1, 5)) + 10 * HOUR + HOUR // 2
     result = compute(
-        frame(("S1", ten_thirty, ten_thirty + HOUR, 1001)), D(2025, 1, 1), D(2025, 2, 1)
+        reading_frame(("S1", ten_thirty, ten_thirty + HOUR, 1001)), D(2025, 1, 1), D(2025, 2, 1)
     )
     profile = profiles(result)[("S1", D(2025, 1, 5))]
     assert (profile[10], profile[11]) == (500, 501)
@@ -85,7 +82,7 @@ def test_a_reading_across_an_hour_edge_is_shared_by_time_exactly():
 def test_a_reading_across_midnight_feeds_the_last_and_first_hours_of_two_days():
     midnight = localtime.local_midnight_s(D(2025, 1, 2))
     result = compute(
-        frame(("S1", midnight - HOUR, midnight + HOUR, 2000)), D(2025, 1, 1), D(2025, 2, 1)
+        reading_frame(("S1", midnight - HOUR, midnight + HOUR, 2000)), D(2025, 1, 1), D(2025, 2, 1)
     )
     found = profiles(result)
     assert found[("S1", D(2025, 1, 1))] == [0] * 23 + [1000]

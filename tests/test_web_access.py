@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import re
 from decimal import Decimal
 
 import numpy as np
@@ -82,10 +83,17 @@ FORGED_REQUEST = {
     "requests-new-site.value": "SB1",
 }
 PDF_UPLOAD = "data:application/pdf;base64," + base64.b64encode(b"%PDF-1.4\n%%EOF\n").decode()
+CLASSIFY = "admin-classify-result.children"
+CUT = "consumption-content.children"
+REPORT = "..reports-result.children...reports-downloads.children.."
 PAY = (
     "..billing-pay-result.children...billing-key.data...billing-card.value...billing-cvc.value"
     "...billing-invoices.rowData...billing-payments.rowData...billing-kpis.children"
     "...billing-aging-box.children.."
+)
+BILL_CONTRACT = (
+    "..billcmp-first.options...billcmp-first.value...billcmp-second.options"
+    "...billcmp-second.value.."
 )
 MEETING_FIELDS = ("day", "time", "place", "link", "contacts", "theirs", "ours", "agenda")
 MEETINGS_OPEN = (
@@ -121,10 +129,6 @@ MEETING_FORM = {
     "meeting-agenda.value": "",
     "meeting-minutes.value": "forged minutes",
 }
-BILL_CONTRACT = (
-    "..billcmp-first.options...billcmp-first.value...billcmp-second.options"
-    "...billcmp-second.value.."
-)
 NOTE_ADD = "..customer-notes.children...customer-note-text.value...customer-note-result.children.."
 REASSIGN = (
     "..customer-history.children...customer-manager-name.children"
@@ -161,6 +165,74 @@ def _values(array: object) -> np.ndarray:
     return np.asarray(array, dtype=float)
 
 
+def _import_args(kind: str, filename: str, text: str) -> tuple[dict, dict]:
+    """Inputs and state of an upload of ``text`` as a ``kind`` file on the admin page."""
+    return (
+        {"admin-upload.contents": _upload(text)},
+        {"admin-upload.filename": filename, "admin-import-kind.value": kind},
+    )
+
+
+def _import(client, kind: str, filename: str, text: str):
+    return call(client, IMPORT, *_import_args(kind, filename, text))
+
+
+def _classify_args(as_of: str) -> tuple[dict, dict]:
+    return {"admin-classify.n_clicks": 1}, {"admin-as-of.date": as_of}
+
+
+def _classify(client, as_of: str):
+    return call(client, CLASSIFY, *_classify_args(as_of))
+
+
+def _cut_args(
+    tab: str,
+    customer: object,
+    scope: str = "all",
+    first: str = "2025-01",
+    last: str = "2025-12",
+    period: str = "month",
+) -> tuple[dict, dict]:
+    """Inputs and state of the consumption page's cut ``tab`` of ``customer``'s ``scope``."""
+    return (
+        {
+            "consumption-tabs.active_tab": tab,
+            "consumption-scope.value": scope,
+            "consumption-from.value": first,
+            "consumption-to.value": last,
+            "consumption-period.value": period,
+        },
+        {"consumption-customer.data": customer},
+    )
+
+
+def _cut(client, tab: str, customer: object, *args: str):
+    return call(client, CUT, *_cut_args(tab, customer, *args))
+
+
+def _report_args(kind: str, customer: str, first: str, last: str, group: str):
+    return (
+        {"reports-show.n_clicks": 1, "reports-kind.value": kind},
+        {
+            "reports-customer.data": customer,
+            "reports-from.value": first,
+            "reports-to.value": last,
+            "reports-group.value": group,
+        },
+    )
+
+
+def _pay(client, invoice: object, clicks: int = 1):
+    """The pay button pressed with ``invoice`` selected and the sandbox's good card."""
+    rows = [{"id": invoice, "open": 1180}]
+    return call(
+        client,
+        PAY,
+        {"billing-pay.n_clicks": clicks},
+        {**CARD, "billing-invoices.selectedRows": rows},
+    )
+
+
 def _count(db, model) -> int:
     with db.session() as session:
         return session.scalar(select(func.count()).select_from(model))
@@ -176,14 +248,8 @@ SCENARIOS = {
         {},
     ),
     "portfolio-go.href": ({"portfolio-grid.cellClicked": {"rowId": "CB"}}, {}),
-    IMPORT: (
-        {"admin-upload.contents": _upload("customer_id,name,tax_id\nCX,Intruder,999\n")},
-        {"admin-upload.filename": "x.csv", "admin-import-kind.value": "customers"},
-    ),
-    "admin-classify-result.children": (
-        {"admin-classify.n_clicks": 1},
-        {"admin-as-of.date": "2026-01-01"},
-    ),
+    IMPORT: _import_args("customers", "x.csv", "customer_id,name,tax_id\nCX,Intruder,999\n"),
+    CLASSIFY: _classify_args("2026-01-01"),
     "admin-audit.rowData": ({"admin-import-result.children": "x"}, {}),
     # Dash's own: it ends only a job whose signed handle this page load was given
     "admin-import-cancel.id": None,
@@ -202,29 +268,12 @@ SCENARIOS = {
         {},
     ),
     "billing-amount.value": ({"billing-invoices.selectedRows": [{"id": 1, "open": 5}]}, {}),
-    PAY: None,  # needs the other customer's invoice id: test_forged_payment_changes_nothing
+    PAY: None,  # needs the other customer's invoice id: test_a_forged_payment_changes_nothing
     # forged ids of the other customer's contract and invoices: test_bill_comparison_*
     BILL_CONTRACT: ({"billcmp-contract.value": 1}, {}),
     "billcmp-result.children": ({"billcmp-first.value": 1, "billcmp-second.value": 2}, {}),
-    "..reports-result.children...reports-downloads.children..": (
-        {"reports-show.n_clicks": 1, "reports-kind.value": "billing"},
-        {
-            "reports-customer.data": "CB",
-            "reports-from.value": "2020-01",
-            "reports-to.value": "2022-12",
-            "reports-group.value": "none",
-        },
-    ),
-    "consumption-content.children": (
-        {
-            "consumption-tabs.active_tab": "sites",
-            "consumption-scope.value": "site:SB1",
-            "consumption-from.value": "2025-01",
-            "consumption-to.value": "2025-12",
-            "consumption-period.value": "month",
-        },
-        {"consumption-customer.data": "CB"},
-    ),
+    REPORT: _report_args("billing", "CB", "2020-01", "2022-12", "none"),
+    CUT: _cut_args("sites", "CB", "site:SB1"),
     "consumption-zoom.figure": (
         {"consumption-zoom-site.value": "SB1", "consumption-zoom-view.data": None},
         {
@@ -428,18 +477,10 @@ def test_admin_sees_everyone(client, world):
 
 def test_admin_import_upload_works_and_reports_bad_rows(client, db, world):
     sign_in(client, "admin@a.test")
-    ok = call(
-        client,
-        IMPORT,
-        {"admin-upload.contents": _upload("customer_id,name,tax_id\nCX,New Co,777\n")},
-        {"admin-upload.filename": "new.csv", "admin-import-kind.value": "customers"},
-    )
+    ok = _import(client, "customers", "new.csv", "customer_id,name,tax_id\nCX,New Co,777\n")
     assert "1 new" in ok.get_data(as_text=True)
-    bad = call(
-        client,
-        IMPORT,
-        {"admin-upload.contents": _upload("site_id,start,end,kwh\nSA1,2025-01-01,2024-01-01,-1\n")},
-        {"admin-upload.filename": "bad.csv", "admin-import-kind.value": "readings"},
+    bad = _import(
+        client, "readings", "bad.csv", "site_id,start,end,kwh\nSA1,2025-01-01,2024-01-01,-1\n"
     )
     text = json.dumps(bad.get_json())
     assert "line 2" in text and "kwh is negative" in text and "is not after start" in text
@@ -457,38 +498,26 @@ def test_contracts_filter_cannot_inject_script(client, world):
     assert "alert" not in json.dumps(options)
 
 
-def test_forged_payment_of_another_customers_invoice_changes_nothing(client, db, world):
-    sign_in(client, "client@a.test")
+@pytest.mark.parametrize(
+    ("email", "invoice"),
+    [
+        ("client@a.test", "other_invoice"),  # another customer's invoice
+        ("manager@a.test", "own_invoice"),  # a manager never pays for a customer
+    ],
+)
+def test_a_forged_payment_changes_nothing(client, db, world, email, invoice):
+    sign_in(client, email)
     before = _count(db, Payment)
-    response = call(
-        client,
-        PAY,
-        {"billing-pay.n_clicks": 1},
-        {**CARD, "billing-invoices.selectedRows": [{"id": world.other_invoice, "open": 1180}]},
-    )
+    response = _pay(client, getattr(world, invoice))
     assert response.status_code == 200
-    assert '"id":"not-found"' in response.get_data(as_text=True).replace(" ", "")
-    assert _count(db, Payment) == before
-
-
-def test_a_manager_cannot_pay_for_a_customer(client, db, world):
-    sign_in(client, "manager@a.test")
-    before = _count(db, Payment)
-    response = call(
-        client,
-        PAY,
-        {"billing-pay.n_clicks": 1},
-        {**CARD, "billing-invoices.selectedRows": [{"id": world.own_invoice, "open": 1180}]},
-    )
-    assert response.status_code == 200
+    assert "Nothing to show: this customer or site" in response.get_data(as_text=True)
     assert _count(db, Payment) == before
 
 
 def test_own_payment_goes_through_once_for_a_repeated_request(client, db, world):
     sign_in(client, "client@a.test")
-    state = {**CARD, "billing-invoices.selectedRows": [{"id": world.own_invoice, "open": 1180}]}
-    first = call(client, PAY, {"billing-pay.n_clicks": 1}, state)
-    again = call(client, PAY, {"billing-pay.n_clicks": 2}, state)
+    first = _pay(client, world.own_invoice)
+    again = _pay(client, world.own_invoice, clicks=2)
     assert "Receipt" in first.get_data(as_text=True)
     assert "Receipt" in again.get_data(as_text=True)
     with db.session() as session:
@@ -559,18 +588,7 @@ def test_anonymous_downloads_are_refused(client, world):
 )
 def test_every_consumption_cut_refuses_another_customers_ids(client, world, tab, customer, scope):
     sign_in(client, "client@a.test")
-    response = call(
-        client,
-        "consumption-content.children",
-        {
-            "consumption-tabs.active_tab": tab,
-            "consumption-scope.value": scope,
-            "consumption-from.value": "2025-01",
-            "consumption-to.value": "2025-12",
-            "consumption-period.value": "month",
-        },
-        {"consumption-customer.data": customer},
-    )
+    response = _cut(client, tab, customer, scope)
     body = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "SB1" not in body and world.other_site_name not in body
@@ -581,17 +599,7 @@ def test_every_consumption_cut_refuses_another_customers_ids(client, world, tab,
 @pytest.mark.parametrize("kind", ["consumption", "tou", "yoy", "billing", "debts"])
 def test_every_report_refuses_another_customer(client, world, kind):
     sign_in(client, "client@a.test")
-    response = call(
-        client,
-        "..reports-result.children...reports-downloads.children..",
-        {"reports-show.n_clicks": 1, "reports-kind.value": kind},
-        {
-            "reports-customer.data": "CB",
-            "reports-from.value": "2025-01",
-            "reports-to.value": "2025-12",
-            "reports-group.value": "region",
-        },
-    )
+    response = call(client, REPORT, *_report_args(kind, "CB", "2025-01", "2025-12", "region"))
     body = response.get_data(as_text=True)
     assert '"id":"not-found"' in body.replace(" ", "")
     assert world.other_name not in body
@@ -637,12 +645,7 @@ def _audit(db) -> list[tuple[str, str | None, dict | None]]:
 
 def test_a_rejected_import_is_in_the_audit_log_and_the_log_refreshes(client, db, world):
     sign_in(client, "admin@a.test")
-    bad = call(
-        client,
-        IMPORT,
-        {"admin-upload.contents": _upload("customer_id,name,tax_id\nC9,,123\nC10,Ok Ltd,\n")},
-        {"admin-upload.filename": "bad.csv", "admin-import-kind.value": "customers"},
-    )
+    bad = _import(client, "customers", "bad.csv", "customer_id,name,tax_id\nC9,,123\nC10,Ok Ltd,\n")
     answer = bad.get_json()["response"]
     assert "line 2: name is empty" in json.dumps(answer["admin-import-result"])
     assert answer["admin-upload"]["contents"] is None  # the same file may be chosen again
@@ -658,12 +661,7 @@ def test_a_rejected_import_is_in_the_audit_log_and_the_log_refreshes(client, db,
 
 def test_a_background_import_reports_progress(client, db, world):
     sign_in(client, "admin@a.test")
-    ok = call(
-        client,
-        IMPORT,
-        {"admin-upload.contents": _upload("customer_id,name,tax_id\nCX,New Co,777\n")},
-        {"admin-upload.filename": "new.csv", "admin-import-kind.value": "customers"},
-    )
+    ok = _import(client, "customers", "new.csv", "customer_id,name,tax_id\nCX,New Co,777\n")
     assert "1 new" in ok.get_data(as_text=True)
     assert {
         "admin-import-progress.value": 100,
@@ -675,18 +673,8 @@ def test_a_background_import_reports_progress(client, db, world):
 def test_a_forged_background_job_by_another_role_is_refused(client, db, world, email):
     sign_in(client, email)
     before = (_count(db, Customer), _count(db, ClassificationRun), len(_audit(db)))
-    imported = call(
-        client,
-        IMPORT,
-        {"admin-upload.contents": _upload("customer_id,name,tax_id\nCX,Intruder,999\n")},
-        {"admin-upload.filename": "x.csv", "admin-import-kind.value": "customers"},
-    )
-    classified = call(
-        client,
-        "admin-classify-result.children",
-        {"admin-classify.n_clicks": 1},
-        {"admin-as-of.date": "2026-01-01"},
-    )
+    imported = _import(client, "customers", "x.csv", "customer_id,name,tax_id\nCX,Intruder,999\n")
+    classified = _classify(client, "2026-01-01")
     audit_rows = call(client, "admin-audit.rowData", {"admin-import-result.children": "x"})
     for response in (imported, classified):
         assert '"id":"not-allowed"' in response.get_data(as_text=True).replace(" ", "")
@@ -709,12 +697,7 @@ def test_a_file_over_the_limit_is_refused_with_a_clear_message(client, db, world
     monkeypatch.setenv("LOUNGE_MAX_UPLOAD_MB", "1")
     sign_in(client, "admin@a.test")
     big = "customer_id,name,tax_id\n" + "CX,New Co,777\n" * 80_000  # 1.1 MB
-    response = call(
-        client,
-        IMPORT,
-        {"admin-upload.contents": _upload(big)},
-        {"admin-upload.filename": "big.csv", "admin-import-kind.value": "customers"},
-    )
+    response = _import(client, "customers", "big.csv", big)
     assert "files of up to 1 MB can be imported" in response.get_data(as_text=True)
     assert _count(db, Customer) == 2
 
@@ -754,12 +737,7 @@ def test_an_import_that_breaks_says_so_plainly(client, db, world, monkeypatch):
 
     monkeypatch.setattr(admin, "import_upload", broken)  # the job's process is a fork of this one
     sign_in(client, "admin@a.test")
-    response = call(
-        client,
-        IMPORT,
-        {"admin-upload.contents": _upload("customer_id,name,tax_id\nCX,New Co,777\n")},
-        {"admin-upload.filename": "new.csv", "admin-import-kind.value": "customers"},
-    )
+    response = _import(client, "customers", "new.csv", "customer_id,name,tax_id\nCX,New Co,777\n")
     assert response.status_code == 200
     answer = response.get_json()["response"]
     assert "The job failed and nothing was changed" in json.dumps(answer["admin-import-result"])
@@ -770,12 +748,7 @@ def test_a_job_answers_in_the_callers_language(client, db, world):
     with db.session() as session:
         session.scalar(select(User).where(User.email == "admin@a.test")).language = "he"
     sign_in(client, "admin@a.test")
-    response = call(
-        client,
-        IMPORT,
-        {"admin-upload.contents": _upload("customer_id,name,tax_id\nC9,,123\n")},
-        {"admin-upload.filename": "bad.csv", "admin-import-kind.value": "customers"},
-    )
+    response = _import(client, "customers", "bad.csv", "customer_id,name,tax_id\nC9,,123\n")
     assert "bad.csv: נדחה, דבר לא נקלט (בעיה אחת)" in json.dumps(
         response.get_json(), ensure_ascii=False
     )
@@ -784,12 +757,7 @@ def test_a_job_answers_in_the_callers_language(client, db, world):
 def test_classification_runs_as_a_background_job_and_shows_in_the_audit_log(client, db, world):
     sign_in(client, "admin@a.test")
     before = _count(db, ClassificationRun)
-    response = call(
-        client,
-        "admin-classify-result.children",
-        {"admin-classify.n_clicks": 1},
-        {"admin-as-of.date": world.as_of.isoformat()},
-    )
+    response = _classify(client, world.as_of.isoformat())
     assert '"id":"admin-classify-ok"' in response.get_data(as_text=True).replace(" ", "")
     assert _count(db, ClassificationRun) == before + 1
     refreshed = call(client, "admin-audit.rowData", {"admin-classify-result.children": "x"})
@@ -800,39 +768,22 @@ def test_classification_runs_as_a_background_job_and_shows_in_the_audit_log(clie
 def test_year_over_year_tab_names_the_months_it_compares(client, world):
     sign_in(client, "client@a.test")
     last = localtime.add_months(localtime.first_of_month(world.as_of), -1)
-    response = call(
-        client,
-        "consumption-content.children",
-        {
-            "consumption-tabs.active_tab": "yoy",
-            "consumption-scope.value": "all",
-            "consumption-from.value": f"{last.year}-01",
-            "consumption-to.value": f"{last:%Y-%m}",
-            "consumption-period.value": "month",
-        },
-        {"consumption-customer.data": "CA"},
-    )
+    response = _cut(client, "yoy", "CA", "all", f"{last.year}-01", f"{last:%Y-%m}", "month")
     body = response.get_data(as_text=True)
     # the seeded months run up to last month: this year's months so far, and no later
     months = f"{format_month(dt.date(last.year, 1, 1))} to {format_month(last)}:"
     assert months in body
+    # the change as every screen says one: with an arrow and a sign (or none at all)
+    note = json.dumps(response.get_json(), ensure_ascii=False)
+    assert re.search(r"\((▲ \+|▼ \u2212)[\d,]+\.\d%\)\.|\(0\.0%\)\.", note)
 
 
 @pytest.mark.parametrize("tab", ["tou", "series"])  # series by day
 def test_interval_cuts_warn_how_many_sites_they_cover(client, world, tab):
     sign_in(client, "client@a.test")
     last = localtime.add_months(localtime.first_of_month(world.as_of), -1)
-    response = call(
-        client,
-        "consumption-content.children",
-        {
-            "consumption-tabs.active_tab": tab,
-            "consumption-scope.value": "all",
-            "consumption-from.value": f"{last.year - 1}-{last.month:02d}",
-            "consumption-to.value": f"{last:%Y-%m}",
-            "consumption-period.value": "day",
-        },
-        {"consumption-customer.data": "CA"},
+    response = _cut(
+        client, tab, "CA", "all", f"{last.year - 1}-{last.month:02d}", f"{last:%Y-%m}", "day"
     )
     body = response.get_data(as_text=True)
     assert '"id":"consumption-coverage"' in body.replace(" ", "")
@@ -852,18 +803,7 @@ def test_peak_tab_charts_the_coincident_peak_of_the_group_in_kw(client, world, d
     ]
     import_bytes(db, "readings", csv_bytes("site_id,start,end,kwh", *rows))
     sign_in(client, "client@a.test")
-    response = call(
-        client,
-        "consumption-content.children",
-        {
-            "consumption-tabs.active_tab": "peak",
-            "consumption-scope.value": "all",
-            "consumption-from.value": f"{last:%Y-%m}",
-            "consumption-to.value": f"{last:%Y-%m}",
-            "consumption-period.value": "month",
-        },
-        {"consumption-customer.data": "CA"},
-    )
+    response = _cut(client, "peak", "CA", "all", f"{last:%Y-%m}", f"{last:%Y-%m}", "month")
     body = response.get_json()["response"]["consumption-content"]["children"]
     text = json.dumps(body)
     assert "Peak demand per month, kW" in text and "coincident peak" in text
@@ -998,58 +938,6 @@ def test_the_other_customer_sees_its_own_meeting_and_a_manager_schedules_only_th
     response = call(client, MEETINGS_SCHEDULE, inputs, {**state, "meetings-customer.data": "CA"})
     answer = response.get_json()["response"]
     assert answer["meetings-go"]["href"] == f"/meeting?id={other_meeting + 1}"  # its own: yes
-
-
-def _contract_of(db, invoice_id: int) -> int:
-    from db.models import Invoice
-
-    with db.session() as session:
-        return session.get_one(Invoice, invoice_id).contract_id
-
-
-def test_bill_comparison_explains_the_own_pair(client, db, world):
-    earlier = earlier_invoice(db, world.own_invoice)
-    sign_in(client, "client@a.test")
-    page = _page(client, "/billing")
-    assert '"id":"billcmp-summary"' in page.replace(" ", "")
-    response = call(
-        client,
-        "billcmp-result.children",
-        {"billcmp-first.value": world.own_invoice, "billcmp-second.value": earlier},
-    )
-    text = response.get_data(as_text=True)
-    # 708.00 -> 1180.00: the hand-made bills have no other lines, so the rest is "other"
-    assert "The total went from" in text and "472.00" in text
-    choices = call(client, BILL_CONTRACT, {"billcmp-contract.value": _contract_of(db, earlier)})
-    values = choices.get_json()["response"]
-    assert values["billcmp-first"]["value"] == str(earlier)
-    assert values["billcmp-second"]["value"] == str(world.own_invoice)
-    pdf = client.get(f"/download/bill-comparison.pdf?a={earlier}&b={world.own_invoice}")
-    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
-
-
-def test_bill_comparison_callbacks_refuse_another_customers_invoices(client, db, world):
-    theirs = earlier_invoice(db, world.other_invoice)
-    sign_in(client, "client@a.test")
-    for first, second in (
-        (world.other_invoice, theirs),
-        (world.own_invoice, world.other_invoice),
-        ("1; drop table invoice", world.own_invoice),
-        ({"id": world.other_invoice}, [theirs]),
-    ):
-        response = call(
-            client,
-            "billcmp-result.children",
-            {"billcmp-first.value": first, "billcmp-second.value": second},
-        )
-        body = response.get_data(as_text=True)
-        assert response.status_code == 200
-        assert '"id":"not-found"' in body.replace(" ", "")
-        assert "INV-B" not in body and "Zebra" not in body
-    response = call(client, BILL_CONTRACT, {"billcmp-contract.value": _contract_of(db, theirs)})
-    values = response.get_json()["response"]
-    assert values["billcmp-first"] == {"options": [], "value": None}
-    assert values["billcmp-second"] == {"options": [], "value": None}
 
 
 @pytest.mark.parametrize(
@@ -1211,6 +1099,58 @@ def test_request_attachments_download_only_for_who_sees_the_request(
     # one request's file is never reached through another request's address
     other = (requests_world["question"], requests_world["fault"])[which]
     assert client.get(f"/download/request/{other}/attachment/{file_id}").status_code == 404
+
+
+def _contract_of(db, invoice_id: int) -> int:
+    from db.models import Invoice
+
+    with db.session() as session:
+        return session.get_one(Invoice, invoice_id).contract_id
+
+
+def test_bill_comparison_explains_the_own_pair(client, db, world):
+    earlier = earlier_invoice(db, world.own_invoice)
+    sign_in(client, "client@a.test")
+    page = _page(client, "/billing")
+    assert '"id":"billcmp-summary"' in page.replace(" ", "")
+    response = call(
+        client,
+        "billcmp-result.children",
+        {"billcmp-first.value": world.own_invoice, "billcmp-second.value": earlier},
+    )
+    text = response.get_data(as_text=True)
+    # 708.00 -> 1180.00: the hand-made bills have no other lines, so the rest is "other"
+    assert "The total went from" in text and "472.00" in text
+    choices = call(client, BILL_CONTRACT, {"billcmp-contract.value": _contract_of(db, earlier)})
+    values = choices.get_json()["response"]
+    assert values["billcmp-first"]["value"] == str(earlier)
+    assert values["billcmp-second"]["value"] == str(world.own_invoice)
+    pdf = client.get(f"/download/bill-comparison.pdf?a={earlier}&b={world.own_invoice}")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+
+
+def test_bill_comparison_callbacks_refuse_another_customers_invoices(client, db, world):
+    theirs = earlier_invoice(db, world.other_invoice)
+    sign_in(client, "client@a.test")
+    for first, second in (
+        (world.other_invoice, theirs),
+        (world.own_invoice, world.other_invoice),
+        ("1; drop table invoice", world.own_invoice),
+        ({"id": world.other_invoice}, [theirs]),
+    ):
+        response = call(
+            client,
+            "billcmp-result.children",
+            {"billcmp-first.value": first, "billcmp-second.value": second},
+        )
+        body = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert '"id":"not-found"' in body.replace(" ", "")
+        assert "INV-B" not in body and "Zebra" not in body
+    response = call(client, BILL_CONTRACT, {"billcmp-contract.value": _contract_of(db, theirs)})
+    values = response.get_json()["response"]
+    assert values["billcmp-first"] == {"options": [], "value": None}
+    assert values["billcmp-second"] == {"options": [], "value": None}
 
 
 @pytest.mark.parametrize(

@@ -1,12 +1,14 @@
 """Plotly figures in the lounge's style, with labels in the reader's language.
 
 Values come in as the domain keeps them (Wh, W) and are shown as kWh and kW.
+Pages name a unit by its key (``"kWh"``, ``"kW"``); the axis and the hover text
+show it in the reader's language (קוט"ש, קו"ט).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -14,11 +16,24 @@ from babel.dates import get_day_names, get_month_names
 from dash import dcc
 
 from lounge import i18n
-from lounge.i18n import _, format_month, is_rtl
+from lounge.i18n import N_, _, format_month, is_rtl
 
 PALETTE = ["#1f5fa8", "#f29e4c", "#3aa17e", "#c44e52", "#8172b3", "#937860", "#64b5cd"]
-KWH = "%{x}: %{y:,.0f} kWh<extra>%{fullData.name}</extra>"
-KW = "%{x}: %{y:,.1f} kW<extra>%{fullData.name}</extra>"
+Unit = Literal["kWh", "kW"]
+#: Each unit's name (translated when a figure is drawn) and the decimals it is shown with.
+UNITS: dict[str, tuple[str, int]] = {"kWh": (N_("kWh"), 0), "kW": (N_("kW"), 1)}
+
+
+def unit_label(unit: Unit) -> str:
+    """The unit as the reader writes it."""
+    return _(UNITS[unit][0])
+
+
+def hover(unit: Unit, series_name: bool = True) -> str:
+    """A hover template: the category, the value in ``unit`` and the series' name."""
+    decimals = UNITS[unit][1]
+    extra = "%{fullData.name}" if series_name else ""
+    return f"%{{x}}: %{{y:,.{decimals}f}} {unit_label(unit)}<extra>{extra}</extra>"
 
 
 def graph_config() -> dcc.Graph.Config:
@@ -67,14 +82,14 @@ def graph_config() -> dcc.Graph.Config:
     )
 
 
-def _base(figure: go.Figure, height: int = 320, unit: str | None = None) -> go.Figure:
+def _base(figure: go.Figure, height: int = 320, unit: Unit | None = None) -> go.Figure:
     figure.update_layout(
         height=height,
         # room for the value axis on its side (right in Hebrew), which automargin alone
-        # left clipped
+        # left clipped (a Hebrew unit, 1,200 קו"ט, lost its last letter at 60)
         margin={
-            "l": 10 if is_rtl() else 60,
-            "r": 60 if is_rtl() else 10,
+            "l": 10 if is_rtl() else 72,
+            "r": 72 if is_rtl() else 10,
             "t": 30,
             "b": 10,
             "autoexpand": True,
@@ -93,7 +108,7 @@ def _base(figure: go.Figure, height: int = 320, unit: str | None = None) -> go.F
         separatethousands=True,
         automargin=True,
         side="right" if is_rtl() else "left",
-        ticksuffix=f" {unit}" if unit else None,
+        ticksuffix=f" {unit_label(unit)}" if unit else None,
     )
     figure.update_xaxes(automargin=True, nticks=14)
     return figure
@@ -109,7 +124,7 @@ def energy_bars(labels: Sequence[str], wh: Sequence[int], estimated_wh: Sequence
                 y=(wh_s - est_s) / 1000,
                 name=_("Measured"),
                 marker_color=PALETTE[0],
-                hovertemplate=KWH,
+                hovertemplate=hover("kWh"),
             ),
             go.Bar(
                 x=list(labels),
@@ -117,7 +132,7 @@ def energy_bars(labels: Sequence[str], wh: Sequence[int], estimated_wh: Sequence
                 name=_("Estimated"),
                 marker_color="#9fbfe3",
                 marker_pattern_shape="/",
-                hovertemplate=KWH,
+                hovertemplate=hover("kWh"),
             ),
         ]
     )
@@ -135,7 +150,7 @@ def columns(
     labels: Sequence[str],
     series: dict[str, Sequence[float]],
     stacked: bool,
-    unit: str = "kWh",
+    unit: Unit = "kWh",
     divide: float = 1000,
 ) -> go.Figure:
     """One bar per label and series (stacked or side by side), in kWh by default."""
@@ -146,7 +161,7 @@ def columns(
                 y=[v / divide for v in values],
                 name=name,
                 marker_color=PALETTE[i % len(PALETTE)],
-                hovertemplate=KWH if unit == "kWh" else KW,
+                hovertemplate=hover(unit),
             )
             for i, (name, values) in enumerate(series.items())
         ]
@@ -168,7 +183,7 @@ def stacked_by(
             y=part["wh"] / 1000,
             name=(label_of or {}).get(str(name), str(name)),
             marker_color=PALETTE[i % len(PALETTE)],
-            hovertemplate=KWH,
+            hovertemplate=hover("kWh"),
         )
     figure.update_layout(barmode="stack")
     return _base(figure, height=360)
@@ -189,12 +204,11 @@ def _threshold_lines(figure: go.Figure, thresholds: Mapping[str, float], divide:
 def lines(
     x: Sequence[object],
     series: Mapping[str, Sequence[float]],
-    unit: str,
+    unit: Unit,
     thresholds: Mapping[str, float] | None = None,
     divide: float = 1000,
 ) -> go.Figure:
     """Lines over ``x`` (values divided into the shown unit), with dashed threshold lines."""
-    hover = f"%{{x}}: %{{y:,.1f}} {unit}<extra>%{{fullData.name}}</extra>"
     figure = go.Figure(
         [
             go.Scatter(
@@ -203,7 +217,7 @@ def lines(
                 name=name,
                 mode="lines+markers",
                 line={"color": PALETTE[i % len(PALETTE)], "width": 2},
-                hovertemplate=hover,
+                hovertemplate=hover(unit),
             )
             for i, (name, values) in enumerate(series.items())
         ]
@@ -223,7 +237,7 @@ def zoom_figure(points: pd.DataFrame, title: str) -> go.Figure:
             y=(points["average_w"] / 1000).tolist() if len(points) else [],
             marker_color=colours,
             name=_("Average demand"),
-            hovertemplate="%{x}: %{y:,.1f} kW<extra></extra>",
+            hovertemplate=hover("kW", series_name=False),
         )
     )
     figure.update_layout(
@@ -254,7 +268,7 @@ def projection(
             name=name,
             mode="lines+markers",
             line={"color": colour, "width": 2},
-            hovertemplate=KWH,
+            hovertemplate=hover("kWh"),
         )
         figure.add_scatter(
             x=list(x[start : start + len(projected) + 1]),
@@ -263,8 +277,8 @@ def projection(
             mode="lines+markers",
             line={"color": colour, "width": 2, "dash": "dot"},
             marker={"symbol": "circle-open"},
-            hovertemplate=KWH,
+            hovertemplate=hover("kWh"),
         )
     _threshold_lines(figure, thresholds, divide)
     figure.update_xaxes(categoryorder="array", categoryarray=list(x))
-    return _base(figure, height=340)
+    return _base(figure, height=340, unit="kWh")

@@ -8,7 +8,8 @@ This package re-exports their public names, so callers write
 ``consumption.series(...)``.
 
 Every function takes the viewer and resolves customers and sites through the
-access layer, so a forged id yields :class:`lounge.access.NotFound`.
+access layer (most through :func:`.scope.scoped`, which hands the cut a resolved
+:class:`Scope`), so a forged id yields :class:`lounge.access.NotFound`.
 
 Screens read the daily and monthly rollups built at import, never the raw
 15-minute rows, so a cut over years of interval data costs a few thousand

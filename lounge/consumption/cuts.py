@@ -17,7 +17,7 @@ from db.models import ConsumptionDaily, ConsumptionMonthly, Site
 from lounge import access, localtime
 from lounge.access import Viewer
 from lounge.consumption.periods import Period, day_list, month_list, months_before
-from lounge.consumption.scope import WHOLE_CUSTOMER, Selection, scope
+from lounge.consumption.scope import WHOLE_CUSTOMER, Scope, Selection, scope, scoped
 from lounge.consumption.sums import bucket_sums
 
 
@@ -79,7 +79,13 @@ def series(
     of its months inside the range. Days come from the daily rollup, so they
     cover interval-metered sites only.
     """
-    found = scope(session, viewer, customer_id, selection)
+    return scope_series(session, scope(session, viewer, customer_id, selection), start, end, period)
+
+
+def scope_series(
+    session: Session, found: Scope, start: dt.date, end: dt.date, period: Period
+) -> pd.DataFrame:
+    """:func:`series` of a resolved scope."""
     if period == "day":
         periods = day_list(start, end)
         sums = bucket_sums(session, found, ConsumptionDaily, ConsumptionDaily.day, start, end)
@@ -126,23 +132,15 @@ class YearOverYear:
         return self.wh / self.previous_wh - 1 if self.compared and self.previous_wh else None
 
 
-def year_over_year(
-    session: Session,
-    viewer: Viewer,
-    customer_id: object,
-    start: dt.date,
-    end: dt.date,
-    selection: Selection = WHOLE_CUSTOMER,
-) -> YearOverYear:
+@scoped
+def year_over_year(session: Session, found: Scope, start: dt.date, end: dt.date) -> YearOverYear:
     """The months [start, end) beside the same months a year earlier.
 
     Months with no data yet are zero and left out of the comparison: it runs
     from ``start`` to the last month with data, never including the month under way
     (its data are partial), so both years cover the same months.
     """
-    both = series(
-        session, viewer, customer_id, localtime.add_months(start, -12), end, "month", selection
-    )
+    both = scope_series(session, found, localtime.add_months(start, -12), end, "month")
     count = len(both) - 12
     previous, current = (
         both.iloc[:count].reset_index(drop=True),
@@ -169,14 +167,8 @@ def year_over_year(
     )
 
 
-def site_shares(
-    session: Session,
-    viewer: Viewer,
-    customer_id: object,
-    start: dt.date,
-    end: dt.date,
-    selection: Selection = WHOLE_CUSTOMER,
-) -> pd.DataFrame:
+@scoped
+def site_shares(session: Session, found: Scope, start: dt.date, end: dt.date) -> pd.DataFrame:
     """Each site's energy over the months [start, end), month by month, and its share.
 
     Columns site_id, name, region, site_type, one column per month (labelled
@@ -187,7 +179,6 @@ def site_shares(
     what a chart of one does. The one computation of site shares: the
     overview's table (over the lounge window) and the reports use it too.
     """
-    found = scope(session, viewer, customer_id, selection)
     months = month_list(start, end)
     sums = bucket_sums(
         session, found, ConsumptionMonthly, ConsumptionMonthly.month, start, end, by_site=True

@@ -15,9 +15,8 @@ import pandas as pd
 from sqlalchemy import ColumnElement, DateTime, cast, func, literal_column, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from db.models import ConsumptionDaily, ConsumptionMonthly, Reading, Site
+from db.models import ConsumptionDaily, ConsumptionMonthly, Site
 from lounge import calendar, localtime, rollups, tou
-from lounge.access import Viewer
 from lounge.consumption.periods import (
     average_w,
     driver_days,
@@ -26,12 +25,43 @@ from lounge.consumption.periods import (
     month_of,
     odd_days,
 )
-from lounge.consumption.scope import WHOLE_CUSTOMER, Scope, Selection, scope, site_conditions
+from lounge.consumption.scope import Scope, scoped, site_conditions
 from lounge.consumption.sums import bucket_sums, frame_of
 from lounge.i18n import N_
 from lounge.settings import TIMEZONE
 
-_DAY_PROFILE = np.dtype([("day", object), ("hourly_wh", object)])
+_DAY_PROFILE = np.dtype([("day", object), ("profile", object)])
+
+
+def _profile_rows(
+    session: Session,
+    scope: Scope,
+    start: dt.date,
+    end: dt.date,
+    column: InstrumentedAttribute[bytes | None],
+) -> tuple[np.ndarray, list[bytes]]:
+    """The days and stored profiles (``column``) of the scope's daily rows in [start, end).
+
+    Only two columns are read: over two years of 50 sites that is 36,500
+    rows, and every extra column costs a Python object per row.
+    """
+    query = select(ConsumptionDaily.day, column).where(
+        scope.covers(ConsumptionDaily.site_id),
+        ConsumptionDaily.day >= start,
+        ConsumptionDaily.day < end,
+        column.is_not(None),
+    )
+    table = rollups.fetch_records(session.connection(), query, _DAY_PROFILE)
+    return driver_days(table["day"].tolist()), table["profile"].tolist()
+
+
+def _sum_by_day(dates: np.ndarray, profiles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct ``dates`` and the sum of the ``profiles`` rows of each."""
+    order = np.argsort(dates, kind="stable")
+    distinct, first = np.unique(dates[order], return_index=True)
+    if not len(distinct):
+        return distinct, profiles
+    return distinct, np.add.reduceat(profiles[order], first, axis=0)
 
 
 def _day_profiles(
@@ -40,24 +70,10 @@ def _day_profiles(
     """The days in [start, end) with hourly profiles, and the scope's profile of each.
 
     Returns sorted distinct days (datetime64[D]) and their profiles summed
-    over the scope's sites, shape (days, 24). Only two columns are read: over
-    two years of 50 sites that is 36,500 rows, and every extra column costs
-    a Python object per row.
+    over the scope's sites, shape (days, 24).
     """
-    query = select(ConsumptionDaily.day, ConsumptionDaily.hourly_wh).where(
-        scope.covers(ConsumptionDaily.site_id),
-        ConsumptionDaily.day >= start,
-        ConsumptionDaily.day < end,
-        ConsumptionDaily.hourly_wh.is_not(None),
-    )
-    table = rollups.fetch_records(session.connection(), query, _DAY_PROFILE)
-    dates = driver_days(table["day"].tolist())
-    profiles = rollups.decode_hourly(table["hourly_wh"].tolist())
-    order = np.argsort(dates, kind="stable")
-    distinct, first = np.unique(dates[order], return_index=True)
-    if not len(distinct):
-        return distinct, profiles
-    return distinct, np.add.reduceat(profiles[order], first, axis=0)
+    dates, values = _profile_rows(session, scope, start, end, ConsumptionDaily.hourly_wh)
+    return _sum_by_day(dates, rollups.decode_hourly(values))
 
 
 def _metered_sites(session: Session, scope: Scope, start: dt.date, end: dt.date) -> set[str]:
@@ -99,20 +115,13 @@ class TouBreakdown:
     unbanded_sites: tuple[str, ...]
 
 
-def time_of_use(
-    session: Session,
-    viewer: Viewer,
-    customer_id: object,
-    start: dt.date,
-    end: dt.date,
-    selection: Selection = WHOLE_CUSTOMER,
-) -> TouBreakdown:
+@scoped
+def time_of_use(session: Session, found: Scope, start: dt.date, end: dt.date) -> TouBreakdown:
     """Time-of-use breakdown per month over the months [start, end).
 
     Bands are cut from the daily hourly profiles with the band table in force
     (:func:`tou.table`); each month's total comes from the monthly rollup.
     """
-    found = scope(session, viewer, customer_id, selection)
     months = month_list(start, end)
     monthly = bucket_sums(
         session, found, ConsumptionMonthly, ConsumptionMonthly.month, start, end, by_site=True
@@ -129,14 +138,8 @@ def time_of_use(
     return TouBreakdown(frame, tuple(sorted(unbanded)))
 
 
-def typical_day(
-    session: Session,
-    viewer: Viewer,
-    customer_id: object,
-    start: dt.date,
-    end: dt.date,
-    selection: Selection = WHOLE_CUSTOMER,
-) -> pd.DataFrame:
+@scoped
+def typical_day(session: Session, found: Scope, start: dt.date, end: dt.date) -> pd.DataFrame:
     """The load profile of a typical day over local days [start, end).
 
     Columns hour (0-23), working_w and weekend_w: the scope's average demand
@@ -146,7 +149,6 @@ def typical_day(
     missing spring hour do not distort it. Interval data only; days on
     which no site of the scope has any are left out.
     """
-    found = scope(session, viewer, customer_id, selection)
     days, profiles = _day_profiles(session, found, start, end)
     hours = lived_hours(days)
     working = calendar.day_type_codes(days) == calendar.DAY_TYPES.index(calendar.WORKING)
@@ -194,14 +196,8 @@ def _dst_corrections(
     return corrections
 
 
-def peak_demand(
-    session: Session,
-    viewer: Viewer,
-    customer_id: object,
-    start: dt.date,
-    end: dt.date,
-    selection: Selection = WHOLE_CUSTOMER,
-) -> pd.DataFrame:
+@scoped
+def peak_demand(session: Session, found: Scope, start: dt.date, end: dt.date) -> pd.DataFrame:
     """Peak demand and load factor per site and month, where interval data exists.
 
     Columns site_id, month, peak_w (the highest interval demand of the
@@ -210,7 +206,6 @@ def peak_demand(
     of different sites rarely coincide: their sum is no one's peak.
     Over the months [start, end), summed by the database.
     """
-    found = scope(session, viewer, customer_id, selection)
     month_list(start, end)  # the check every monthly cut makes
     daily = ConsumptionDaily
     month = _month_of_day(session, daily.day)
@@ -260,16 +255,9 @@ class Coverage:
         return self.metered_sites == self.sites and self.metered_wh >= self.wh
 
 
-def coverage(
-    session: Session,
-    viewer: Viewer,
-    customer_id: object,
-    start: dt.date,
-    end: dt.date,
-    selection: Selection = WHOLE_CUSTOMER,
-) -> Coverage:
+@scoped
+def coverage(session: Session, found: Scope, start: dt.date, end: dt.date) -> Coverage:
     """Sites and energy of a scope that interval cuts over the months [start, end) cover."""
-    found = scope(session, viewer, customer_id, selection)
     month_list(start, end)  # the check every monthly cut makes
     total = session.scalar(
         select(func.coalesce(func.sum(ConsumptionMonthly.wh), 0)).where(
@@ -293,50 +281,51 @@ def coverage(
     )
 
 
-#: The longest reading the coincident peak sums (an hour); quarter hours are the norm.
-PEAK_READING_MAX_S = 3600
-
-
-def coincident_peak(
-    session: Session,
-    viewer: Viewer,
-    customer_id: object,
-    start: dt.date,
-    end: dt.date,
-    selection: Selection = WHOLE_CUSTOMER,
-) -> pd.DataFrame:
+@scoped
+def coincident_peak(session: Session, found: Scope, start: dt.date, end: dt.date) -> pd.DataFrame:
     """The scope's coincident peak per month over the months [start, end).
 
     A group's peak demand is the highest demand of its summed load, not the
-    sum of each site's own peak (those rarely coincide): the database sums
-    the demand of the sites' interval readings at each reading start (one
-    grouped query by timestamp, whatever the number of sites), and the
-    highest sum of each month is its peak. Readings up to an hour count
-    (an hourly reading adds its demand at the hour's start only).
-    Columns month, peak_w and at (when that interval began, Israel time);
+    sum of each site's own peak (those rarely coincide): the sites'
+    quarter-hour profiles (``quarter_wh`` of the daily rollup) are summed day
+    by day, and the quarter hour with the most energy in each month is its
+    peak, at four times that energy per hour. Over quarter-hour readings that
+    is the sum of the readings' demands at each quarter hour; a longer
+    reading counts its share in each quarter hour it covers.
+    Columns month, peak_w and at (when that quarter hour began, Israel time);
     months without interval data are left out.
     """
-    found = scope(session, viewer, customer_id, selection)
     months = month_list(start, end)
-    edges = localtime.boundaries_s([*months, end])
-    length = Reading.end_s - Reading.start_s
-    result = session.execute(
-        select(Reading.start_s, func.sum(Reading.wh * 3600 // length))
-        .where(
-            found.covers(Reading.site_id),
-            Reading.start_s >= int(edges[0]),
-            Reading.start_s < int(edges[-1]),
-            length <= PEAK_READING_MAX_S,
+    dates, values = _profile_rows(session, found, start, end, ConsumptionDaily.quarter_wh)
+    profiles, lengths = rollups.decode_quarters(values)
+    days, load = _sum_by_day(dates, profiles)
+    if not len(days):
+        return pd.DataFrame(
+            {
+                "month": pd.Series(dtype=object),
+                "peak_w": pd.Series(dtype=np.int64),
+                "at": pd.Series(dtype=f"datetime64[ns, {TIMEZONE}]"),
+            }
         )
-        .group_by(Reading.start_s)
+    # a day's quarter hours past its end (92 in spring) are no time at all
+    day_length = np.zeros(len(days), dtype=np.int64)
+    np.maximum.at(day_length, np.searchsorted(days, dates), lengths)
+    lived = np.arange(rollups.MAX_QUARTERS) < day_length[:, None]
+    demand = np.where(lived, load * rollups.QUARTERS_PER_HOUR, np.iinfo(np.int64).min)
+    slot = demand.argmax(axis=1)
+    midnights = localtime.boundaries_s([day.item() for day in days])
+    by_day = pd.DataFrame(
+        {
+            "month": month_of(days, months),
+            "peak_w": demand[np.arange(len(days)), slot],
+            "start_s": midnights + slot * rollups.QUARTER_S,
+        }
     )
-    load = frame_of(result, ["start_s", "w"]).astype({"start_s": "int64", "w": "int64"})
-    load["month"] = np.searchsorted(edges, load["start_s"].to_numpy(), side="right") - 1
-    peaks = load.loc[load.groupby("month")["w"].idxmax()] if len(load) else load
+    peaks = by_day.loc[by_day.groupby("month", sort=True)["peak_w"].idxmax()]
     return pd.DataFrame(
         {
             "month": [months[index] for index in peaks["month"]],
-            "peak_w": peaks["w"].to_numpy(np.int64),
+            "peak_w": peaks["peak_w"].to_numpy(np.int64),
             "at": pd.to_datetime(peaks["start_s"].to_numpy(), unit="s", utc=True).tz_convert(
                 TIMEZONE
             ),

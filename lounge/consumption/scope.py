@@ -5,7 +5,11 @@ Every cut starts here, so a forged customer or site id is simply not found.
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -96,3 +100,40 @@ def site_id_of(value: object) -> str:
     if not isinstance(value, str) or not value:
         raise access.NotFound(value)
     return value
+
+
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+
+
+class ScopedCut(Protocol[T_co]):
+    """A cut as callers call it: by viewer, customer, range and selection."""
+
+    def __call__(
+        self,
+        session: Session,
+        viewer: Viewer,
+        customer_id: object,
+        start: dt.date,
+        end: dt.date,
+        selection: Selection = ...,
+    ) -> T_co: ...
+
+
+def scoped(cut: Callable[[Session, Scope, dt.date, dt.date], T]) -> ScopedCut[T]:
+    """A cut of a resolved scope over [start, end), callable with the viewer, the customer
+    and a selection: :func:`scope` resolves them through the access layer first, so every
+    cut checks access the same way and none can forget to."""
+
+    @functools.wraps(cut)
+    def resolved(
+        session: Session,
+        viewer: Viewer,
+        customer_id: object,
+        start: dt.date,
+        end: dt.date,
+        selection: Selection = WHOLE_CUSTOMER,
+    ) -> T:
+        return cut(session, scope(session, viewer, customer_id, selection), start, end)
+
+    return resolved

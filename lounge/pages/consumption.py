@@ -21,7 +21,7 @@ from lounge import access, consumption, localtime, reporting, tou
 from lounge.access import Viewer
 from lounge.classification import SITE_THRESHOLD_WH, TOTAL_THRESHOLD_WH
 from lounge.components import charts, customer_nav, grid, widgets
-from lounge.i18n import N_, _, format_date, format_kwh, format_month, format_number
+from lounge.i18n import N_, _, format_change, format_date, format_kwh, format_month, format_number
 from lounge.labels import REGIONS, SITE_TYPES, label
 from lounge.web.context import db_session, viewer
 
@@ -274,7 +274,7 @@ def _yoy(
         parts.append(widgets.empty(_("No consumption in {year} yet.").format(year=year)))
         return parts
     first, last = found.compared
-    change = f"{100 * found.change:+.1f}%" if found.change is not None else "–"
+    change = format_change(found.change, 1) if found.change is not None else "–"
     parts.append(
         html.P(
             _(
@@ -403,7 +403,8 @@ def _peak(
         html.P(
             _(
                 "The peak of a group is its coincident peak: the highest demand of all its "
-                "sites' load added up interval by interval, not the sum of each site's own peak."
+                "sites' load added up quarter hour by quarter hour, not the sum of each site's "
+                "own peak."
             ),
             className="small",
             id="consumption-peak-note",
