@@ -12,7 +12,7 @@ from typing import Any
 
 import dash_bootstrap_components as dbc
 
-from lounge.access import AccessDenied, Viewer, home_customer
+from lounge.access import PORTFOLIO_ROLES, AccessDenied, Viewer, home_customer
 from lounge.components import widgets
 from lounge.i18n import N_, _
 from lounge.web.context import viewer
@@ -47,6 +47,7 @@ def tabs(active: str, viewer: Viewer, customer_id: str) -> dbc.Nav:
                 dbc.NavLink(_(label), href=href(path, viewer, customer_id), active=path == active)
             )
             for path, label in PAGES
+            if path != "/customer" or viewer.role in PORTFOLIO_ROLES  # notes: their staff only
         ],
         pills=True,
         class_name="mb-3",
