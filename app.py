@@ -23,6 +23,7 @@ from lounge.web import jobs
 from lounge.web.auth import init_auth
 from lounge.web.context import DATABASE_KEY
 from lounge.web.downloads import init_downloads
+from lounge.web.hooks import init_hooks
 from lounge.web.security import init_security, trust_inline_scripts
 
 PAGES = settings.ROOT / "lounge" / "pages"
@@ -62,6 +63,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> LoungeDash:
     init_security(server, config)  # first: a stale session ends before the gate looks
     init_auth(server, config)
     init_downloads(server)
+    init_hooks(server)
 
     app = LoungeDash(
         __name__,

@@ -54,6 +54,9 @@ PAGES = (
     ("manager@demo.lounge", "/portfolio", "#portfolio-grid .ag-row"),
     ("demand@demo.lounge", "/regions", "#regions-summary"),
     ("admin@demo.lounge", "/admin", "#admin-upload"),
+    ("client@demo.lounge", "/inbox", "#inbox-list, #inbox-empty"),
+    ("client@demo.lounge", "/contacts", "#contacts-grid .ag-row"),
+    ("manager@demo.lounge", "/notifications", "#outbox-grid .ag-row"),
 )
 
 

@@ -53,7 +53,7 @@ from lounge import calendar, classification, localtime, rollups, settings, users
 from lounge.ingest import bulk
 from lounge.ingest.summary import ImportSummary, record_batch
 from lounge.notify import membership as membership_notices
-from lounge.notify import phones
+from lounge.notify import outbox, phones
 from lounge.settings import DEFAULT_REGIONS, TIMEZONE
 
 #: The one password of every demo login (the CLI prints it).
@@ -803,6 +803,7 @@ def _announce_history(session: Session) -> None:
             .where(ClassificationRun.id != runs[-1].id)
         ).all()
     )
+    steps = []
     for message in session.scalars(select(Notification)):
         as_of = dated.get(int(message.source.removeprefix("vip_event:")))
         if as_of is None:
@@ -814,6 +815,20 @@ def _announce_history(session: Session) -> None:
         )
         message.attempts = 0 if in_app else 1
         message.created_at = message.sent_at = message.read_at = at
+        if message.status == Delivery.DELIVERED:
+            message.delivered_at = at
+        # the history staff read on the message's page, as the sender and gateway wrote it
+        if message.channel in ("email", "sms"):
+            steps.append(outbox.step(message.id, Delivery.SENT, attempt=1, actor="sender", at=at))
+        if message.channel == "sms":
+            steps.append(outbox.step(message.id, Delivery.DELIVERED, actor="gateway", at=at))
+        if message.channel == "post":
+            steps.append(
+                outbox.step(message.id, Delivery.SENT, actor=ACTOR, detail="posted", at=at)
+            )
+        if in_app:
+            steps.append(outbox.step(message.id, Delivery.DELIVERED, detail="read", at=at))
+    outbox.add_steps(session, steps)
 
 
 # --- people who sign in ------------------------------------------------------------

@@ -660,6 +660,30 @@ class Notification(Base):
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     read_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: The PDF the message carries, as the plain document it is rendered from at sending
+    #: (``{"document": name, "facts": {...}}``; :mod:`lounge.notify.attachments` says why).
+    attachment: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class NotificationStep(Base):
+    """One step in a message's history: an attempt and how it ended, a provider's delivery
+    report, a letter posted, an in-app message read. What staff read on the message's page."""
+
+    __tablename__ = "notification_step"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    notification_id: Mapped[int] = mapped_column(
+        ForeignKey("notification.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The message's status after this step (``queued`` after a failed attempt: it will retry).
+    status: Mapped[str] = mapped_column(String(10))
+    #: The attempt this step ended (none for reports, posting, reading).
+    attempt: Mapped[int | None] = mapped_column(Integer)
+    #: Who took the step: a worker, ``gateway``, a staff member's e-mail, ``reader``.
+    actor: Mapped[str | None] = mapped_column(String(254))
+    #: The reason of a failure, or what a provider said.
+    detail: Mapped[str | None] = mapped_column(String(500))
 
 
 class MeetingState(StrEnum):

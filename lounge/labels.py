@@ -6,7 +6,7 @@ here, for the screens and the PDFs alike. Unknown codes are shown as stored.
 
 from __future__ import annotations
 
-from db.models import BandSplit, Role
+from db.models import BandSplit, Role, Topic
 from lounge.i18n import N_, _, format_percent
 from lounge.invoicing import TYPICAL_SHARES
 from lounge.tariffs import Band
@@ -68,7 +68,12 @@ PLAN_STATUSES = {
 }
 ACTION_OWNERS = {"us": N_("Us"), "customer": N_("Customer")}
 #: The channels a message reaches a contact on.
-CHANNELS = {"email": N_("E-mail"), "sms": N_("Text message"), "post": N_("Letter")}
+CHANNELS = {
+    "email": N_("E-mail"),
+    "sms": N_("Text message"),
+    "post": N_("Letter"),
+    "in_app": N_("In the lounge"),
+}
 
 
 def band_split_method(code: str | None) -> str:
@@ -90,3 +95,12 @@ def label(table: dict[str, str], code: str | None) -> str:
     if not code:
         return ""
     return _(table[code]) if code in table else code
+
+
+#: Kinds of message a contact chooses channels for.
+TOPICS: dict[str, str] = {
+    Topic.MEMBERSHIP: N_("Lounge membership"),
+    Topic.WARNINGS: N_("Peak-load warnings"),
+    Topic.OUTAGES: N_("Outages"),
+    Topic.SERVICE: N_("Requests and meetings"),
+}

@@ -8,6 +8,7 @@ not at import time, so tests can set the environment first.
 
 from __future__ import annotations
 
+import hmac
 import os
 import secrets
 from dataclasses import dataclass, replace
@@ -79,9 +80,21 @@ class Settings:
     #: How often an idle worker looks for due messages, and how long its claim lasts.
     notify_poll_seconds: float
     notify_lease_seconds: int
+    #: SMTP connections a worker sends over at once.
+    notify_connections: int
+    #: The secret an SMS gateway signs its delivery reports with (HMAC-SHA256); without one, a
+    #: secret derived from ``secret_key``, which the local sandbox gateway shares.
+    sms_report_secret: str | None
     #: Files attached to requests: kept here (outside the web root), each at most this size.
     attachments_dir: Path = INSTANCE / "attachments"
     attachment_max_mb: int = 10
+
+    @property
+    def sms_report_key(self) -> str:
+        return (
+            self.sms_report_secret
+            or hmac.new(self.secret_key.encode(), b"sms delivery reports", "sha256").hexdigest()
+        )
 
     @property
     def max_upload_bytes(self) -> int:
@@ -171,6 +184,8 @@ def load() -> Settings:
         sandbox_dir=Path(env("LOUNGE_SANDBOX_DIR") or INSTANCE / "sandbox"),
         notify_poll_seconds=float(env("LOUNGE_NOTIFY_POLL_SECONDS", "5")),
         notify_lease_seconds=int(env("LOUNGE_NOTIFY_LEASE_SECONDS", "120")),
+        notify_connections=max(int(env("LOUNGE_NOTIFY_CONNECTIONS", "4")), 1),
+        sms_report_secret=env("LOUNGE_SMS_REPORT_SECRET") or None,
         max_upload_mb=int(env("LOUNGE_MAX_UPLOAD_MB", "200")),
         celery_broker_url=env("LOUNGE_CELERY_BROKER_URL", ""),
         regions=configured_regions(),

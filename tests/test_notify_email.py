@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from email import message_from_bytes
+from email.header import decode_header, make_header
 from email.message import Message
 
 import pytest
@@ -56,12 +57,20 @@ def _email(to: str = "dana@client.example", **changes: object) -> Email:
     return Email(**(fields | changes))  # type: ignore[arg-type]
 
 
+def _header(message: Message, name: str) -> str:
+    """A header as a reader shows it (encoded words decoded, folding undone)."""
+    return str(make_header(decode_header(message[name])))
+
+
 def test_a_message_arrives_with_text_html_the_pdf_and_its_key_as_message_id(smtp) -> None:
     server, recorder = smtp
     sent_id = send(server, _email())
     [message] = recorder.messages
     assert message["Message-ID"] == sent_id == "<outbox-17@power.example>"
-    assert str(message["Subject"]) != ""
+    assert (_header(message, "Subject"), _header(message, "To")) == (
+        "ברוכים הבאים לטרקלין העסקי",
+        "דנה כהן <dana@client.example>",
+    )
     parts = {part.get_content_type(): part for part in message.walk()}
     assert "שלום דנה" in parts["text/plain"].get_payload(decode=True).decode()
     assert "dir='rtl'" in parts["text/html"].get_payload(decode=True).decode()
@@ -93,3 +102,24 @@ def test_an_unreachable_server_can_be_retried() -> None:
         send(server, _email())
     assert not failure.value.permanent
     assert "unreachable" in failure.value.reason
+
+
+def test_a_long_hebrew_subject_is_folded_and_reads_back_whole(smtp) -> None:
+    server, recorder = smtp
+    subject = "ברוכים הבאים לטרקלין העסקי של חברת החשמל, עם כל מה שהחברות בו מציעה לכם השנה"
+    send(server, _email(subject=subject, attachments=()))
+    [message] = recorder.messages
+    assert _header(message, "Subject") == subject
+    assert message.get_content_type() == "multipart/alternative"
+
+
+def test_attachments_keep_their_names_and_bytes_a_hebrew_name_too(smtp) -> None:
+    server, recorder = smtp
+    files = (Attachment("חברות.pdf", b"%PDF-1.4 a" * 5000), Attachment("b.pdf", b"%PDF-1.4 b"))
+    send(server, _email(attachments=files))
+    [message] = recorder.messages
+    got = [p for p in message.walk() if p.get_content_type() == "application/pdf"]
+    assert [(p.get_filename(), p.get_payload(decode=True)) for p in got] == [
+        (f.filename, f.content) for f in files
+    ]
+    assert not message.defects

@@ -80,10 +80,12 @@ def test_marking_posted_takes_only_the_viewers_waiting_letters(db, staff):
 def test_staff_see_each_message_of_their_customers_with_its_status(db, staff):
     with db.session() as session:
         rows = status.messages(session, staff["manager"])
+        # the client's user's inbox too (delivered once read), not the manager's own
         assert [(m.customer_id, m.channel, m.status) for m, _name in rows] == [
-            ("C1", "post", Delivery.QUEUED)
+            ("C1", "in_app", Delivery.SENT),
+            ("C1", "post", Delivery.QUEUED),
         ]
-        assert status.counts(session, staff["demand"]) == {Delivery.QUEUED: 2}
+        assert status.counts(session, staff["demand"]) == {Delivery.QUEUED: 2, Delivery.SENT: 1}
         assert status.messages(session, staff["demand"], status=Delivery.FAILED) == []
         with pytest.raises(AccessDenied):
             status.messages(session, staff["client"])

@@ -95,7 +95,7 @@ def test_an_entry_welcomes_each_contact_in_their_language_on_their_channels(db: 
     manager = next(m for m in _messages(db) if m.channel == Channel.IN_APP)
     assert (manager.kind, manager.status, manager.language) == (
         "manager_entered",
-        Delivery.DELIVERED,
+        Delivery.SENT,
         "he",
     )
     assert len(_messages(db)) == 5

@@ -52,6 +52,7 @@ CONTACT_FORM = (
     "...contact-channels-warnings.value...contact-channels-outages.value"
     "...contact-channels-service.value...contact-delete.disabled...contact-problems.children.."
 )
+MESSAGE_DETAIL = "..message-modal.is_open...message-title.children...message-body.children.."
 CONTACT_SAVE = (
     "..contacts-grid.rowData"
     "...contact-modal.is_open@d5873b02f6ba1bf0ef4a6fa48837a59e6e589d9bbd1d1abd810d743e7f43f453"
@@ -319,6 +320,7 @@ SCENARIOS = {
         },
     ),
     MEETING_TICK: ({"meeting-done.value": ["1"]}, {"meeting-id.data": 1}),
+    MESSAGE_DETAIL: ({"outbox-grid.cellClicked": {"rowId": "1"}}, {}),
     CONTACT_FORM: (
         {"contact-add.n_clicks": None, "contacts-grid.cellClicked": {"rowId": "1"}},
         {"contact-customer.data": "CB"},

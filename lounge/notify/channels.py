@@ -6,10 +6,11 @@ SMS have senders.
 
 from __future__ import annotations
 
+import threading
 from typing import Protocol
 
 from db.models import Channel, Notification
-from lounge.notify import email
+from lounge.notify import attachments, email
 from lounge.notify.outbox import Receipt, Sender
 
 
@@ -20,23 +21,32 @@ class SmsGateway(Protocol):
 
 
 def email_sender(server: email.SmtpServer) -> Sender:
-    """Sends over one connection kept for as long as the sender lives (a worker's drain)."""
-    mailer = email.Mailer(server)
+    """Sends over one connection per sending thread, kept for as long as the sender lives (a
+    worker's drain); the message, its PDF included, is built before the connection is used."""
+    mailers = threading.local()
 
     def send(message: Notification) -> Receipt:
-        sent_id = mailer.send(
-            email.Email(
-                to=message.recipient,
-                to_name="",
-                subject=message.subject,
-                text=message.body,
-                html=message.html or "",
-                key=message.key,
-            ),
-        )
-        return Receipt(provider_id=sent_id)
+        built = as_email(message)
+        mailer = getattr(mailers, "mailer", None)
+        if mailer is None:
+            mailer = mailers.mailer = email.Mailer(server)
+        return Receipt(provider_id=mailer.send(built))
 
     return send
+
+
+def as_email(message: Notification) -> email.Email:
+    """The outbox row as an e-mail, with its PDF rendered (:mod:`lounge.notify.attachments`)."""
+    attachment = attachments.render(message)
+    return email.Email(
+        to=message.recipient,
+        to_name="",
+        subject=message.subject,
+        text=message.body,
+        html=message.html or "",
+        key=message.key,
+        attachments=(attachment,) if attachment else (),
+    )
 
 
 def sms_sender(gateway: SmsGateway) -> Sender:

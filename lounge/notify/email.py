@@ -10,11 +10,16 @@ a crash carries the same id and mail systems and readers can recognise the copy.
 
 from __future__ import annotations
 
+import base64
 import smtplib
 import ssl
 from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.header import Header
 from email.message import EmailMessage
-from email.utils import formataddr, formatdate
+from email.policy import default
+from email.utils import encode_rfc2231, formataddr, formatdate
+from functools import lru_cache
 
 
 @dataclass(frozen=True)
@@ -63,22 +68,86 @@ def message_id(key: str, sender: str) -> str:
     return f"<{key}@{domain}>"
 
 
+CRLF = b"\r\n"
+
+
+def _base64(content: bytes) -> bytes:
+    """``content`` in base64 lines of 76 characters with CRLF ends, as it travels."""
+    return base64.encodebytes(content).rstrip(b"\n").replace(b"\n", CRLF)
+
+
+#: An attachment's base64, kept for the next message (contacts of one customer who read one
+#: language share a PDF).
+_encoded_attachment = lru_cache(maxsize=16)(_base64)
+
+
+def _header(value: str) -> str:
+    """A header value, in RFC 2047 encoded words where it is not plain ASCII."""
+    return value if value.isascii() else Header(value, "utf-8").encode(linesep="\r\n")
+
+
+def _part(headers: list[str], body: bytes) -> bytes:
+    return CRLF.join(line.encode() for line in headers) + CRLF + CRLF + body
+
+
+def _text(text: str, subtype: str) -> bytes:
+    return _part(
+        [f'Content-Type: text/{subtype}; charset="utf-8"', "Content-Transfer-Encoding: base64"],
+        _base64(text.encode()),
+    )
+
+
+def _multipart(subtype: str, boundary: str, parts: list[bytes]) -> bytes:
+    """The parts between boundaries; a boundary starting ``=_`` cannot occur in base64."""
+    body = b"".join(b"--" + boundary.encode() + CRLF + part + CRLF for part in parts)
+    body += b"--" + boundary.encode() + b"--"
+    return _part([f'Content-Type: multipart/{subtype}; boundary="{boundary}"'], body)
+
+
+def as_bytes(email: Email, sender: str) -> bytes:
+    """``email`` as it goes over SMTP, CRLF line ends: multipart/alternative of the text and
+    the HTML, within multipart/mixed with the attachments where there are some; every body in
+    base64.
+
+    Written here rather than by :mod:`email`'s generator: :class:`~email.message.EmailMessage`
+    took 5 ms a message and ``compat32`` 1.5 ms (each header folded through ``Header``, each line
+    of a PDF written on its own), most of the sender's time; this takes a tenth of that, and the
+    tests read every message back with :mod:`email`'s own parser."""
+    texts = [_text(email.text, "plain")] + ([_text(email.html, "html")] if email.html else [])
+    body = _multipart("alternative", f"=_alt_{email.key}", texts)
+    if email.attachments:
+        files = [
+            _part(
+                [
+                    f"Content-Type: {attachment.mime_type}",
+                    "Content-Transfer-Encoding: base64",
+                    "Content-Disposition: attachment; "
+                    + (
+                        f'filename="{attachment.filename}"'
+                        if attachment.filename.isascii()
+                        else "filename*=" + encode_rfc2231(attachment.filename, "utf-8")
+                    ),
+                ],
+                _encoded_attachment(attachment.content),
+            )
+            for attachment in email.attachments
+        ]
+        body = _multipart("mixed", f"=_mixed_{email.key}", [body, *files])
+    to = formataddr((email.to_name, email.to), "utf-8")
+    headers = [
+        f"From: {sender}",
+        f"To: {to}",
+        f"Subject: {_header(email.subject)}",
+        f"Date: {formatdate(localtime=False)}",
+        f"Message-ID: {message_id(email.key, sender)}",
+        "MIME-Version: 1.0",
+    ]
+    return CRLF.join(line.encode() for line in headers) + CRLF + body + CRLF
+
+
 def build(email: Email, sender: str) -> EmailMessage:
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = formataddr((email.to_name, email.to))
-    message["Subject"] = email.subject
-    message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = message_id(email.key, sender)
-    message.set_content(email.text)
-    if email.html:
-        message.add_alternative(email.html, subtype="html")
-    for attachment in email.attachments:
-        maintype, _, subtype = attachment.mime_type.partition("/")
-        message.add_attachment(
-            attachment.content, maintype=maintype, subtype=subtype, filename=attachment.filename
-        )
-    return message
+    """``email`` as a message object (what :func:`as_bytes` sends, read back)."""
+    return message_from_bytes(as_bytes(email, sender), policy=default)
 
 
 class Mailer:
@@ -106,15 +175,16 @@ class Mailer:
 
     def send(self, email: Email) -> str:
         """Hand ``email`` over; returns its Message-ID or raises :class:`SendFailed`."""
-        message = build(email, self.server.sender)
+        sender = self.server.sender
+        message = as_bytes(email, sender)  # built before the connection is taken
         try:
             try:
                 self._smtp = self._smtp or self._connect()
-                self._smtp.send_message(message)
+                self._smtp.sendmail(sender, [email.to], message)
             except smtplib.SMTPServerDisconnected:
                 self.close()
                 self._smtp = self._connect()
-                self._smtp.send_message(message)
+                self._smtp.sendmail(sender, [email.to], message)
         except smtplib.SMTPRecipientsRefused as exc:
             code, answer = next(iter(exc.recipients.values()))
             raise SendFailed(_answer(code, answer), permanent=code >= 500) from exc
@@ -126,7 +196,7 @@ class Mailer:
             self.close()
             reason = f"SMTP server {self.server.host}:{self.server.port} unreachable: {exc}"
             raise SendFailed(reason, permanent=False) from exc
-        return str(message["Message-ID"])
+        return message_id(email.key, sender)
 
     def close(self) -> None:
         if self._smtp is not None:

@@ -9,6 +9,7 @@ be sent at all as failed, for staff to see.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from db.models import Channel, Contact
 from lounge.notify.outbox import Message
@@ -18,10 +19,17 @@ NO_CHANNEL = "no e-mail, phone or postal address"
 
 
 def to_contact(
-    contact: Contact, text: Rendered, topic: str, kind: str, source: str, link: str
+    contact: Contact,
+    text: Rendered,
+    topic: str,
+    kind: str,
+    source: str,
+    link: str,
+    attachment: dict[str, Any] | None = None,
 ) -> list[Message]:
     """``text`` (a message of ``kind`` on ``topic`` caused by ``source``) for each channel
-    ``contact`` chose for the topic."""
+    ``contact`` chose for the topic; an e-mail carries ``attachment`` (a document to render at
+    sending, see :mod:`lounge.notify.attachments`), a text message or letter does not."""
     base = Message(
         topic=topic,
         kind=kind,
@@ -58,6 +66,7 @@ def to_contact(
             recipient=addresses[channel] or "",
             body=text.sms if channel is Channel.SMS else text.text,
             html=text.html if channel is Channel.EMAIL else None,
+            attachment=attachment if channel is Channel.EMAIL else None,
         )
         for channel in chosen
     ]

@@ -9,8 +9,9 @@ from __future__ import annotations
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from db.models import Channel, Notification, utcnow
+from db.models import Channel, Delivery, Notification, utcnow
 from lounge.access import NotFound, Viewer
+from lounge.notify import outbox
 
 
 def _mine(viewer: Viewer) -> Select[Notification]:
@@ -45,13 +46,26 @@ def open_message(session: Session, viewer: Viewer, notification_id: object) -> N
     if message is None:
         raise NotFound(notification_id)
     if message.read_at is None:
-        message.read_at = utcnow()
+        _read(session, [message], viewer)
     return message
 
 
 def mark_all_read(session: Session, viewer: Viewer) -> int:
     unread = session.scalars(_mine(viewer).where(Notification.read_at.is_(None))).all()
-    now = utcnow()
-    for message in unread:
-        message.read_at = now
+    _read(session, list(unread), viewer)
     return len(unread)
+
+
+def _read(session: Session, messages: list[Notification], viewer: Viewer) -> None:
+    """An in-app message counts as delivered when its reader has read it."""
+    now = utcnow()
+    for message in messages:
+        message.read_at = message.delivered_at = now
+        message.status = Delivery.DELIVERED
+    outbox.add_steps(
+        session,
+        [
+            outbox.step(m.id, Delivery.DELIVERED, actor=viewer.email, detail="read", at=now)
+            for m in messages
+        ],
+    )

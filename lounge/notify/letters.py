@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from db.models import Channel, Customer, Delivery, Notification, Role, utcnow
 from lounge import access, localtime
 from lounge.access import Viewer
+from lounge.notify import outbox
 from reports.documents import LetterDocument
 from reports.letters import build_letters
 
@@ -46,19 +47,25 @@ def _chosen(session: Session, viewer: Viewer, ids: Sequence[object]) -> list[Not
 
 def batch_pdf(session: Session, viewer: Viewer, ids: Sequence[object]) -> bytes:
     """The queued letters ``ids`` the viewer may see, one a page (others are left out)."""
+    return letters_pdf(_chosen(session, viewer, ids))
+
+
+def letters_pdf(letters: Sequence[Notification]) -> bytes:
+    """``letters`` (outbox rows the caller may show), one a page, dated today."""
     today = localtime.today()
-    letters = [
-        LetterDocument(
-            language=letter.language,
-            recipient=tuple(letter.recipient.splitlines()),
-            date=today,
-            subject=letter.subject,
-            body=letter.body,
-            reference=f"N-{letter.id}",
-        )
-        for letter in _chosen(session, viewer, ids)
-    ]
-    return build_letters(letters)
+    return build_letters(
+        [
+            LetterDocument(
+                language=letter.language,
+                recipient=tuple(letter.recipient.splitlines()),
+                date=today,
+                subject=letter.subject,
+                body=letter.body,
+                reference=f"N-{letter.id}",
+            )
+            for letter in letters
+        ]
+    )
 
 
 def mark_posted(session: Session, viewer: Viewer, ids: Sequence[object]) -> int:
@@ -69,4 +76,11 @@ def mark_posted(session: Session, viewer: Viewer, ids: Sequence[object]) -> int:
         letter.status = Delivery.SENT
         letter.sent_at = now
         letter.worker = viewer.email
+    outbox.add_steps(
+        session,
+        [
+            outbox.step(letter.id, Delivery.SENT, actor=viewer.email, detail="posted", at=now)
+            for letter in letters
+        ],
+    )
     return len(letters)

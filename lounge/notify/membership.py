@@ -28,7 +28,7 @@ from lounge import i18n, labels
 from lounge.classification import SITE_THRESHOLD_WH, TOTAL_THRESHOLD_WH
 from lounge.company import COMPANY
 from lounge.i18n import _
-from lounge.notify import fanout, outbox
+from lounge.notify import attachments, fanout, outbox
 from lounge.notify.outbox import Message
 from lounge.notify.templates import Rendered, language_for, render
 
@@ -55,6 +55,16 @@ def facts(event: VipEvent, customer: Customer, manager: User | None, link: str) 
     }
 
 
+def _facts_in(
+    kind: str, wanted: str, event: VipEvent, customer: Customer, manager: User | None, link: str
+) -> tuple[str, dict[str, str]]:
+    """The language ``kind`` goes out in to a reader of ``wanted`` (English if that one is not
+    whole), and the facts of ``event`` written in it."""
+    language = language_for(kind, wanted)
+    with i18n.use(language):
+        return language, facts(event, customer, manager, link)
+
+
 def _rendered(
     kind: str,
     wanted: str,
@@ -65,9 +75,7 @@ def _rendered(
     link: str,
 ) -> Rendered:
     """``kind`` for ``event`` in the reader's language (English if that one is not whole)."""
-    language = language_for(kind, wanted)
-    with i18n.use(language):
-        filled = facts(event, customer, manager, link)
+    language, filled = _facts_in(kind, wanted, event, customer, manager, link)
     return render(kind, language, filled | {"name": name})
 
 
@@ -95,8 +103,13 @@ def _contact_messages(
     event: VipEvent, contact: Contact, customer: Customer, manager: User | None, link: str
 ) -> list[Message]:
     kind = "welcome" if event.event == "enter" else "farewell"
-    text = _rendered(kind, contact.language, contact.name, event, customer, manager, link)
-    return fanout.to_contact(contact, text, Topic.MEMBERSHIP, kind, f"vip_event:{event.id}", link)
+    language, filled = _facts_in(kind, contact.language, event, customer, manager, link)
+    text = render(kind, language, filled | {"name": contact.name})
+    # the e-mail carries "membership and why" as a PDF (a letter says it in full)
+    attachment = attachments.attach("membership", filled)
+    return fanout.to_contact(
+        contact, text, Topic.MEMBERSHIP, kind, f"vip_event:{event.id}", link, attachment
+    )
 
 
 def _last_told(session: Session, customer_ids: set[str]) -> dict[str, str]:

@@ -24,12 +24,27 @@ import datetime as dt
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from itertools import islice
+from typing import Any
 
-from sqlalchemy import Update, and_, exists, insert, or_, select, update
+from sqlalchemy import (
+    Table,
+    Update,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session, aliased
 
-from db.models import Channel, Contact, Delivery, Notification, utcnow
+from db.models import Channel, Contact, Delivery, Notification, NotificationStep, utcnow
 from db.session import Database
 from lounge.notify import sms
 from lounge.notify.email import SendFailed
@@ -61,6 +76,8 @@ class Message:
     user_id: int | None = None
     #: Why this message cannot be sent at all (it is recorded as failed, for staff to see).
     failure: str | None = None
+    #: The PDF it carries, from :func:`lounge.notify.attachments.attach`.
+    attachment: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +86,8 @@ class Receipt:
 
     provider_id: str
     delivered: bool = False
+    #: When the provider accepted it (the worker stamps it; recording waits for the batch).
+    at: dt.datetime | None = None
 
 
 #: Sends one claimed message; returns the provider's receipt or raises :class:`SendFailed`.
@@ -76,7 +95,8 @@ Sender = Callable[[Notification], Receipt]
 
 
 def enqueue(session: Session, messages: Iterable[Message]) -> int:
-    """Write ``messages`` in the caller's transaction; in-app ones are delivered on writing."""
+    """Write ``messages`` in the caller's transaction; in-app ones are sent on writing (and
+    delivered when read, :func:`lounge.notify.inbox.open_message`)."""
     now = utcnow()
     rows = []
     for message in messages:
@@ -96,14 +116,14 @@ def enqueue(session: Session, messages: Iterable[Message]) -> int:
                 else None,
                 "status": Delivery.FAILED
                 if message.failure
-                else Delivery.DELIVERED
+                else Delivery.SENT
                 if in_app
                 else Delivery.QUEUED,
                 "last_error": message.failure,
                 "attempts": 0,
                 "next_attempt_at": now,
                 "created_at": now,
-                "delivered_at": now if in_app else None,
+                "sent_at": now if in_app else None,
             }
         )
     if rows:
@@ -141,16 +161,11 @@ def claim(
             lease_until=now + lease,
             attempts=Notification.attempts + 1,
         )
-        .returning(Notification.id)
+        .returning(Notification)  # the rows themselves: no second query for them
+        .execution_options(synchronize_session=False, populate_existing=True)
     ).all()
     session.commit()
-    if not claimed:
-        return []
-    return list(
-        session.scalars(
-            select(Notification).where(Notification.id.in_(claimed)).order_by(Notification.id)
-        )
-    )
+    return sorted(claimed, key=lambda message: message.id)
 
 
 def _mine(message: Notification, worker: str) -> Update:
@@ -170,19 +185,97 @@ def _mine(message: Notification, worker: str) -> Update:
     )
 
 
+def step(
+    notification_id: int,
+    status: str,
+    *,
+    attempt: int | None = None,
+    actor: str | None = None,
+    detail: str | None = None,
+    at: dt.datetime | None = None,
+) -> dict[str, object]:
+    """One row of a message's history (:class:`db.models.NotificationStep`)."""
+    return {
+        "notification_id": notification_id,
+        "status": str(status),
+        "attempt": attempt,
+        "actor": actor,
+        "detail": detail[:500] if detail else None,
+        "at": at or utcnow(),
+    }
+
+
+def add_steps(session: Session, steps: list[dict[str, object]]) -> None:
+    if steps:
+        session.execute(insert(NotificationStep), steps)
+
+
+_TABLE: Table = Notification.__table__  # type: ignore[assignment]
+#: The record of sends, one statement for a whole batch (executemany). A delivery report that
+#: came in while the worker was still sending (``delivered_at`` set) makes the message delivered.
+_SENT = (
+    update(_TABLE)
+    .where(
+        _TABLE.c.id == bindparam("b_id"),
+        _TABLE.c.worker == bindparam("b_worker"),
+        _TABLE.c.status == Delivery.SENDING,
+    )
+    .values(
+        status=case(
+            (_TABLE.c.delivered_at.is_not(None), Delivery.DELIVERED.value),
+            else_=bindparam("b_status"),
+        ),
+        provider_id=bindparam("b_provider"),
+        sent_at=bindparam("b_at"),
+        delivered_at=func.coalesce(_TABLE.c.delivered_at, bindparam("b_delivered")),
+        lease_until=None,
+        last_error=None,
+    )
+)
+
+
 def record_sent(session: Session, message: Notification, worker: str, receipt: Receipt) -> None:
+    record_all_sent(session, worker, [(message, receipt)])
+    session.commit()
+
+
+def record_all_sent(
+    session: Session, worker: str, sent: list[tuple[Notification, Receipt]]
+) -> None:
+    """Record the sends of a batch in the caller's transaction: two statements for any number.
+
+    The history tells every send, even one whose claim ran out meanwhile (it did happen)."""
+    if not sent:
+        return
     now = utcnow()
     session.execute(
-        _mine(message, worker).values(
-            status=Delivery.DELIVERED if receipt.delivered else Delivery.SENT,
-            provider_id=receipt.provider_id,
-            sent_at=now,
-            delivered_at=now if receipt.delivered else None,
-            lease_until=None,
-            last_error=None,
-        )
+        _SENT,
+        [
+            {
+                "b_id": message.id,
+                "b_worker": worker,
+                "b_status": Delivery.DELIVERED if receipt.delivered else Delivery.SENT,
+                "b_provider": receipt.provider_id,
+                "b_at": receipt.at or now,
+                "b_delivered": (receipt.at or now) if receipt.delivered else None,
+            }
+            for message, receipt in sent
+        ],
     )
-    session.commit()
+    add_steps(
+        session,
+        [
+            step(
+                message.id,
+                Delivery.DELIVERED if receipt.delivered else Delivery.SENT,
+                attempt=message.attempts,
+                actor=worker,
+                detail=receipt.provider_id,
+                at=receipt.at or now,
+            )
+            for message, receipt in sent
+        ],
+    )
 
 
 def retry_delay(attempts: int) -> dt.timedelta:
@@ -195,19 +288,27 @@ def record_failure(
 ) -> None:
     """Retry later, or give up and let a letter take over when nothing electronic is left."""
     final = failure.permanent or message.attempts >= MAX_ATTEMPTS
-    values: dict[str, object] = {"last_error": failure.reason[:500], "lease_until": None}
-    if final:
-        values["status"] = Delivery.FAILED
-    else:
-        values["status"] = Delivery.QUEUED
+    status = Delivery.FAILED if final else Delivery.QUEUED
+    values: dict[str, object] = {
+        "last_error": failure.reason[:500],
+        "lease_until": None,
+        "status": status,
+    }
+    if not final:
         values["next_attempt_at"] = utcnow() + retry_delay(message.attempts)
     still_mine = session.scalar(_mine(message, worker).values(**values).returning(Notification.id))
+    attempt = step(
+        message.id, status, attempt=message.attempts, actor=worker, detail=failure.reason
+    )
+    add_steps(session, [attempt])
     if still_mine is not None and final:
-        _fall_back_to_post(session, message)
+        fall_back_to_post(session, message)
     session.commit()
 
 
-def _fall_back_to_post(session: Session, failed: Notification) -> None:
+def fall_back_to_post(session: Session, failed: Notification) -> None:
+    """A letter instead, once every electronic message of ``failed``'s contact for its cause
+    has failed (and the contact has a postal address)."""
     if failed.contact_id is None:
         return
     contact = session.get(Contact, failed.contact_id)
@@ -252,18 +353,40 @@ def drain(
     worker: str,
     batch: int = 50,
     lease: dt.timedelta = LEASE,
+    connections: int = 1,
 ) -> int:
-    """Send every due message of the channels in ``senders``; returns how many were tried."""
+    """Send every due message of the channels in ``senders``; returns how many were tried.
+
+    With ``connections`` above one, that many messages of a batch are sent at once (each thread
+    keeps its own SMTP connection, :func:`lounge.notify.channels.email_sender`). Outcomes are
+    recorded and committed ``connections`` at a time, as they come in: a worker killed meanwhile
+    can leave at most the messages in flight sent but unrecorded (the same window one connection
+    has with one message), and the next worker resends only those, under the same keys."""
     tried = 0
-    with database.sessions() as session:  # commits per claim and per record, not per block
+
+    def attempt(message: Notification) -> Receipt | SendFailed:
+        try:
+            receipt = senders[Channel(message.channel)](message)
+        except SendFailed as failure:
+            return failure
+        return receipt if receipt.at else replace(receipt, at=utcnow())
+
+    with (
+        database.sessions() as session,  # commits per claim and per group of outcomes
+        ThreadPoolExecutor(connections, thread_name_prefix="send") as pool,
+    ):
         while claimed := claim(session, worker, senders, batch, lease=lease):
-            for message in claimed:
-                try:
-                    receipt = senders[Channel(message.channel)](message)
-                except SendFailed as failure:
-                    log.warning("message %s failed: %s", message.id, failure.reason)
-                    record_failure(session, message, worker, failure)
-                else:
-                    record_sent(session, message, worker, receipt)
-                tried += 1
+            outcomes = pool.map(attempt, claimed) if connections > 1 else map(attempt, claimed)
+            done = zip(claimed, outcomes, strict=True)  # in order, each as soon as it is tried
+            while group := list(islice(done, connections)):
+                sent: list[tuple[Notification, Receipt]] = []
+                for message, outcome in group:
+                    if isinstance(outcome, SendFailed):
+                        log.warning("message %s failed: %s", message.id, outcome.reason)
+                        record_failure(session, message, worker, outcome)
+                    else:
+                        sent.append((message, outcome))
+                record_all_sent(session, worker, sent)
+                session.commit()
+            tried += len(claimed)
     return tried

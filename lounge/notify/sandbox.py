@@ -10,6 +10,7 @@ that is what makes a resend after a crash harmless.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from email import message_from_bytes
 from email.utils import make_msgid
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 
 from lounge.notify import sms
+from lounge.notify.delivery import DeliveryReport
 from lounge.notify.outbox import Receipt
 from lounge.settings import create_private_file
 
@@ -51,10 +53,15 @@ def serve_mail(folder: Path, port: int) -> Controller:
 
 
 class SmsSandbox:
-    """A gateway that records texts as ``<key>.json`` and reports them delivered at once."""
+    """A gateway that records texts as ``<key>.json`` and, like a real one, reports each
+    delivered afterwards through ``report`` (the lounge's delivery-report endpoint,
+    :func:`lounge.notify.delivery.poster`); without one, a text stays "sent"."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(
+        self, folder: Path, report: Callable[[DeliveryReport], None] | None = None
+    ) -> None:
         self.folder = folder
+        self.report = report
         folder.mkdir(parents=True, exist_ok=True)
 
     def send(self, to: str, text: str, key: str) -> Receipt:
@@ -66,8 +73,11 @@ class SmsSandbox:
             "parts": segments.count,
             "key": key,
         }
-        create_private_file(self.folder / f"{_safe_name(key)}.json", json.dumps(record).encode())
-        return Receipt(provider_id=f"sandbox-{key}", delivered=True)
+        path = self.folder / f"{_safe_name(key)}.json"
+        first = create_private_file(path, json.dumps(record).encode())
+        if first and self.report is not None:  # a repeated key is the same text: reported once
+            self.report(DeliveryReport(key, delivered=True))
+        return Receipt(provider_id=f"sandbox-{key}")
 
     def messages(self) -> list[dict[str, Any]]:
         return [json.loads(path.read_text()) for path in sorted(self.folder.glob("*.json"))]

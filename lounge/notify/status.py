@@ -8,15 +8,25 @@ are the users' own business and stay in their inboxes; this view lists what reac
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import TypeVarTuple
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from db.models import Channel, Customer, Meeting, Notification, User, VipEvent
+from db.models import (
+    Channel,
+    Contact,
+    Customer,
+    Meeting,
+    Notification,
+    NotificationStep,
+    User,
+    VipEvent,
+)
 from lounge import access, i18n, meetings
 from lounge.access import Viewer
-from lounge.notify import assignment, membership, service
+from lounge.notify import assignment, attachments, contacts, letters, membership, service
 from lounge.notify.letters import STAFF
 from lounge.notify.templates import TEMPLATES, Rendered, language_for, render
 
@@ -69,10 +79,15 @@ def sample_facts(kind: str, language: str) -> dict[str, str]:
 
 
 def _to_customers(query: Select[*Columns], viewer: Viewer) -> Select[*Columns]:
-    """``query`` narrowed to messages for customers the viewer serves (staff only)."""
+    """``query`` narrowed to messages for customers the viewer serves (staff only): to their
+    contacts and to their own users' inboxes, not to staff's."""
     access.require(viewer, *STAFF)
+    customers_user = exists().where(
+        User.id == Notification.user_id, User.customer_id == Notification.customer_id
+    )
     return query.join(Customer, Customer.id == Notification.customer_id).where(
-        access.customer_scope(viewer), Notification.channel != Channel.IN_APP
+        access.customer_scope(viewer),
+        or_(Notification.channel != Channel.IN_APP, customers_user),
     )
 
 
@@ -107,3 +122,60 @@ def preview(viewer: Viewer, kind: str, language: str) -> Rendered:
         raise access.NotFound(kind)
     used = language_for(kind, language)
     return render(kind, used, sample_facts(kind, used))
+
+
+@dataclass(frozen=True)
+class MessageDetail:
+    """One message as staff read it: where it went, every step it took, what it said."""
+
+    message: Notification
+    customer: str
+    steps: list[NotificationStep]
+    contact: Contact | None
+    #: The viewer may change the contact (:data:`lounge.notify.contacts.EDITORS`).
+    may_edit_contact: bool
+    #: A PDF to download: the letter itself, or the e-mail's attachment.
+    has_pdf: bool
+
+
+def _one(session: Session, viewer: Viewer, notification_id: object) -> tuple[Notification, str]:
+    try:
+        wanted = int(str(notification_id))
+    except ValueError:
+        raise access.NotFound(notification_id) from None
+    query = _to_customers(select(Notification, Customer.name), viewer)
+    found = session.execute(query.where(Notification.id == wanted)).first()
+    if found is None:
+        raise access.NotFound(notification_id)
+    return found[0], found[1]
+
+
+def detail(session: Session, viewer: Viewer, notification_id: object) -> MessageDetail:
+    """Message ``notification_id`` of a customer the viewer serves (else not found)."""
+    message, customer = _one(session, viewer, notification_id)
+    steps = session.scalars(
+        select(NotificationStep)
+        .where(NotificationStep.notification_id == message.id)
+        .order_by(NotificationStep.at, NotificationStep.id)
+    ).all()
+    contact = session.get(Contact, message.contact_id) if message.contact_id else None
+    return MessageDetail(
+        message=message,
+        customer=customer,
+        steps=list(steps),
+        contact=contact,
+        may_edit_contact=contact is not None and viewer.role in contacts.EDITORS,
+        has_pdf=message.channel == Channel.POST or message.attachment is not None,
+    )
+
+
+def pdf(session: Session, viewer: Viewer, notification_id: object) -> tuple[bytes, str]:
+    """The PDF of message ``notification_id`` and its file name: the letter as printed, or the
+    attachment the e-mail carries."""
+    message, _customer = _one(session, viewer, notification_id)
+    if message.channel == Channel.POST:
+        return letters.letters_pdf([message]), f"letter-N-{message.id}.pdf"
+    attachment = attachments.render(message)
+    if attachment is None:
+        raise access.NotFound(notification_id)
+    return attachment.content, f"N-{message.id}-{attachment.filename}"

@@ -17,7 +17,7 @@ from aiosmtpd.controller import Controller
 
 from db.models import Channel
 from db.session import Database
-from lounge.notify import outbox
+from lounge.notify import delivery, outbox
 from lounge.notify.channels import SmsGateway, senders
 from lounge.notify.email import SmtpServer
 from lounge.notify.gateway import HttpSmsGateway
@@ -45,7 +45,10 @@ def configured_senders(config: Settings) -> dict[Channel, Sender]:
     gateway: SmsGateway = (
         HttpSmsGateway(config.sms_gateway_url, config.sms_gateway_token or "")
         if config.sms_gateway_url
-        else SmsSandbox(config.sandbox_dir / "sms")
+        else SmsSandbox(
+            config.sandbox_dir / "sms",
+            delivery.poster(config.public_url.rstrip("/") + delivery.PATH, config.sms_report_key),
+        )
     )
     return senders(server, gateway)
 
@@ -57,6 +60,7 @@ def drain_once(database: Database, config: Settings) -> int:
         configured_senders(config),
         worker_name(),
         lease=dt.timedelta(seconds=config.notify_lease_seconds),
+        connections=config.notify_connections,
     )
 
 

@@ -12,12 +12,12 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, ctx, dcc, html
 
-from db.models import CONTACT_CHANNELS, Contact, ContactRole, Topic
+from db.models import CONTACT_CHANNELS, Contact, ContactRole
 from lounge import access
 from lounge.access import AccessDenied, Viewer
 from lounge.components import customer_nav, grid
 from lounge.i18n import N_, _
-from lounge.labels import CHANNELS, label
+from lounge.labels import CHANNELS, TOPICS, label
 from lounge.notify import contacts
 from lounge.notify.contacts import ContactError, ContactForm
 from lounge.settings import KNOWN_LANGUAGES
@@ -31,12 +31,6 @@ ROLES: dict[str, str] = {
     ContactRole.OPERATIONS: N_("Operations"),
     ContactRole.ENERGY_MANAGER: N_("Energy manager"),
     ContactRole.OTHER: N_("Other"),
-}
-TOPICS = {
-    Topic.MEMBERSHIP: N_("Lounge membership"),
-    Topic.WARNINGS: N_("Peak-load warnings"),
-    Topic.OUTAGES: N_("Outages"),
-    Topic.SERVICE: N_("Requests and meetings"),
 }
 LANGUAGES = {"he": "עברית", "en": "English", "ar": "العربية"}
 
@@ -71,7 +65,15 @@ def _columns() -> list[grid.Column]:
     ]
 
 
-def _form() -> dbc.Modal:
+#: The form of a new contact: no fields filled but the role and the language, no channel.
+_EMPTY: tuple[list[str], list[list[str]]] = (["", "other", "", "", "", "he"], [[] for _t in TOPICS])
+
+
+def _form(opened: tuple[list[str], list[list[str]]] | None = None) -> dbc.Modal:
+    """The contact form, closed, or open on the fields and channels of ``opened``."""
+    values, channels = opened or _EMPTY
+    name, role, email, phone, address, language = values
+
     def field(label: str, control: Any) -> dbc.Row:
         return dbc.Row([dbc.Label(label, width=4), dbc.Col(control, width=8)], class_name="mb-2")
 
@@ -83,6 +85,7 @@ def _form() -> dbc.Modal:
                     dbc.Checklist(
                         id=f"contact-channels-{topic}",
                         options=[{"label": _(CHANNELS[c]), "value": c} for c in CONTACT_CHANNELS],
+                        value=chosen,
                         inline=True,
                     ),
                     width=8,
@@ -90,31 +93,38 @@ def _form() -> dbc.Modal:
             ],
             class_name="mb-1",
         )
-        for topic, text in TOPICS.items()
+        for (topic, text), chosen in zip(TOPICS.items(), channels, strict=True)
     ]
     return dbc.Modal(
         [
             dbc.ModalHeader(dbc.ModalTitle(_("Contact"))),
             dbc.ModalBody(
                 [
-                    field(_("Name"), dbc.Input(id="contact-name")),
+                    field(_("Name"), dbc.Input(id="contact-name", value=name)),
                     field(
                         _("Role"),
                         dbc.Select(
                             id="contact-role",
+                            value=role,
                             options=[{"label": _(t), "value": str(r)} for r, t in ROLES.items()],
                         ),
                     ),
-                    field(_("E-mail"), dbc.Input(id="contact-email", type="email")),
+                    field(_("E-mail"), dbc.Input(id="contact-email", type="email", value=email)),
                     field(
                         _("Phone"),
-                        dbc.Input(id="contact-phone", type="tel", style={"direction": "ltr"}),
+                        dbc.Input(
+                            id="contact-phone", type="tel", value=phone, style={"direction": "ltr"}
+                        ),
                     ),
-                    field(_("Postal address"), dbc.Textarea(id="contact-address", rows=3)),
+                    field(
+                        _("Postal address"),
+                        dbc.Textarea(id="contact-address", rows=3, value=address),
+                    ),
                     field(
                         _("Language"),
                         dbc.Select(
                             id="contact-language",
+                            value=language,
                             options=[
                                 {"label": LANGUAGES[code], "value": code}
                                 for code in KNOWN_LANGUAGES
@@ -128,25 +138,56 @@ def _form() -> dbc.Modal:
             ),
             dbc.ModalFooter(
                 [
-                    dbc.Button(_("Delete"), id="contact-delete", color="danger", outline=True),
+                    dbc.Button(
+                        _("Delete"),
+                        id="contact-delete",
+                        color="danger",
+                        outline=True,
+                        disabled=opened is None,
+                    ),
                     dbc.Button(_("Save"), id="contact-save", color="primary"),
                 ]
             ),
         ],
         id="contact-modal",
-        is_open=False,
+        is_open=opened is not None,
     )
 
 
-@customer_nav.customer_page("contacts")
-def layout(you: Viewer, customer_id: str) -> Any:
+def layout(customer: str | None = None, contact: str | None = None, **_query: Any) -> Any:
+    """The customer's contacts; ``?contact=`` opens that one's form (staff come from a message
+    on Notifications); another customer's contact id opens nothing."""
+
+    @customer_nav.customer_page("contacts")
+    def page(you: Viewer, customer_id: str) -> Any:
+        return _page(you, customer_id, contact)
+
+    return page(customer=customer)
+
+
+def _values(contact: Contact) -> tuple[list[str], list[list[str]]]:
+    """The form's fields and the channels chosen per topic, as the form holds them."""
+    values = [
+        contact.name,
+        contact.role,
+        contact.email or "",
+        contact.phone or "",
+        contact.postal_address or "",
+        contact.language,
+    ]
+    return values, [[ch.channel for ch in contact.channels if ch.topic == t] for t in TOPICS]
+
+
+def _page(you: Viewer, customer_id: str, opened: str | None) -> Any:
     with db_session() as db:
         items = contacts.contacts(db, you, customer_id)
         name = access.get_customer(db, you, customer_id).name
+        chosen = next((c for c in items if str(c.id) == opened), None)
+        form = _form(_values(chosen) if chosen else None)
     return html.Div(
         [
             dcc.Store(id="contact-customer", data=customer_id),
-            dcc.Store(id="contact-editing"),
+            dcc.Store(id="contact-editing", data=chosen.id if chosen else None),
             html.Div(
                 [
                     html.H2(name, className="mb-1", id="contacts-customer"),
@@ -170,7 +211,7 @@ def layout(you: Viewer, customer_id: str) -> Any:
                 ),
                 class_name="shadow-sm",
             ),
-            _form(),
+            form,
         ]
     )
 
@@ -192,8 +233,7 @@ FORM_FIELDS = ("name", "role", "email", "phone", "address", "language")
 )
 def open_form(_add: Any, clicked: Any, customer_id: Any) -> Any:
     """An empty form to add, or the chosen contact's (read again through the domain)."""
-    empty = ["", "other", "", "", "", "he"]
-    no_channels: list[list[str]] = [[] for _topic in TOPICS]
+    empty, no_channels = _EMPTY
     unchanged = (dash.no_update,) * (len(FORM_FIELDS) + len(TOPICS) + 4)
     if ctx.triggered_id == "contact-add":
         return True, None, *empty, *no_channels, True, None
@@ -209,15 +249,7 @@ def open_form(_add: Any, clicked: Any, customer_id: Any) -> Any:
         )
         if contact is None:
             return unchanged
-        chosen = [[ch.channel for ch in contact.channels if ch.topic == topic] for topic in TOPICS]
-        values = [
-            contact.name,
-            contact.role,
-            contact.email or "",
-            contact.phone or "",
-            contact.postal_address or "",
-            contact.language,
-        ]
+        values, chosen = _values(contact)
         return True, contact.id, *values, *chosen, False, None
 
 

@@ -9,11 +9,11 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, html
 
-from db.models import Delivery
+from db.models import Channel, Delivery
 from lounge.access import AccessDenied
 from lounge.components import grid, widgets
 from lounge.i18n import N_, _, format_datetime, format_number
-from lounge.labels import CHANNELS, label
+from lounge.labels import CHANNELS, TOPICS, label
 from lounge.notify import letters, sms, status
 from lounge.notify.templates import TEMPLATES
 from lounge.web.context import db_session, viewer
@@ -27,6 +27,8 @@ STATUSES = {
     Delivery.DELIVERED: N_("Delivered"),
     Delivery.FAILED: N_("Failed"),
 }
+#: What a step's detail code means (other details are a provider's words, shown as they are).
+STEP_DETAILS = {"read": N_("Read by the recipient"), "posted": N_("Posted")}
 KINDS = {
     "welcome": N_("Welcome to the lounge"),
     "farewell": N_("Leaving the lounge"),
@@ -213,6 +215,10 @@ def layout(**_query: Any) -> Any:
                 dbc.CardBody(
                     [
                         toolbar,
+                        html.P(
+                            _("Click a message to see its steps, what it said and its contact."),
+                            className="text-body-secondary small mb-2",
+                        ),
                         grid.data_grid(
                             "outbox-grid", rows, _columns(), height="480px", row_id="id"
                         ),
@@ -224,8 +230,160 @@ def layout(**_query: Any) -> Any:
                 [dbc.Col(_letters_card(waiting), lg=5), dbc.Col(_preview_card(), lg=7)],
                 class_name="g-3",
             ),
+            dbc.Modal(
+                [
+                    dbc.ModalHeader(dbc.ModalTitle(_("Message"), id="message-title")),
+                    dbc.ModalBody(id="message-body"),
+                ],
+                id="message-modal",
+                size="lg",
+                scrollable=True,
+                is_open=False,
+            ),
         ]
     )
+
+
+def _letter_text(subject: str, text: str, language: str, id_: str) -> html.Div:
+    """An e-mail's or letter's subject and paragraphs, in the direction of its language."""
+    return html.Div(
+        [html.P(html.Strong(subject))] + [html.P(paragraph) for paragraph in text.split("\n\n")],
+        dir="rtl" if language == "he" else "ltr",
+        lang=language,
+        className="border rounded p-3 mb-3 bg-body-tertiary text-break",
+        style={"whiteSpace": "pre-line"},
+        id=id_,
+    )
+
+
+def _when(value: Any) -> str:
+    return format_datetime(value) if value else "–"
+
+
+def _facts(found: status.MessageDetail) -> html.Dl:
+    message = found.message
+    channel = Channel(message.channel)
+    pairs = [
+        (_("Customer"), found.customer),
+        (_("Recipient"), message.recipient.replace("\n", ", ")),
+        (_("Channel"), _(CHANNELS[channel])),
+        (_("Topic"), label(TOPICS, message.topic)),
+        (_("Message"), _(KINDS.get(message.kind, message.kind))),
+        (_("Language"), LANGUAGE_NAMES.get(message.language, message.language)),
+        (_("Status"), _(STATUSES[Delivery(message.status)])),
+        (_("Attempts"), format_number(message.attempts)),
+        (_("Written"), _when(message.created_at)),
+        (_("Sent"), _when(message.sent_at)),
+        (_("Delivered"), _when(message.delivered_at)),
+    ]
+    if message.sms_parts:
+        pairs.append((_("SMS parts"), format_number(message.sms_parts)))
+    if message.last_error:
+        pairs.append((_("Reason"), message.last_error))
+    if message.provider_id:
+        pairs.append((_("Provider's id"), message.provider_id))
+    items: list[Any] = []
+    for term, value in pairs:
+        items += [
+            html.Dt(term, className="col-5 col-md-3"),
+            html.Dd(value, className="col-7 col-md-9 text-break"),
+        ]
+    return html.Dl(items, className="row mb-3", id="message-facts")
+
+
+def _steps(found: status.MessageDetail) -> Any:
+    """Each step on a line of its own (it reads on a phone too): when, what, which attempt, by
+    whom, and below it the reason or what the provider said."""
+    if not found.steps:
+        return widgets.empty(_("No attempt yet."), id_="message-no-steps")
+    items = []
+    for step in found.steps:
+        said = _(STEP_DETAILS[step.detail]) if step.detail in STEP_DETAILS else step.detail
+        head = [
+            html.Strong(_(STATUSES[Delivery(step.status)])),
+            html.Span(format_datetime(step.at), className="text-nowrap"),
+        ]
+        if step.attempt:
+            head.append(html.Span(_("attempt {n}").format(n=format_number(step.attempt))))
+        items.append(
+            dbc.ListGroupItem(
+                [
+                    html.Div(head, className="d-flex flex-wrap gap-2"),
+                    html.Div(
+                        [html.Span(step.actor or ""), html.Div(said or "")],
+                        className="small text-body-secondary text-break",
+                    ),
+                ]
+            )
+        )
+    return dbc.ListGroup(items, class_name="mb-3", id="message-steps")
+
+
+def _detail(found: status.MessageDetail) -> list[Any]:
+    message = found.message
+    links: list[Any] = []
+    if found.has_pdf:
+        links.append(
+            dbc.Button(
+                _("Letter (PDF)") if message.channel == Channel.POST else _("Attachment (PDF)"),
+                href=f"/download/notification/{message.id}.pdf",
+                external_link=True,
+                color="secondary",
+                outline=True,
+                size="sm",
+                id="message-pdf",
+            )
+        )
+    contact: list[Any] = []
+    if found.contact is not None:
+        contact = [
+            html.H6(_("Contact"), className="mt-3"),
+            html.P(
+                [
+                    html.Span(found.contact.name, className="me-2"),
+                    dbc.Button(
+                        _("Edit contact"),
+                        href=f"/contacts?customer={found.contact.customer_id}"
+                        f"&contact={found.contact.id}",
+                        color="primary",
+                        outline=True,
+                        size="sm",
+                        id="message-edit-contact",
+                    )
+                    if found.may_edit_contact
+                    else None,
+                ],
+                id="message-contact",
+            ),
+        ]
+    return [
+        _facts(found),
+        html.H6(_("Steps")),
+        _steps(found),
+        html.H6(_("What it said")),
+        _letter_text(message.subject, message.body, message.language, "message-text"),
+        html.Div(links, className="d-flex gap-2 flex-wrap"),
+        *contact,
+    ]
+
+
+@callback(
+    Output("message-modal", "is_open"),
+    Output("message-title", "children"),
+    Output("message-body", "children"),
+    Input("outbox-grid", "cellClicked"),
+    prevent_initial_call=True,
+)
+def open_message(clicked: Any) -> Any:
+    """The clicked message, read again through the domain (a forged id is not found)."""
+    if not isinstance(clicked, dict):
+        return dash.no_update, dash.no_update, dash.no_update
+    try:
+        with db_session() as db:
+            found = status.detail(db, viewer(), clicked.get("rowId"))
+            return True, found.message.subject, _detail(found)
+    except AccessDenied:
+        return True, _("Message"), widgets.not_found()
 
 
 @callback(
@@ -281,14 +439,7 @@ def preview(kind: Any, language: Any) -> Any:
     return html.Div(
         [
             html.H6(_("E-mail and letter"), className="text-body-secondary"),
-            html.Div(
-                [html.P(html.Strong(shown.subject))]
-                + [html.P(paragraph) for paragraph in shown.text.split("\n\n")],
-                dir=direction,
-                lang=shown.language,
-                className="border rounded p-3 mb-3 bg-body-tertiary",
-                id="preview-email",
-            ),
+            _letter_text(shown.subject, shown.text, shown.language, "preview-email"),
             html.H6(_("Text message"), className="text-body-secondary"),
             html.P(shown.sms, dir=direction, lang=shown.language, className="border rounded p-3"),
             html.Small(

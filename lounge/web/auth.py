@@ -49,7 +49,8 @@ HOME = {
     Role.ADMIN: "/admin",
     Role.FAULT_DESK: "/fault-desk",
 }
-_PUBLIC_PREFIXES = ("/assets/", "/healthz")
+#: Open without signing in; ``/hooks/`` callers (providers) prove themselves otherwise.
+_PUBLIC_PREFIXES = ("/assets/", "/healthz", "/hooks/")
 
 
 class HttpsAwareSessionInterface(SecureCookieSessionInterface):

@@ -27,7 +27,7 @@ from lounge import (
     membership,
     reporting,
 )
-from lounge.notify import letters
+from lounge.notify import letters, status
 from lounge.requests import attachments
 from lounge.web.context import attachment_store, db_session, viewer
 from reports.bill import build_bill
@@ -206,6 +206,18 @@ def request_attachment(request_id: str, attachment_id: str) -> Any:
         folder, _limit = attachment_store()
         with db_session() as db:
             return attachments.read(db, viewer(), request_id, attachment_id, folder)
+
+    return _guarded(build)
+
+
+@blueprint.get("/download/notification/<notification_id>.pdf")
+def notification_file(notification_id: str) -> Any:
+    """A message's PDF for staff: the letter as printed, or the e-mail's attachment."""
+
+    def build() -> tuple[bytes, str, str]:
+        with db_session() as db:
+            data, name = status.pdf(db, viewer(), notification_id)
+        return data, name, PDF
 
     return _guarded(build)
 

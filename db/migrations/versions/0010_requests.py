@@ -17,7 +17,7 @@ from alembic import op
 from db.models import UTCDateTime
 
 revision: str = "0010"
-down_revision: str | None = "0007_quarter_hour_profile"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
