@@ -40,6 +40,7 @@ from db.models import (
     ContactChannel,
     Contract,
     Customer,
+    CustomerNote,
     Delivery,
     Notification,
     Role,
@@ -889,6 +890,34 @@ def _create_users(session: Session, portfolios: dict[str, list[str]]) -> list[tu
     return [(user.role.value, user.email) for user in DEMO_USERS]
 
 
+#: The demo manager's notes on the special customers: (customer, days ago, text).
+DEMO_NOTES = (
+    (CHAIN_ID, 40, "Procurement changes in January: meet the new head of purchasing."),
+    (CHAIN_ID, 6, "Asked about solar on the roofs of the three biggest branches."),
+    (
+        FACTORY_CLIENT_ID,
+        20,
+        "Payment plan discussed with finance; they promise the old debt by March.",
+    ),
+)
+
+
+def _notes(session: Session, today: dt.date) -> None:
+    manager = users.find_by_email(session, DEMO_USERS[1].email)
+    assert manager is not None
+    for customer_id, days_ago, text in DEMO_NOTES:
+        at = dt.datetime.combine(today - dt.timedelta(days=days_ago), dt.time(16), TIMEZONE)
+        session.add(
+            CustomerNote(
+                customer_id=customer_id,
+                author_id=manager.id,
+                author_name=manager.full_name,
+                text=text,
+                at=at,
+            )
+        )
+
+
 # --- entry points ----------------------------------------------------------------
 
 _PLAN, _SITES, _WEATHER, _LOAD, _MASTER, _PORTFOLIO, _BILLING, _MEETINGS = range(8)
@@ -951,4 +980,5 @@ def generate(
         # a customer of another manager (none when only the special customers are generated)
         elsewhere = next(iter(portfolios["manager2@demo.lounge"]), None)
         demo_requests.write(session, today, CHAIN_ID, FACTORY_CLIENT_ID, "C10003", elsewhere)
+        _notes(session, today)
         return logins

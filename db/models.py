@@ -373,6 +373,45 @@ class ManagerAssignment(Base):
     assigned_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class AssignmentReason(StrEnum):
+    """Why a customer got the manager it has: chosen on entering the lounge, or by an admin."""
+
+    ENTRY = "entry"
+    REASSIGNED = "reassigned"
+
+
+class AssignmentHistory(Base):
+    """One assignment of a manager to a customer, kept after the next one replaces it."""
+
+    __tablename__ = "assignment_history"
+    __table_args__ = (Index("ix_assignment_history_customer_at", "customer_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customer.id"))
+    manager_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    #: The manager it replaced (None for a customer's first).
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    reason: Mapped[str] = mapped_column(String(20))
+    #: Who decided it (an admin's e-mail, or the classification run's actor).
+    actor: Mapped[str] = mapped_column(String(254))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CustomerNote(Base):
+    """A staff note about a customer (the customer never sees it), with its author and time."""
+
+    __tablename__ = "customer_note"
+    __table_args__ = (Index("ix_customer_note_customer_at", "customer_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customer.id"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    #: The author's name as it was then (notes outlive renames).
+    author_name: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class ContactRole(StrEnum):
     """A contact's role in the customer's business (who should hear about what)."""
 

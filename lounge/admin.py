@@ -11,11 +11,12 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from db.models import AuditLog, Role, User
-from lounge import access, audit, classification, i18n, ingest, settings, users
+from lounge import access, assignment, audit, classification, i18n, ingest, settings, users
 from lounge.access import Viewer
 from lounge.classification import RunResult
 from lounge.ingest.problems import ImportRejected
 from lounge.ingest.summary import ImportSummary
+from lounge.notify import assignment as assignment_notices
 from lounge.notify import membership as membership_notices
 
 
@@ -81,7 +82,11 @@ def record_rejected_import(
 def run_classification(session: Session, viewer: Viewer, as_of: dt.date) -> RunResult:
     access.require(viewer, Role.ADMIN)
     result = classification.classify(session, as_of, viewer.email)
-    membership_notices.announce(session, result.run.id, settings.load().public_url)
+    base_url = settings.load().public_url
+    # before the welcome, so that it names the manager just chosen
+    made = assignment.assign_unserved_members(session, viewer.email)
+    assignment_notices.announce(session, made, base_url)
+    membership_notices.announce(session, result.run.id, base_url)
     audit.record(
         session,
         viewer.email,
@@ -91,8 +96,26 @@ def run_classification(session: Session, viewer: Viewer, as_of: dt.date) -> RunR
         entered=result.entered,
         exited=result.exited,
         replayed=[day.isoformat() for day in result.replayed],
+        assigned=len(made),
     )
     return result
+
+
+def reassign_manager(
+    session: Session, viewer: Viewer, customer_id: object, manager_id: object
+) -> assignment.Assigned:
+    """Give a customer another account manager; the customer and the manager are told."""
+    made = assignment.reassign(session, viewer, customer_id, manager_id)
+    assignment_notices.announce(session, [made], settings.load().public_url)
+    audit.record(
+        session,
+        viewer.email,
+        "customer.reassigned",
+        made.customer.id,
+        manager=made.manager.email,
+        previous=made.previous.email if made.previous else None,
+    )
+    return made
 
 
 def audit_log(session: Session, viewer: Viewer, limit: int = 200) -> list[AuditLog]:

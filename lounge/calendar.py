@@ -103,3 +103,10 @@ def day_type_codes(days: Iterable[dt.date] | np.ndarray) -> np.ndarray:
     unique, inverse = np.unique(array, return_inverse=True)
     codes = np.array([DAY_TYPES.index(day_type(day)) for day in unique.tolist()], dtype=np.int8)
     return codes[inverse.reshape(-1)]
+
+
+def working_week(day: dt.date) -> tuple[dt.date, ...]:
+    """The working days of ``day``'s week (the week runs Sunday to Saturday; Friday, Saturday
+    and public holidays are off): what a manager's week is planned over."""
+    sunday = day - dt.timedelta(days=(day.weekday() + 1) % 7)
+    return tuple(d for d in (sunday + n * _DAY for n in range(5)) if is_working_day(d))

@@ -67,6 +67,13 @@ PLAN_STATUSES = {
     "held": N_("Met this year"),
 }
 ACTION_OWNERS = {"us": N_("Us"), "customer": N_("Customer")}
+#: The channels a message reaches a contact on.
+CHANNELS = {
+    "email": N_("E-mail"),
+    "sms": N_("Text message"),
+    "post": N_("Letter"),
+    "in_app": N_("In the lounge"),
+}
 
 
 def band_split_method(code: str | None) -> str:

@@ -21,7 +21,7 @@ from db.models import (
     VipStatus,
     utcnow,
 )
-from lounge import access, classification, i18n, localtime
+from lounge import access, classification, i18n, localtime, portfolio
 from lounge.access import Viewer
 from lounge.classification import Figures, Window
 from lounge.i18n import _
@@ -166,9 +166,20 @@ def history_csv(event: VipEvent) -> dict[str, str]:
     }
 
 
+def _extra_cells(extra: portfolio.Extras) -> dict[str, object]:
+    return {
+        "open_debt": extra.open_debt,
+        "open_requests": extra.open_requests,
+        "last_meeting": extra.last_meeting,
+        "next_meeting": extra.next_meeting,
+        "main_contact": extra.main_contact,
+    }
+
+
 def document(session: Session, viewer: Viewer, language: str) -> ReportDocument:
     """The viewer's portfolio (status and figures of every customer) for CSV/XLSX export."""
     rows = memberships(session, viewer)
+    extras = portfolio.extras(session, viewer, localtime.today())
     with i18n.use(language):
         columns = (
             ReportColumn("customer_id", _("Customer")),
@@ -179,6 +190,11 @@ def document(session: Session, viewer: Viewer, language: str) -> ReportDocument:
             ReportColumn("window_wh", _("kWh, 12 months"), "kwh"),
             ReportColumn("max_site_wh", _("Biggest site kWh"), "kwh"),
             ReportColumn("manager", _("Account manager")),
+            ReportColumn("open_debt", _("Open debt"), "money"),
+            ReportColumn("open_requests", _("Open requests"), "number"),
+            ReportColumn("last_meeting", _("Last meeting"), "date"),
+            ReportColumn("next_meeting", _("Next meeting"), "date"),
+            ReportColumn("main_contact", _("Main contact")),
         )
         window = rows[0].window if rows else current_window(session)[0]
         return ReportDocument(
@@ -203,6 +219,7 @@ def document(session: Session, viewer: Viewer, language: str) -> ReportDocument:
                             "window_wh": m.figures.total_wh,
                             "max_site_wh": m.figures.max_site_wh,
                             "manager": m.manager or "",
+                            **_extra_cells(extras.get(m.customer_id, portfolio.Extras())),
                         }
                         for m in rows
                     ),

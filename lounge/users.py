@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 import secrets
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from db.models import Customer, ManagerAssignment, Role, User, utcnow
-from lounge import audit
+from db.models import Customer, Role, User, utcnow
+from lounge import assignment, audit
 from lounge.i18n import _
 from lounge.settings import LANGUAGES
 
@@ -137,10 +137,7 @@ def assign_manager(
     missing = [c for c in customer_ids if c not in known]
     if missing:
         raise UserError(_("unknown customer '{value}'").format(value=", ".join(missing)))
-    session.execute(
-        delete(ManagerAssignment).where(ManagerAssignment.customer_id.in_(customer_ids))
-    )
-    session.add_all(ManagerAssignment(customer_id=c, manager_id=manager.id) for c in customer_ids)
+    assignment.assign_many(session, customer_ids, manager, actor)
     audit.record(session, actor, "portfolio.assign", manager.email, customers=customer_ids)
     return len(customer_ids)
 

@@ -100,9 +100,23 @@ def test_client_cannot_open_another_customer(dash_duo, lounge):
     assert world.other_name not in dash_duo.driver.page_source
 
 
+def test_manager_lands_on_the_week_and_a_line_opens_the_customer(dash_duo, lounge):
+    app, world = lounge
+    _sign_in(dash_duo, app, "manager@a.test")
+    dash_duo.wait_for_contains_text("#week-meetings", "Acme Steel Works", timeout=20)
+    assert world.other_name not in dash_duo.find_element("#week-meetings").text
+    _click(dash_duo, "week-meetings-0")
+    dash_duo.wait_for_text_to_equal("#customer-name", "Acme Steel Works", timeout=20)
+    dash_duo.find_element("#customer-note-text").send_keys("Call before Pesach")
+    _click(dash_duo, "customer-note-add")
+    dash_duo.wait_for_contains_text("#customer-notes", "Call before Pesach", timeout=20)
+
+
 def test_manager_opens_a_customer_from_the_portfolio(dash_duo, lounge):
     app, world = lounge
     _sign_in(dash_duo, app, "manager@a.test")
+    dash_duo.wait_for_element("#week-span", timeout=20)
+    dash_duo.driver.get(dash_duo.server_url + "/portfolio")
     dash_duo.wait_for_contains_text("#portfolio-grid", "Acme Steel Works", timeout=20)
     assert world.other_name not in dash_duo.find_element("#portfolio-grid").text
     cell = dash_duo.driver.find_element(
@@ -349,6 +363,7 @@ PHONE_PAGES = {
         "/requests": "#requests-list",
     },
     "admin@a.test": {
+        "/week": "#week-span",
         "/portfolio": "#portfolio-grid .ag-row",
         "/regions": "#regions-summary",
         "/fault-desk": "#fault-desk-empty",

@@ -98,3 +98,17 @@ def test_tou_invoicing_and_consumption_ask_the_same_calendar():
     assert interval.calendar is calendar  # the typical day splits working days by it
     # An eve is a working day for a due date: 30 days after 2026-08-21 is the eve of Yom Kippur
     assert invoicing.due_date_for(D(2026, 8, 21)) == D(2026, 9, 20)
+
+
+def test_the_working_week_runs_sunday_to_thursday_less_holidays():
+    wednesday = dt.date(2026, 12, 2)
+    assert calendar.working_week(wednesday) == tuple(
+        dt.date(2026, 11, 29) + dt.timedelta(days=n) for n in range(5)
+    )
+    # a Saturday belongs to the week it ends; the first day of Pesach (Thursday 2 April) is off
+    assert calendar.working_week(dt.date(2026, 4, 4)) == (
+        dt.date(2026, 3, 29),
+        dt.date(2026, 3, 30),
+        dt.date(2026, 3, 31),
+        dt.date(2026, 4, 1),
+    )

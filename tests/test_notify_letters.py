@@ -36,7 +36,10 @@ def staff(db: Database) -> dict[str, Viewer]:
             "demand": signed_up(session, "dm@power.example", Role.DEMAND_STAFF),
             "client": signed_up(session, "dana@c1.example", Role.CLIENT, "C1"),
         }
+        signed_up(session, "gil@power.example", Role.ACCOUNT_MANAGER)
         users.assign_manager(session, "avi@power.example", ["C1"], "test")
+        # C2 has its manager already: the run assigns no one (it would, to the lightest desk)
+        users.assign_manager(session, "gil@power.example", ["C2"], "test")
     for site in ("C1-S", "C2-S"):
         import_readings(db, *month_reads(site, 2025, {m: "100000" for m in range(1, 13)}))
     with db.session() as session:

@@ -130,6 +130,11 @@ MEETING_FORM = {
     "meeting-agenda.value": "",
     "meeting-minutes.value": "forged minutes",
 }
+NOTE_ADD = "..customer-notes.children...customer-note-text.value...customer-note-result.children.."
+REASSIGN = (
+    "..customer-history.children...customer-manager-name.children"
+    "...customer-reassign-result.children.."
+)
 CARD = {
     "billing-card.value": "4242 4242 4242 4242",
     "billing-expiry.value": "12/39",
@@ -336,6 +341,14 @@ SCENARIOS = {
     REQUEST_ACT: (
         {"request-move.n_clicks": 1},
         {"request-id.data": 1, "request-state.value": "closed", "request-note.value": "x"},
+    ),
+    NOTE_ADD: (
+        {"customer-note-add.n_clicks": 1},
+        {"customer-id.data": "CB", "customer-note-text.value": "forged note"},
+    ),
+    REASSIGN: (
+        {"customer-reassign.n_clicks": 1},
+        {"customer-id.data": "CB", "customer-manager.value": "2"},
     ),
     CONTACT_SAVE: (
         {"contact-save.n_clicks": 1, "contact-delete.n_clicks": None},
@@ -1173,3 +1186,70 @@ def test_overview_and_portfolio_show_the_forecast(app, client, world):
     assert '"forecast":"Notenoughhistory"' in portfolio.replace(" ", "")
     assert '"id":"portfolio-expected"' in portfolio.replace(" ", "")
     assert world.other_name not in portfolio
+
+
+def _notes_and_managers(db) -> tuple[list[tuple[str, str]], list[tuple[str, int]]]:
+    from db.models import CustomerNote, ManagerAssignment
+
+    with db.session() as session:
+        notes = session.execute(select(CustomerNote.customer_id, CustomerNote.text)).all()
+        managers = session.execute(
+            select(ManagerAssignment.customer_id, ManagerAssignment.manager_id).order_by(
+                ManagerAssignment.customer_id
+            )
+        ).all()
+    return [tuple(n) for n in notes], [tuple(m) for m in managers]
+
+
+@pytest.mark.parametrize("email", ["client@a.test", "client@b.test", "manager@a.test"])
+def test_forged_notes_and_reassignments_change_nothing(client, db, world, email):
+    """A client (even of the customer itself) never writes a note; a manager not of CB writes
+    none on it; only an admin reassigns."""
+    before = _notes_and_managers(db)
+    sign_in(client, email)
+    with db.session() as session:
+        manager_id = session.scalar(select(User.id).where(User.email == "manager@a.test"))
+    for customer in ("CB", "CA"):
+        inputs, state = SCENARIOS[NOTE_ADD]
+        call(client, NOTE_ADD, inputs, {**state, "customer-id.data": customer})
+        inputs, state = SCENARIOS[REASSIGN]
+        call(
+            client,
+            REASSIGN,
+            inputs,
+            {**state, "customer-id.data": customer, "customer-manager.value": str(manager_id)},
+        )
+    after = _notes_and_managers(db)
+    if email == "manager@a.test":  # its own customer CA takes the note; CB does not
+        assert after == ([("CA", "forged note")], before[1])
+    else:
+        assert after == before
+
+
+def test_an_admin_reassigns_on_the_customer_page_and_a_client_id_is_refused(client, db, world):
+    sign_in(client, "admin@a.test")
+    with db.session() as session:
+        manager_id = session.scalar(select(User.id).where(User.email == "manager@a.test"))
+        client_id = session.scalar(select(User.id).where(User.email == "client@b.test"))
+    inputs, state = SCENARIOS[REASSIGN]
+    refused = call(client, REASSIGN, inputs, {**state, "customer-manager.value": str(client_id)})
+    assert "Choose another active account manager" in refused.get_data(as_text=True)
+    done = call(client, REASSIGN, inputs, {**state, "customer-manager.value": str(manager_id)})
+    assert "Reassigned" in done.get_data(as_text=True)
+    assert ("CB", manager_id) in _notes_and_managers(db)[1]
+
+
+def test_the_week_and_the_customer_page_show_only_the_portfolio(app, client, world):
+    sign_in(client, "manager@a.test")
+    week = _page(client, "/week")
+    assert '"id":"week-breached"' in week.replace(" ", "")
+    assert world.other_name not in week
+    own = _page(client, "/customer/CA")
+    assert '"id":"customer-timeline"' in own.replace(" ", "")
+    other = _page(client, "/customer/CB")
+    assert '"id":"not-found"' in other.replace(" ", "")
+    assert world.other_name not in other
+    customer = app.server.test_client()
+    sign_in(customer, "client@a.test")
+    assert '"id":"not-allowed"' in _page(customer, "/week").replace(" ", "")
+    assert '"id":"not-found"' in _page(customer, "/customer/CA").replace(" ", "")

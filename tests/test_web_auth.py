@@ -37,7 +37,7 @@ def test_anonymous_pages_redirect_to_sign_in(client, path):
     ("email", "home"),
     [
         ("client@a.test", "/overview"),
-        ("manager@a.test", "/portfolio"),
+        ("manager@a.test", "/week"),
         ("demand@a.test", "/regions"),
         ("admin@a.test", "/admin"),
     ],

@@ -12,12 +12,13 @@ from typing import Any
 
 import dash_bootstrap_components as dbc
 
-from lounge.access import AccessDenied, Viewer, home_customer
+from lounge.access import PORTFOLIO_ROLES, AccessDenied, Viewer, home_customer
 from lounge.components import widgets
 from lounge.i18n import N_, _
 from lounge.web.context import viewer
 
 PAGES = (
+    ("/customer", N_("Notes and timeline")),
     ("/overview", N_("Overview")),
     ("/contracts", N_("Contracts")),
     ("/consumption", N_("Consumption")),
@@ -29,7 +30,11 @@ PAGES = (
 
 
 def href(path: str, viewer: Viewer, customer_id: str) -> str:
-    return path if viewer.is_client else f"{path}?customer={customer_id}"
+    if viewer.is_client:
+        return path
+    if path == "/customer":  # staff only: the customer's address is in its path
+        return f"/customer/{customer_id}"
+    return f"{path}?customer={customer_id}"
 
 
 def tabs(active: str, viewer: Viewer, customer_id: str) -> dbc.Nav:
@@ -42,6 +47,7 @@ def tabs(active: str, viewer: Viewer, customer_id: str) -> dbc.Nav:
                 dbc.NavLink(_(label), href=href(path, viewer, customer_id), active=path == active)
             )
             for path, label in PAGES
+            if path != "/customer" or viewer.role in PORTFOLIO_ROLES  # notes: their staff only
         ],
         pills=True,
         class_name="mb-3",

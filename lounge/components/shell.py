@@ -24,6 +24,7 @@ NAV = (
     ("/billing", N_("Billing"), {Role.CLIENT}),
     ("/reports", N_("Reports"), {Role.CLIENT}),
     ("/contacts", N_("Contacts"), {Role.CLIENT}),
+    ("/week", N_("My week"), {Role.ACCOUNT_MANAGER, Role.ADMIN}),
     ("/portfolio", N_("Portfolio"), {Role.ACCOUNT_MANAGER, Role.ADMIN}),
     ("/meetings", N_("Meetings"), {Role.CLIENT, Role.ACCOUNT_MANAGER, Role.ADMIN}),
     ("/requests", N_("Requests"), {Role.CLIENT, Role.ACCOUNT_MANAGER, Role.ADMIN}),

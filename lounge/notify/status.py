@@ -26,7 +26,7 @@ from db.models import (
 )
 from lounge import access, i18n, meetings
 from lounge.access import Viewer
-from lounge.notify import attachments, contacts, letters, membership, service
+from lounge.notify import assignment, attachments, contacts, letters, membership, service
 from lounge.notify.letters import STAFF
 from lounge.notify.templates import TEMPLATES, Rendered, language_for, render
 
@@ -66,6 +66,8 @@ def sample_facts(kind: str, language: str) -> dict[str, str]:
     name, customer, manager = SAMPLE_PEOPLE.get(language, SAMPLE_PEOPLE["en"])
     if kind in service.KINDS_OF_MESSAGE:
         return service.sample_facts(kind, language, name, customer)
+    if kind in assignment.KINDS_OF_MESSAGE:
+        return assignment.sample_facts(kind, language, name, customer, manager)
     event = SAMPLE_EVENTS["exit" if kind in EXITS else "enter"]
     people = Customer(name=customer), User(full_name=manager), "https://lounge.example"
     with i18n.use(language):

@@ -137,6 +137,24 @@ TEMPLATES: dict[str, Template] = {
         text=N_("{customer} opened request {number} ({kind}: {subject}), due by {due}.\n\n{link}"),
         sms=N_("New request from {customer}. {link}"),
     ),
+    "manager_assigned": Template(
+        subject=N_("{customer} is now in your portfolio"),
+        text=N_(
+            "{customer} is now yours to look after ({reason}); before you: {previous}.\n\n{link}"
+        ),
+        sms=N_("{customer} is now in your portfolio. {link}"),
+    ),
+    "manager_changed": Template(
+        subject=N_("Your account manager at {company}: {manager}"),
+        text=N_(
+            "Dear {name},\n\n"
+            "From today the personal account manager of {customer} is {manager} "
+            "({manager_email}), who handles your requests and faults first and meets you at "
+            "least once a year.\n\n"
+            "Sign in: {link}"
+        ),
+        sms=N_("{customer}: your account manager is now {manager}. {link}"),
+    ),
 }
 
 

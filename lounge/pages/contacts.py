@@ -17,7 +17,7 @@ from lounge import access
 from lounge.access import AccessDenied, Viewer
 from lounge.components import customer_nav, grid
 from lounge.i18n import N_, _
-from lounge.labels import TOPICS, label
+from lounge.labels import CHANNELS, TOPICS, label
 from lounge.notify import contacts
 from lounge.notify.contacts import ContactError, ContactForm
 from lounge.settings import KNOWN_LANGUAGES
@@ -32,7 +32,6 @@ ROLES: dict[str, str] = {
     ContactRole.ENERGY_MANAGER: N_("Energy manager"),
     ContactRole.OTHER: N_("Other"),
 }
-CHANNELS = {"email": N_("E-mail"), "sms": N_("Text message"), "post": N_("Letter")}
 LANGUAGES = {"he": "עברית", "en": "English", "ar": "العربية"}
 
 

@@ -13,7 +13,7 @@ from db.models import Channel, Delivery
 from lounge.access import AccessDenied
 from lounge.components import grid, widgets
 from lounge.i18n import N_, _, format_datetime, format_number
-from lounge.labels import TOPICS, label
+from lounge.labels import CHANNELS, TOPICS, label
 from lounge.notify import letters, sms, status
 from lounge.notify.templates import TEMPLATES
 from lounge.web.context import db_session, viewer
@@ -26,12 +26,6 @@ STATUSES = {
     Delivery.SENT: N_("Sent"),
     Delivery.DELIVERED: N_("Delivered"),
     Delivery.FAILED: N_("Failed"),
-}
-CHANNELS = {
-    Channel.EMAIL: N_("E-mail"),
-    Channel.SMS: N_("Text message"),
-    Channel.POST: N_("Letter"),
-    Channel.IN_APP: N_("In the lounge"),
 }
 #: What a step's detail code means (other details are a provider's words, shown as they are).
 STEP_DETAILS = {"read": N_("Read by the recipient"), "posted": N_("Posted")}
@@ -46,6 +40,8 @@ KINDS = {
     "request_update": N_("A request changed state"),
     "manager_member_fault": N_("To the account manager and the fault desk: a member's fault"),
     "manager_new_request": N_("To the account manager: a new request"),
+    "manager_assigned": N_("To the account manager: a customer assigned"),
+    "manager_changed": N_("The customer's account manager changed"),
 }
 LANGUAGE_NAMES = {"en": "English", "he": "עברית"}
 
@@ -57,7 +53,7 @@ def _message_rows(session: Any, you: Any, state: str | None, channel: str | None
             "created": format_datetime(message.created_at),
             "customer": name,
             "kind": _(KINDS.get(message.kind, message.kind)),
-            "channel": _(CHANNELS.get(Channel(message.channel), message.channel)),
+            "channel": label(CHANNELS, message.channel),
             "recipient": message.recipient.replace("\n", ", "),
             "language": message.language,
             "status": _(STATUSES[Delivery(message.status)]),

@@ -6,6 +6,7 @@ The table sorts and filters in the browser; a row opens the customer.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import dash
@@ -13,17 +14,37 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, Patch, callback, dcc, html
 
 from db.models import Role
-from lounge import access, forecast, localtime, membership
+from lounge import access, forecast, localtime, membership, portfolio
 from lounge.components import forecast_view, grid, widgets
-from lounge.i18n import _, format_date, format_kwh, format_month, format_number, ngettext
+from lounge.i18n import (
+    _,
+    format_date,
+    format_kwh,
+    format_money,
+    format_month,
+    format_number,
+    ngettext,
+)
 from lounge.labels import EVENTS, SEGMENTS, label
 from lounge.web.context import db_session, viewer
 
 dash.register_page(__name__, path="/portfolio", title="Business Lounge")
 
 
+def _extra_cells(extra: portfolio.Extras) -> dict[str, Any]:
+    return {
+        "open_debt": float(extra.open_debt),
+        "open_requests": extra.open_requests,
+        **grid.date_cells("last_meeting", extra.last_meeting),
+        **grid.date_cells("next_meeting", extra.next_meeting),
+        "main_contact": extra.main_contact,
+    }
+
+
 def _rows(
-    members: list[membership.Membership], outlooks: dict[str, forecast.Forecast]
+    members: list[membership.Membership],
+    outlooks: dict[str, forecast.Forecast],
+    extras: dict[str, portfolio.Extras],
 ) -> list[dict[str, Any]]:
     return [
         {
@@ -37,6 +58,7 @@ def _rows(
             "margin_kwh": round(m.figures.margin_wh / 1000),
             "manager": m.manager or "",
             **forecast_view.portfolio_cells(outlooks.get(m.customer_id)),
+            **_extra_cells(extras.get(m.customer_id, portfolio.Extras())),
         }
         for m in members
     ]
@@ -59,6 +81,14 @@ def _columns(show_manager: bool) -> list[grid.Column]:
                 "Others: how much more they need to enter."
             ),
         ),
+    ]
+    columns += [
+        forecast_view.portfolio_column(),
+        grid.number_column("open_debt", _("Open debt"), decimals=2),
+        grid.number_column("open_requests", _("Open requests")),
+        grid.date_column("last_meeting", _("Last meeting"), maxWidth=150),
+        grid.date_column("next_meeting", _("Next meeting"), maxWidth=150),
+        {"field": "main_contact", "headerName": _("Main contact")},
     ]
     if show_manager:
         columns.append({"field": "manager", "headerName": _("Account manager")})
@@ -98,6 +128,7 @@ def layout(**_query: Any) -> Any:
             recent = membership.events(db, you, since=since)
             window, classified = membership.current_window(db)
             outlooks = {f.customer_id: f for f in forecast.portfolio(db, you)}
+            extras = portfolio.extras(db, you, localtime.today())
     except access.AccessDenied:  # the portfolio's roles are the domain's to say
         return widgets.not_allowed()
     count = sum(m.is_vip for m in members)
@@ -112,15 +143,17 @@ def layout(**_query: Any) -> Any:
         last=format_month(window.last_day),
     )
     entered = sum(event.event == "enter" for event, _name in recent)
+    debt = sum((e.open_debt for e in extras.values()), Decimal(0))
+    tiles = [
+        (_("Customers"), format_number(len(members))),
+        (_("Lounge members"), format_number(count)),
+        (_("Entered, last 12 months"), format_number(entered)),
+        (_("Left, last 12 months"), format_number(len(recent) - entered)),
+        (_("Open debt"), format_money(debt)),
+        (_("Open requests"), format_number(sum(e.open_requests for e in extras.values()))),
+    ]
     kpis = dbc.Row(
-        [
-            dbc.Col(widgets.kpi(_("Customers"), format_number(len(members))), md=3),
-            dbc.Col(widgets.kpi(_("Lounge members"), format_number(count)), md=3),
-            dbc.Col(widgets.kpi(_("Entered, last 12 months"), format_number(entered)), md=3),
-            dbc.Col(
-                widgets.kpi(_("Left, last 12 months"), format_number(len(recent) - entered)), md=3
-            ),
-        ],
+        [dbc.Col(widgets.kpi(title, value), xs=6, md=4, xl=2) for title, value in tiles],
         class_name="g-3 mb-3",
     )
     toolbar = html.Div(
@@ -133,7 +166,8 @@ def layout(**_query: Any) -> Any:
             ),
             html.Div(
                 widgets.download_buttons(
-                    "portfolio", {fmt: f"/download/portfolio.{fmt}" for fmt in ("csv", "xlsx")}
+                    "portfolio",
+                    {fmt: f"/download/portfolio.{fmt}" for fmt in ("csv", "xlsx", "pdf")},
                 ),
                 className="d-flex gap-2 align-items-center",
             ),
@@ -142,7 +176,7 @@ def layout(**_query: Any) -> Any:
     )
     table = grid.data_grid(
         "portfolio-grid",
-        _rows(members, outlooks),
+        _rows(members, outlooks, extras),
         _columns(show_manager=you.role is Role.ADMIN),
         height="520px",
         row_id="customer_id",

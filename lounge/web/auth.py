@@ -44,7 +44,7 @@ blueprint = Blueprint("auth", __name__, template_folder="templates")
 #: Where each role lands after signing in.
 HOME = {
     Role.CLIENT: "/overview",
-    Role.ACCOUNT_MANAGER: "/portfolio",
+    Role.ACCOUNT_MANAGER: "/week",
     Role.DEMAND_STAFF: "/regions",
     Role.ADMIN: "/admin",
     Role.FAULT_DESK: "/fault-desk",

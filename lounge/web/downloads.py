@@ -160,8 +160,8 @@ def contracts_file(fmt: str) -> Any:
 
 @blueprint.get("/download/portfolio.<fmt>")
 def portfolio_file(fmt: str) -> Any:
-    """The account manager's portfolio (an admin's: every customer) as CSV or XLSX."""
-    if fmt not in ("csv", "xlsx"):
+    """The account manager's portfolio (an admin's: every customer) as CSV, XLSX or PDF."""
+    if fmt not in REPORT_FORMATS:
         abort(404)
 
     def build() -> tuple[bytes, str, str]:
