@@ -33,7 +33,7 @@ import pandas as pd
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from db import demo_billing
+from db import demo_billing, demo_requests
 from db.models import (
     ClassificationRun,
     Contact,
@@ -833,6 +833,7 @@ DEMO_USERS = (
     DemoUser("manager@demo.lounge", Role.ACCOUNT_MANAGER, "Dana Levi"),
     DemoUser("demand@demo.lounge", Role.DEMAND_STAFF, "Eitan Barak"),
     DemoUser("admin@demo.lounge", Role.ADMIN, "Noa Shalev"),
+    DemoUser("desk@demo.lounge", Role.FAULT_DESK, "Yael Azulay", "he"),
     DemoUser("client2@demo.lounge", Role.CLIENT, "Amir Peretz", "en", FACTORY_CLIENT_ID),
     DemoUser("manager2@demo.lounge", Role.ACCOUNT_MANAGER, "Yossi Mizrahi", "he"),
     DemoUser("manager3@demo.lounge", Role.ACCOUNT_MANAGER, "Rina Katz"),
@@ -928,6 +929,9 @@ def generate(
             prompt_payer=CHAIN_ID,
             debtor=FACTORY_CLIENT_ID,
         )
-        logins = _create_users(session, _portfolios(_rng(seed, _PORTFOLIO), specs))
+        portfolios = _portfolios(_rng(seed, _PORTFOLIO), specs)
+        logins = _create_users(session, portfolios)
         _announce_history(session)
+        elsewhere = portfolios["manager2@demo.lounge"][0]  # a customer of another manager
+        demo_requests.write(session, today, CHAIN_ID, FACTORY_CLIENT_ID, "C10003", elsewhere)
         return logins

@@ -122,6 +122,8 @@ class Role(StrEnum):
     ACCOUNT_MANAGER = "account_manager"
     DEMAND_STAFF = "demand_staff"
     ADMIN = "admin"
+    #: The VIP fault desk: every customer's faults (members' first), nothing else.
+    FAULT_DESK = "fault_desk"
 
 
 class Quality(StrEnum):
@@ -619,3 +621,110 @@ class Notification(Base):
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     read_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class RequestKind(StrEnum):
+    """What a customer asks for; each kind has its own form fields and SLA."""
+
+    FAULT = "fault"
+    METER_INSPECTION = "meter_inspection"
+    CONTRACT_CHANGE = "contract_change"
+    NEW_CONNECTION = "new_connection"
+    BILLING = "billing"
+    GENERAL = "general"
+
+
+class RequestState(StrEnum):
+    """Where a request stands, in the order it usually moves."""
+
+    RECEIVED = "received"
+    ASSIGNED = "assigned"
+    IN_PROGRESS = "in_progress"
+    WAITING = "waiting_for_customer"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+class ServiceRequest(Base):
+    """A request or fault report of a customer, opened by its users or by staff on its behalf.
+
+    The kind's own fields (the site of a fault, the contract to change, the invoice in
+    question, an address and capacity for a new connection) are columns where they point at
+    other rows (so access and joins need no JSON) and ``details`` where they are free values.
+    ``due_date`` is the SLA's last working day, fixed when the request is opened.
+    """
+
+    __tablename__ = "service_request"
+    __table_args__ = (
+        Index("ix_service_request_customer_state", "customer_id", "state"),
+        Index("ix_service_request_kind_state", "kind", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customer.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    #: The kind's subtype (no_supply, tariff, dispute, ...); None where a kind has none.
+    subtype: Mapped[str | None] = mapped_column(String(30))
+    subject: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    site_id: Mapped[str | None] = mapped_column(ForeignKey("site.id"))
+    contract_id: Mapped[int | None] = mapped_column(ForeignKey("contract.id"))
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoice.id"))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    state: Mapped[str] = mapped_column(String(24), default=RequestState.RECEIVED)
+    #: A fault of a lounge member (at opening): first in the fault desk's queue.
+    priority: Mapped[bool] = mapped_column(Boolean, default=False)
+    opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    due_date: Mapped[dt.date] = mapped_column(Date)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    events: Mapped[list[RequestEvent]] = relationship(
+        back_populates="request", order_by="(RequestEvent.at, RequestEvent.id)"
+    )
+    attachments: Mapped[list[RequestAttachment]] = relationship(
+        back_populates="request", order_by="RequestAttachment.id"
+    )
+
+
+class RequestEvent(Base):
+    """One line of a request's timeline: a change of state, or a comment (who and when)."""
+
+    __tablename__ = "request_event"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("service_request.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    #: The actor's name and role as they were then (the timeline outlives renames).
+    actor_name: Mapped[str] = mapped_column(String(200))
+    actor_role: Mapped[str] = mapped_column(String(20))
+    #: The state entered; None for a comment.
+    state: Mapped[str | None] = mapped_column(String(24))
+    text: Mapped[str] = mapped_column(Text, default="")
+    #: A staff note the customer does not see.
+    internal: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    request: Mapped[ServiceRequest] = relationship(back_populates="events")
+
+
+class RequestAttachment(Base):
+    """A file attached to a request; its bytes live under the instance folder, not the web root."""
+
+    __tablename__ = "request_attachment"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("service_request.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    #: Decided from the content (PDF, PNG, JPEG), not from the name.
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    #: The file's name in the attachments folder (random; nothing of the user's name).
+    stored_as: Mapped[str] = mapped_column(String(64), unique=True)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    request: Mapped[ServiceRequest] = relationship(back_populates="attachments")

@@ -14,10 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, TypeVarTuple
 
-from sqlalchemy import ColumnElement, Select, select, true
+from sqlalchemy import ColumnElement, Select, false, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from db.models import Customer, ManagerAssignment, Role, Site, User
+from db.models import Customer, ManagerAssignment, RequestKind, Role, ServiceRequest, Site, User
 
 
 class AccessDenied(Exception):
@@ -53,6 +53,8 @@ COMMERCIAL_ROLES = (Role.CLIENT, Role.ACCOUNT_MANAGER, Role.ADMIN)
 PORTFOLIO_ROLES = (Role.ACCOUNT_MANAGER, Role.ADMIN)
 #: Roles that see every site by region.
 REGION_ROLES = (Role.DEMAND_STAFF, Role.ADMIN)
+#: Roles that handle customers' requests (the fault desk only faults: :func:`visible_requests`).
+REQUEST_STAFF_ROLES = (Role.ACCOUNT_MANAGER, Role.ADMIN, Role.FAULT_DESK)
 #: The command line acts as an administrator.
 SYSTEM = Viewer(0, "system", Role.ADMIN)
 
@@ -65,10 +67,13 @@ def customer_scope(
     """A condition on a customer id ``column`` true exactly for the customers the viewer may see.
 
     Clients see their own customer; account managers their portfolio; demand
-    staff and admins every customer (demand staff need all sites by region).
+    staff and admins every customer (demand staff need all sites by region). The fault desk
+    sees no customer as such: only faults, through :func:`visible_requests`.
     """
     if viewer.role in ALL_CUSTOMER_ROLES:
         return true()
+    if viewer.role is Role.FAULT_DESK:
+        return false()
     if viewer.role is Role.ACCOUNT_MANAGER:
         return column.in_(
             select(ManagerAssignment.customer_id).where(
@@ -113,6 +118,17 @@ def visible_customers(viewer: Viewer) -> Select[Customer]:
 
 def visible_sites(viewer: Viewer) -> Select[Site]:
     return restrict(select(Site), viewer)
+
+
+def visible_requests(viewer: Viewer) -> Select[ServiceRequest]:
+    """The requests the viewer may see: the customer rule for the customer and the staff who serve
+    it commercially; the fault desk sees every customer's faults and nothing else; demand staff
+    none (they work with sites and load, not with customers' requests)."""
+    if viewer.role is Role.FAULT_DESK:
+        return select(ServiceRequest).where(ServiceRequest.kind == RequestKind.FAULT)
+    if viewer.role not in COMMERCIAL_ROLES:
+        return select(ServiceRequest).where(false())
+    return restrict(select(ServiceRequest), viewer)
 
 
 def get_customer(session: Session, viewer: Viewer, customer_id: object) -> Customer:

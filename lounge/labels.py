@@ -16,6 +16,7 @@ ROLES = {
     Role.ACCOUNT_MANAGER: N_("Account manager"),
     Role.DEMAND_STAFF: N_("Demand management"),
     Role.ADMIN: N_("Administrator"),
+    Role.FAULT_DESK: N_("Fault desk"),
 }
 SEGMENTS = {
     "factory": N_("Factory"),

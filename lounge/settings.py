@@ -79,6 +79,9 @@ class Settings:
     #: How often an idle worker looks for due messages, and how long its claim lasts.
     notify_poll_seconds: float
     notify_lease_seconds: int
+    #: Files attached to requests: kept here (outside the web root), each at most this size.
+    attachments_dir: Path = INSTANCE / "attachments"
+    attachment_max_mb: int = 10
 
     @property
     def max_upload_bytes(self) -> int:
@@ -171,4 +174,6 @@ def load() -> Settings:
         max_upload_mb=int(env("LOUNGE_MAX_UPLOAD_MB", "200")),
         celery_broker_url=env("LOUNGE_CELERY_BROKER_URL", ""),
         regions=configured_regions(),
+        attachments_dir=Path(env("LOUNGE_ATTACHMENTS_DIR") or INSTANCE / "attachments"),
+        attachment_max_mb=int(env("LOUNGE_ATTACHMENT_MAX_MB", "10")),
     )

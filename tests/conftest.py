@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import random
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,6 +37,8 @@ REQUIRE_POSTGRES = os.environ.get("LOUNGE_REQUIRE_POSTGRES") == "1"
 # A fixed key: otherwise every xdist worker would race to create instance/secret_key
 # in the checkout (and a test run would leave a key behind in it).
 os.environ["LOUNGE_SECRET_KEY"] = "tests-only-not-a-secret"
+# Request attachments of the tests go to a folder of their own, not the checkout's instance/.
+os.environ.setdefault("LOUNGE_ATTACHMENTS_DIR", tempfile.mkdtemp(prefix="lounge-attachments-"))
 #: Test data kept in the repository (a fresh clone has nothing beside it); see its READMEs.
 TEST_DATA = Path(__file__).resolve().parent / "data"
 

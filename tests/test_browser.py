@@ -345,10 +345,12 @@ PHONE_PAGES = {
         "/consumption": "#consumption-content",
         "/billing": "#billing-invoices .ag-row",
         "/reports": "#report-section-0",
+        "/requests": "#requests-list",
     },
     "admin@a.test": {
         "/portfolio": "#portfolio-grid .ag-row",
         "/regions": "#regions-summary",
+        "/fault-desk": "#fault-desk-empty",
         "/admin": "#admin-upload",
     },
 }

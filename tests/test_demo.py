@@ -143,6 +143,26 @@ def test_demo_data(demo_data: Demo, subtests: pytest.Subtests):
             _check_interval_data(session)
         with subtests.test("most sites of members have interval data; every site a type"):
             _check_meters_and_site_types(session)
+        with subtests.test("requests in every state, some breached, faults of members first"):
+            _check_requests(session)
+
+
+def _check_requests(session: Session) -> None:
+    from db.models import RequestState, ServiceRequest, User
+    from lounge.access import Viewer
+    from lounge.requests import desk, sla
+
+    requests = session.scalars(select(ServiceRequest)).all()
+    assert {r.state for r in requests} == set(RequestState)
+    assert any(sla.status(r, TODAY) is sla.Sla.BREACHED for r in requests)
+    assert any(sla.status(r, TODAY) is sla.Sla.MET for r in requests)
+    assert any(e.internal for r in requests for e in r.events)
+    assert any(e.state is None and e.actor_role == "client" for r in requests for e in r.events)
+    assert any(r.attachments for r in requests)
+    desk_user = session.scalars(select(User).where(User.role == "fault_desk")).one()
+    queue = desk.queue(session, Viewer.of(desk_user), TODAY)
+    flags = [item.request.priority for item in queue]
+    assert True in flags and False in flags and flags == sorted(flags, reverse=True)
 
 
 def _check_special_customers(session: Session) -> None:

@@ -26,12 +26,12 @@ from db.models import (
     Payment,
     User,
 )
-from lounge import i18n, localtime, settings
+from lounge import i18n, localtime, settings, users
 from lounge.access import AccessDenied
 from lounge.i18n import format_month
 from lounge.web import jobs
 from tests.factories import csv_bytes, import_bytes
-from tests.web_fixtures import call, dependencies, sign_in
+from tests.web_fixtures import PASSWORD, call, dependencies, sign_in
 
 ROUTER = ".._pages_content.children..._pages_store.data.."
 CHART = "..overview-chart.figure...overview-chart-note.children.."
@@ -60,6 +60,32 @@ CONTACT_SAVE = (
 CLASSIFY = "admin-classify-result.children"
 CUT = "consumption-content.children"
 REPORT = "..reports-result.children...reports-downloads.children.."
+REQUEST_FIELDS = (
+    "..requests-new-subtype.options...requests-new-subtype.value...requests-new-subtype-row.style"
+    "...requests-new-site-row.style...requests-new-contract-row.style"
+    "...requests-new-invoice-row.style...requests-new-address-row.style"
+    "...requests-new-capacity-row.style.."
+)
+REQUEST_CHOICES = (
+    "..requests-new-site.options...requests-new-contract.options...requests-new-invoice.options.."
+)
+REQUEST_SEND = "..requests-go.href...requests-new-problems.children.."
+REQUEST_ACT = (
+    "..request-status.children...request-live.children...request-files-box.children"
+    "...request-state.options...request-state.value...request-move-box.style"
+    "...request-comment-box.style...request-note.value...request-comment.value"
+    "...request-feedback.children.."
+)
+#: A forged new request: for the other customer, at its site.
+FORGED_REQUEST = {
+    "requests-new-customer.value": "CB",
+    "requests-new-kind.value": "fault",
+    "requests-new-subtype.value": "no_supply",
+    "requests-new-subject.value": "Forged",
+    "requests-new-description.value": "",
+    "requests-new-site.value": "SB1",
+}
+PDF_UPLOAD = "data:application/pdf;base64," + base64.b64encode(b"%PDF-1.4\n%%EOF\n").decode()
 PAY = (
     "..billing-pay-result.children...billing-key.data...billing-card.value...billing-cvc.value"
     "...billing-invoices.rowData...billing-payments.rowData...billing-kpis.children"
@@ -225,6 +251,23 @@ SCENARIOS = {
         {"contact-add.n_clicks": None, "contacts-grid.cellClicked": {"rowId": "1"}},
         {"contact-customer.data": "CB"},
     ),
+    "requests-list.children": (
+        {
+            "requests-filter-customer.value": "CB",
+            "requests-filter-state.value": "all",
+            "requests-filter-sla.value": "breached",
+        },
+        {},
+    ),
+    "requests-new-modal.is_open": ({"requests-new.n_clicks": 1}, {}),
+    REQUEST_FIELDS: ({"requests-new-kind.value": "billing"}, {}),
+    REQUEST_CHOICES: ({"requests-new-customer.value": "CB"}, {}),
+    REQUEST_SEND: ({"requests-new-send.n_clicks": 1}, FORGED_REQUEST),
+    # the other customer's real request ids: test_forged_request_actions_change_nothing
+    REQUEST_ACT: (
+        {"request-move.n_clicks": 1},
+        {"request-id.data": 1, "request-state.value": "closed", "request-note.value": "x"},
+    ),
     CONTACT_SAVE: (
         {"contact-save.n_clicks": 1, "contact-delete.n_clicks": None},
         {
@@ -308,6 +351,9 @@ def test_regions_callback_shows_a_client_nothing(client, world):
         ("client@a.test", "/contracts", "?customer=CB", "not-found"),
         ("manager@a.test", "/contracts", "?customer=CB", "not-found"),
         ("demand@a.test", "/contracts", "?customer=CA", "not-found"),
+        ("client@a.test", "/fault-desk", "", "not-allowed"),
+        ("manager@a.test", "/fault-desk", "", "not-allowed"),
+        ("demand@a.test", "/requests", "", "not-allowed"),
     ],
 )
 def test_pages_refuse_what_is_not_the_viewers(client, world, email, path, search, expected):
@@ -722,3 +768,144 @@ def test_a_forged_contact_for_another_customer_is_not_written(client, db, world)
     with db.session() as session:
         owners = list(session.scalars(select(Contact.customer_id)))
     assert owners == ["CA"]  # the own one is written, the forged one is not
+
+
+# --- requests and faults ------------------------------------------------------------------
+
+
+@pytest.fixture
+def requests_world(db, world):
+    """The other customer's fault (with a file) and billing question; a fault desk user."""
+    from db.models import Invoice
+    from lounge.access import Viewer
+    from lounge.requests import attachments, workflow
+    from lounge.requests.workflow import RequestForm
+
+    with db.session() as session:
+        users.create_user(
+            session, email="desk@a.test", role="fault_desk", password=PASSWORD, actor="test"
+        )
+        theirs = Viewer.of(session.scalars(select(User).where(User.email == "client@b.test")).one())
+        fault = workflow.open_request(
+            session,
+            theirs,
+            "CB",
+            RequestForm("fault", "no_supply", "Zebra freezer down", site_id="SB1"),
+            "http://x",
+        )
+        invoice = session.scalar(select(Invoice.id).where(Invoice.customer_id == "CB"))
+        question = workflow.open_request(
+            session,
+            theirs,
+            "CB",
+            RequestForm("billing", "question", "Zebra bill", invoice_id=str(invoice)),
+            "http://x",
+        )
+        folder = settings.load().attachments_dir
+        files = [
+            attachments.add(session, theirs, r.id, "zebra.pdf", b"%PDF-1.4\n", folder, 10**6).id
+            for r in (fault, question)
+        ]
+        return {"fault": fault.id, "question": question.id, "files": files}
+
+
+def _request_rows(db) -> tuple[int, ...]:
+    from db.models import RequestAttachment, RequestEvent, ServiceRequest
+
+    return tuple(_count(db, model) for model in (ServiceRequest, RequestEvent, RequestAttachment))
+
+
+@pytest.mark.parametrize("email", ["client@a.test", "manager@a.test", "demand@a.test"])
+def test_forged_request_actions_change_nothing(client, db, requests_world, email):
+    sign_in(client, email)
+    before = _request_rows(db)
+    for request_id in (requests_world["fault"], requests_world["question"], "1 or 1=1", None):
+        state = {
+            "request-id.data": request_id,
+            "request-state.value": "closed",
+            "request-note.value": "forged",
+            "request-comment.value": "forged",
+            "request-upload.filename": "x.pdf",
+        }
+        for trigger, value in (
+            ("request-move.n_clicks", 1),
+            ("request-send.n_clicks", 1),
+            ("request-upload.contents", PDF_UPLOAD),
+        ):
+            response = call(client, REQUEST_ACT, {trigger: value}, state, triggered=trigger)
+            body = response.get_data(as_text=True)
+            assert response.status_code == 200
+            assert "Zebra" not in body and "not-found" in body.replace(" ", "")
+        page = _page(client, f"/requests/{request_id}")
+        assert "Zebra" not in page and '"id":"not-found"' in page.replace(" ", "")
+    assert _request_rows(db) == before
+
+
+def test_a_forged_new_request_for_another_customer_is_not_written(client, db, world):
+    sign_in(client, "client@a.test")
+    before = _request_rows(db)
+    for customer, site in (("CB", "SB1"), ("CA", "SB1"), (["CB"], "SA1")):
+        state = {**FORGED_REQUEST, "requests-new-customer.value": customer}
+        response = call(
+            client,
+            REQUEST_SEND,
+            {"requests-new-send.n_clicks": 1},
+            {**state, "requests-new-site.value": site},
+        )
+        assert "/requests/" not in response.get_data(as_text=True)
+    assert _request_rows(db) == before
+    state = {
+        **FORGED_REQUEST,
+        "requests-new-customer.value": "CA",
+        "requests-new-site.value": "SA1",
+    }
+    response = call(client, REQUEST_SEND, {"requests-new-send.n_clicks": 1}, state)
+    assert response.get_json()["response"]["requests-go"]["href"].startswith("/requests/")
+
+
+def test_the_fault_desk_reaches_faults_only_and_no_money(client, requests_world):
+    sign_in(client, "desk@a.test")
+    fault = _page(client, f"/requests/{requests_world['fault']}")
+    assert "Zebra freezer down" in fault and "fault-card" in fault
+    for path in (f"/requests/{requests_world['question']}", "/billing", "/overview"):
+        body = _page(client, path, "?customer=CB")
+        assert "Zebra bill" not in body and "INV-B" not in body and "1,180" not in body
+    assert '"id":"not-allowed"' in _page(client, "/requests").replace(" ", "")
+    queue = _page(client, "/fault-desk")
+    assert "Zebra freezer down" in queue and "Zebra Warehouse Eilat" in queue
+    assert "Zebra bill" not in queue
+    listed = call(
+        client,
+        "requests-list.children",
+        {"requests-filter-customer.value": "all", "requests-filter-state.value": "all"},
+    ).get_data(as_text=True)
+    assert "Zebra bill" not in listed
+
+
+@pytest.mark.parametrize(
+    ("email", "which", "status"),
+    [
+        ("client@b.test", 0, 200),
+        ("client@b.test", 1, 200),
+        ("desk@a.test", 0, 200),
+        ("desk@a.test", 1, 404),  # a billing question is no fault
+        ("client@a.test", 0, 404),
+        ("manager@a.test", 0, 404),
+        ("demand@a.test", 0, 404),
+        ("admin@a.test", 1, 200),
+    ],
+)
+def test_request_attachments_download_only_for_who_sees_the_request(
+    client, requests_world, email, which, status
+):
+    sign_in(client, email)
+    request_id = (requests_world["fault"], requests_world["question"])[which]
+    file_id = requests_world["files"][which]
+    response = client.get(f"/download/request/{request_id}/attachment/{file_id}")
+    assert response.status_code == status
+    if status == 200:
+        assert response.data.startswith(b"%PDF")
+        assert response.headers["Content-Disposition"].startswith("attachment;")
+    # one request's file is never reached through another request's address
+    other = (requests_world["question"], requests_world["fault"])[which]
+    assert client.get(f"/download/request/{other}/attachment/{file_id}").status_code == 404

@@ -24,6 +24,7 @@ PAGES = (
     ("/billing", N_("Billing")),
     ("/reports", N_("Reports")),
     ("/contacts", N_("Contacts")),
+    ("/requests", N_("Requests")),
 )
 
 

@@ -25,6 +25,8 @@ NAV = (
     ("/reports", N_("Reports"), {Role.CLIENT}),
     ("/contacts", N_("Contacts"), {Role.CLIENT}),
     ("/portfolio", N_("Portfolio"), {Role.ACCOUNT_MANAGER, Role.ADMIN}),
+    ("/requests", N_("Requests"), {Role.CLIENT, Role.ACCOUNT_MANAGER, Role.ADMIN}),
+    ("/fault-desk", N_("Fault desk"), {Role.FAULT_DESK, Role.ADMIN}),
     ("/regions", N_("Regions"), {Role.DEMAND_STAFF, Role.ADMIN}),
     ("/notifications", N_("Notifications"), {Role.ACCOUNT_MANAGER, Role.DEMAND_STAFF, Role.ADMIN}),
     ("/admin", N_("Administration"), {Role.ADMIN}),

@@ -9,7 +9,6 @@ event) sends nothing again.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -29,11 +28,9 @@ from lounge import i18n, labels
 from lounge.classification import SITE_THRESHOLD_WH, TOTAL_THRESHOLD_WH
 from lounge.company import COMPANY
 from lounge.i18n import _
-from lounge.notify import outbox
+from lounge.notify import outbox, reach
 from lounge.notify.outbox import Message
 from lounge.notify.templates import Rendered, language_for, render
-
-NO_CHANNEL = "no e-mail, phone or postal address"
 
 
 def facts(event: VipEvent, customer: Customer, manager: User | None, link: str) -> dict[str, str]:
@@ -110,34 +107,8 @@ def _contact_messages(
         body=text.text,
         link=link,
         customer_id=customer.id,
-        contact_id=contact.id,
     )
-    addresses = {
-        Channel.EMAIL: contact.email,
-        Channel.SMS: contact.phone,
-        Channel.POST: f"{contact.name}\n{contact.postal_address}"
-        if contact.postal_address
-        else None,
-    }
-    chosen = [
-        Channel(choice.channel)
-        for choice in contact.channels
-        if choice.topic == Topic.MEMBERSHIP and addresses.get(Channel(choice.channel))
-    ]
-    if not chosen and addresses[Channel.POST]:
-        chosen = [Channel.POST]  # a contact who can be reached no other way gets a letter
-    if not chosen:
-        return [replace(base, recipient=contact.name, failure=NO_CHANNEL)]
-    return [
-        replace(
-            base,
-            channel=channel,
-            recipient=addresses[channel] or "",
-            body=text.sms if channel is Channel.SMS else text.text,
-            html=text.html if channel is Channel.EMAIL else None,
-        )
-        for channel in chosen
-    ]
+    return reach.contact_messages(base, contact, text)
 
 
 def _last_told(session: Session, customer_ids: set[str]) -> dict[str, str]:

@@ -82,6 +82,30 @@ TEMPLATES: dict[str, Template] = {
         ),
         sms=N_("{customer} has left the lounge."),
     ),
+    "request_update": Template(
+        subject=N_("Your request {number}: {state}"),
+        text=N_(
+            "Dear {name},\n\n"
+            "Your request {number} ({kind}: {subject}) is now: {state}.{note}\n\n"
+            "We answer it by {due}.\n\n"
+            "Follow it in the lounge: {link}"
+        ),
+        # one part even in Hebrew (70 characters of UCS-2) with a link of ~40 characters
+        sms=N_("Request {number}: {state}. {link}"),
+    ),
+    "manager_member_fault": Template(
+        subject=N_("Member fault: {customer}, {site}"),
+        text=N_(
+            "{customer}, a lounge member, reported a fault at {site}: {kind}, {subject}. It is "
+            "first in the fault desk's queue and due by {due}.\n\n{link}"
+        ),
+        sms=N_("Member fault: {customer}, {site}. {link}"),
+    ),
+    "manager_new_request": Template(
+        subject=N_("New request from {customer}: {subject}"),
+        text=N_("{customer} opened request {number} ({kind}: {subject}), due by {due}.\n\n{link}"),
+        sms=N_("New request from {customer}. {link}"),
+    ),
 }
 
 

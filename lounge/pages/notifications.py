@@ -36,6 +36,9 @@ KINDS = {
     "farewell": N_("Leaving the lounge"),
     "manager_entered": N_("To the account manager: a customer joined"),
     "manager_exited": N_("To the account manager: a customer left"),
+    "request_update": N_("A request changed state"),
+    "manager_member_fault": N_("To the account manager and the fault desk: a member's fault"),
+    "manager_new_request": N_("To the account manager: a new request"),
 }
 LANGUAGE_NAMES = {"en": "English", "he": "עברית"}
 

@@ -47,6 +47,7 @@ HOME = {
     Role.ACCOUNT_MANAGER: "/portfolio",
     Role.DEMAND_STAFF: "/regions",
     Role.ADMIN: "/admin",
+    Role.FAULT_DESK: "/fault-desk",
 }
 _PUBLIC_PREFIXES = ("/assets/", "/healthz")
 

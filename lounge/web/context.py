@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from flask import current_app, session
 from flask_login import current_user
@@ -34,6 +35,17 @@ def db_session() -> Iterator[Session]:
 def upload_limit() -> int:
     """The largest file an administrator may upload, in bytes (the server refuses more)."""
     return current_app.config["LOUNGE_SETTINGS"].max_upload_bytes
+
+
+def attachment_store() -> tuple[Path, int]:
+    """Where request attachments are kept, and the largest one accepted in bytes."""
+    config = current_app.config["LOUNGE_SETTINGS"]
+    return config.attachments_dir, config.attachment_max_mb * 1024 * 1024
+
+
+def public_url() -> str:
+    """The lounge's address as recipients reach it (links in messages)."""
+    return str(current_app.config["LOUNGE_SETTINGS"].public_url)
 
 
 def viewer() -> Viewer:

@@ -17,7 +17,8 @@ from flask import Blueprint, Flask, Response, abort, request, send_file
 
 from lounge import access, billing, contracts, exports, i18n, localtime, membership, reporting
 from lounge.notify import letters
-from lounge.web.context import db_session, viewer
+from lounge.requests import attachments
+from lounge.web.context import attachment_store, db_session, viewer
 from reports.bill import build_bill
 from reports.documents import ReportDocument
 from reports.receipt import build_receipt
@@ -157,6 +158,18 @@ def letters_file() -> Any:
         with db_session() as db:
             data = letters.batch_pdf(db, viewer(), ids)
         return data, f"letters-{localtime.today():%Y%m%d}.pdf", PDF
+
+    return _guarded(build)
+
+
+@blueprint.get("/download/request/<request_id>/attachment/<attachment_id>")
+def request_attachment(request_id: str, attachment_id: str) -> Any:
+    """A file attached to a request, for whoever may see the request (else 404)."""
+
+    def build() -> tuple[bytes, str, str]:
+        folder, _limit = attachment_store()
+        with db_session() as db:
+            return attachments.read(db, viewer(), request_id, attachment_id, folder)
 
     return _guarded(build)
 
