@@ -819,7 +819,8 @@ class NoticeTarget(Base):
 
 
 class NoticeRecipient(Base):
-    """One contact and channel a notice went to at issue: updates and cancellations go here."""
+    """One contact and channel (or user, in the lounge) a notice went to at issue: its updates,
+    cancellation and completion go to exactly these."""
 
     __tablename__ = "notice_recipient"
     __table_args__ = (Index("ix_notice_recipient_notice", "notice_id", "customer_id"),)
@@ -828,6 +829,8 @@ class NoticeRecipient(Base):
     notice_id: Mapped[int] = mapped_column(ForeignKey("notice.id"))
     customer_id: Mapped[str] = mapped_column(ForeignKey("customer.id"))
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id", ondelete="SET NULL"))
+    #: The customer's user an in-app message went to (contacts are reached on their channels).
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     channel: Mapped[str] = mapped_column(String(10))
     language: Mapped[str] = mapped_column(String(5))
     #: The address used at issue (e-mail, E.164 number, letter lines), kept for the follow-ups.

@@ -17,22 +17,33 @@ from lounge.notify.templates import Rendered
 NO_CHANNEL = "no e-mail, phone or postal address"
 
 
-def contact_messages(base: Message, contact: Contact, text: Rendered) -> list[Message]:
-    """``base`` (topic, kind, source, customer, ...) to ``contact`` over the chosen channels."""
-    addresses = {
+def _addresses(contact: Contact) -> dict[Channel, str | None]:
+    return {
         Channel.EMAIL: contact.email,
         Channel.SMS: contact.phone,
         Channel.POST: f"{contact.name}\n{contact.postal_address}"
         if contact.postal_address
         else None,
     }
+
+
+def channels_for(contact: Contact, topic: str) -> list[Channel]:
+    """The channels a message on ``topic`` reaches ``contact`` over (none: unreachable)."""
+    addresses = _addresses(contact)
     chosen = [
         Channel(choice.channel)
         for choice in contact.channels
-        if choice.topic == base.topic and addresses.get(Channel(choice.channel))
+        if choice.topic == topic and addresses.get(Channel(choice.channel))
     ]
     if not chosen and addresses[Channel.POST]:
         chosen = [Channel.POST]  # a contact who can be reached no other way gets a letter
+    return chosen
+
+
+def contact_messages(base: Message, contact: Contact, text: Rendered) -> list[Message]:
+    """``base`` (topic, kind, source, customer, ...) to ``contact`` over the chosen channels."""
+    addresses = _addresses(contact)
+    chosen = channels_for(contact, base.topic)
     base = replace(
         base,
         language=text.language,

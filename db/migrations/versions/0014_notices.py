@@ -102,6 +102,7 @@ def upgrade() -> None:
         sa.Column(
             "contact_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
         ),
+        sa.Column("user_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("channel", sa.String(length=10), nullable=False),
         sa.Column("language", sa.String(length=5), nullable=False),
         sa.Column("recipient", sa.String(length=300), nullable=False),
@@ -116,6 +117,9 @@ def upgrade() -> None:
         ),
         sa.ForeignKeyConstraint(
             ["notice_id"], ["notice.id"], name=op.f("fk_notice_recipient_notice_id_notice")
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["user_account.id"], name=op.f("fk_notice_recipient_user_id_user_account")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_notice_recipient")),
     )
