@@ -29,6 +29,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     LargeBinary,
@@ -853,3 +854,92 @@ class NoticeAcknowledgement(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id", ondelete="SET NULL"))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class VenState(StrEnum):
+    """Where a site's OpenADR registration stands: only approved VENs get events."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class VenRegistration(Base):
+    """A site's automated system, an OpenADR 2.0b VEN, as the VTN knows it.
+
+    A registration request (the VEN names the site and connects with its TLS client
+    certificate) makes a pending row; demand staff approve it, which gives the VEN its
+    ``ven_id`` and ``registration_id``. The certificate's fingerprint identifies the VEN on
+    every later message: one certificate, one VEN, one site.
+    """
+
+    __tablename__ = "ven_registration"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("site.id"), index=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customer.id"), index=True)
+    #: The name the VEN gave (the site's id, by the lounge's convention).
+    ven_name: Mapped[str] = mapped_column(String(100))
+    #: The OpenADR fingerprint of the VEN's client certificate (``AB:CD:...``).
+    fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
+    state: Mapped[str] = mapped_column(String(10), default=VenState.PENDING)
+    #: Given at approval; unique across the VTN.
+    ven_id: Mapped[str | None] = mapped_column(String(40), unique=True)
+    registration_id: Mapped[str | None] = mapped_column(String(40), unique=True)
+    requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(254))
+
+    site: Mapped[Site] = relationship()
+
+
+class OpenADREvent(Base):
+    """A notice as an OpenADR event: its id and modification number survive a VTN restart.
+
+    ``notice_revision`` is the notice's revision last published: an update of the notice
+    bumps ``modification_number`` once; a cancellation sets ``cancelled_at`` and bumps it too.
+    """
+
+    __tablename__ = "openadr_event"
+
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notice.id"), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(40), unique=True)
+    modification_number: Mapped[int] = mapped_column(Integer, default=0)
+    notice_revision: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    modified_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    notice: Mapped[Notice] = relationship()
+
+
+class OpenADRDelivery(Base):
+    """An event as one VEN has it: the modification last delivered and the VEN's opt answer.
+
+    Linked to the notice's target (the VEN's site was reached by the notice): a VEN is only
+    ever given, and only ever answers, events of its own site.
+    """
+
+    __tablename__ = "openadr_delivery"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["notice_id", "site_id"],
+            ["notice_target.notice_id", "notice_target.site_id"],
+            name="fk_openadr_delivery_target",
+        ),
+    )
+
+    notice_id: Mapped[int] = mapped_column(ForeignKey("openadr_event.notice_id"), primary_key=True)
+    ven_registration_id: Mapped[int] = mapped_column(
+        ForeignKey("ven_registration.id"), primary_key=True, index=True
+    )
+    site_id: Mapped[str] = mapped_column(String(40))
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customer.id"), index=True)
+    delivered_modification: Mapped[int | None] = mapped_column(Integer)
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: ``optIn`` or ``optOut``, as the VEN last answered, and to which modification.
+    opt_type: Mapped[str | None] = mapped_column(String(8))
+    opt_modification: Mapped[int | None] = mapped_column(Integer)
+    opt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    ven: Mapped[VenRegistration] = relationship()
