@@ -1,0 +1,1 @@
+"""Demand management: notices, their targeting, the OpenADR VTN, load reduction."""
