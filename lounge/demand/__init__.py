@@ -1,1 +1,2 @@
-"""Demand management: notices, their targeting, the OpenADR VTN, load reduction."""
+"""Demand management: peak-load warnings and outage notices (``notices``), whom they reach
+(``targeting``), the rules they must meet (``rules``) and the customers' acknowledgements."""
