@@ -26,10 +26,7 @@ from sqlalchemy import select
 
 from db.models import (
     AuditLog,
-    Notice,
     NoticeKind,
-    NoticeState,
-    NoticeTarget,
     OpenADRDelivery,
     OpenADREvent,
     Role,
@@ -39,13 +36,17 @@ from db.models import (
 )
 from db.session import Database
 from lounge import access, settings
-from lounge.demand import openadr
+from lounge.demand import notices, openadr
+from lounge.demand.links import Links
+from lounge.demand.notices import Change, Draft
+from lounge.demand.targeting import Targeting
 from lounge.demand.vtn import VTN, NotConfigured
 from tests.factories import add_customer, free_port
 
 STAFF = access.Viewer(7, "demand@test", Role.DEMAND_STAFF)
 #: The longest any step may take before the test gives up (the VENs poll every second).
 PATIENCE = 30
+LINKS = Links("https://lounge.example", "test-secret")
 
 
 # --- certificates ---------------------------------------------------------------------
@@ -185,44 +186,35 @@ def seed(db: Database) -> None:
 
 
 def issue_notice(db: Database, *site_ids: str) -> int:
-    """An issued peak warning for tomorrow afternoon reaching ``site_ids``, published."""
+    """A peak warning (level 2) for tomorrow afternoon reaching ``site_ids``, issued by staff."""
     start = (utcnow() + dt.timedelta(days=1)).replace(hour=12, minute=0, second=0, microsecond=0)
+    draft = Draft(
+        kind=NoticeKind.PEAK_WARNING,
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=3),
+        targeting=Targeting(site_ids=site_ids),
+        level=2,
+        reason="heat",
+        reduction_kw=100,
+    )
     with db.session() as session:
-        notice = Notice(
-            kind=NoticeKind.PEAK_WARNING,
-            state=NoticeState.ISSUED,
-            level=2,
-            reason="heat",
-            starts_at=start,
-            ends_at=start + dt.timedelta(hours=3),
-            reduction_kw=100,
-            site_ids=list(site_ids),
-            created_by="demand@test",
-            issued_at=utcnow(),
-            issued_by="demand@test",
-        )
-        session.add(notice)
-        session.flush()
-        for site_id in site_ids:
-            customer = "B" if site_id.startswith("B") else "A"
-            session.add(
-                NoticeTarget(
-                    notice_id=notice.id, site_id=site_id, customer_id=customer, region="North"
-                )
-            )
-        session.flush()
-        openadr.publish(session, notice)
-        return notice.id
+        notice_id = notices.create(session, STAFF, draft).id
+        notices.issue(session, STAFF, notice_id, LINKS, utcnow())
+        return notice_id
 
 
-def change_notice(db: Database, notice_id: int, state: NoticeState) -> None:
+def update_notice(db: Database, notice_id: int) -> None:
+    """Staff raise the warning to level 3."""
     with db.session() as session:
-        notice = session.get_one(Notice, notice_id)
-        if state == NoticeState.UPDATED:
-            notice.revision += 1
-            notice.level = 3
-        notice.state = state
-        openadr.publish(session, notice)
+        notice = notices.get(session, STAFF, notice_id)
+        new = Change(notice.starts_at, notice.ends_at, level=3, reduction_kw=150)
+        notices.change(session, STAFF, notice_id, notice.revision, new, LINKS, utcnow())
+
+
+def cancel_notice(db: Database, notice_id: int) -> None:
+    with db.session() as session:
+        notice = notices.get(session, STAFF, notice_id)
+        notices.cancel(session, STAFF, notice_id, notice.revision, LINKS, utcnow())
 
 
 def approve_pending(db: Database, site_id: str) -> str:
@@ -312,7 +304,7 @@ def test_a_ven_registers_is_approved_and_follows_an_event_through_a_restart(
             assert issued["event_signals"][0]["intervals"][0]["signal_payload"] == 2
             assert await until(opt_of, db, notice_id, "A1", 0) == "optIn"
 
-            change_notice(db, notice_id, NoticeState.UPDATED)
+            update_notice(db, notice_id)
             updated = await ven_a.next_event()
             assert updated["event_descriptor"]["modification_number"] == 1
             assert updated["event_signals"][0]["intervals"][0]["signal_payload"] == 3
@@ -322,7 +314,7 @@ def test_a_ven_registers_is_approved_and_follows_an_event_through_a_restart(
             await vtn.stop()
             vtn = VTN(db, vtn_settings)
             await vtn.start()
-            change_notice(db, notice_id, NoticeState.CANCELLED)
+            cancel_notice(db, notice_id)
             cancelled = await ven_a.next_event()
             assert cancelled["event_descriptor"]["modification_number"] == 2
             assert cancelled["event_descriptor"]["event_status"] == "cancelled"

@@ -27,7 +27,7 @@ from db.models import (
 )
 from lounge import access, audit
 from lounge.access import SYSTEM, Viewer
-from lounge.demand import rules
+from lounge.demand import openadr, rules
 from lounge.demand.links import Links
 from lounge.demand.rules import NoticeRefused
 from lounge.demand.targeting import Targeting, load_at_stake, sites_query
@@ -216,6 +216,7 @@ def issue(
         )
     sites = session.scalar(select(func.count()).where(NoticeTarget.notice_id == notice.id)) or 0
     written = messages.issued(session, notice, links)
+    openadr.publish(session, notice)
     audit.record(
         session,
         viewer.email,
@@ -322,6 +323,7 @@ def change(
         },
     )
     written = messages.follow_up(session, notice, messages.UPDATED, links)
+    openadr.publish(session, notice)
     audit.record(
         session,
         viewer.email,
@@ -353,6 +355,7 @@ def cancel(
     written = 0
     if before in OPEN:
         written = messages.follow_up(session, notice, messages.CANCELLED, links)
+        openadr.publish(session, notice)
     audit.record(session, viewer.email, "notice.cancel", f"notice:{notice.id}", messages=written)
     return notice
 
