@@ -6,7 +6,7 @@ here, for the screens and the PDFs alike. Unknown codes are shown as stored.
 
 from __future__ import annotations
 
-from db.models import BandSplit, NoticeKind, NoticeState, Role
+from db.models import BandSplit, NoticeKind, NoticeState, Role, VenState
 from lounge.i18n import N_, _, format_percent
 from lounge.invoicing import TYPICAL_SHARES
 from lounge.tariffs import Band
@@ -69,6 +69,13 @@ NOTICE_STATES: dict[str, str] = {
     NoticeState.COMPLETED: N_("Completed"),
 }
 NOTICE_REASONS = {"heat": N_("heat"), "cold": N_("cold")}
+VEN_STATES: dict[str, str] = {
+    VenState.PENDING: N_("Waiting for approval"),
+    VenState.APPROVED: N_("Approved"),
+    VenState.REJECTED: N_("Rejected"),
+}
+#: A VEN's answer to an OpenADR event.
+OPT_TYPES = {"optIn": N_("Opted in"), "optOut": N_("Opted out")}
 
 
 def notice_title(kind: str, level: int | None = None, reason: str | None = None) -> str:

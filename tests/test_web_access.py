@@ -58,6 +58,7 @@ CONTACT_SAVE = (
     "...contact-problems.children@d5873b02f6ba1bf0ef4a6fa48837a59e6e589d9bbd1d1abd810d743e7f43f453.."
 )
 CLASSIFY = "admin-classify-result.children"
+VENS_DECIDE = "..vens-box.children...vens-feedback.children.."
 CUT = "consumption-content.children"
 REPORT = "..reports-result.children...reports-downloads.children.."
 REQUEST_FIELDS = (
@@ -236,6 +237,7 @@ SCENARIOS = {
         },
     ),
     "shell-reload.href": None,  # pattern-matching ids; covered in test_web_auth (own user only)
+    VENS_DECIDE: None,  # pattern-matching ids: test_only_demand_staff_decide_a_ven_registration
     OPEN_MESSAGE: ({"inbox-list.active_item": "message-1"}, {}),
     READ_ALL: ({"inbox-read-all.n_clicks": 1}, {}),
     "outbox-grid.rowData": ({"outbox-status.value": "", "outbox-channel.value": ""}, {}),
@@ -909,3 +911,50 @@ def test_request_attachments_download_only_for_who_sees_the_request(
     # one request's file is never reached through another request's address
     other = (requests_world["question"], requests_world["fault"])[which]
     assert client.get(f"/download/request/{other}/attachment/{file_id}").status_code == 404
+
+
+def _decide_ven(client, registration: object, decision: str = "approve"):
+    """Press a VEN registration's Approve (or Reject) button, with any registration id."""
+    pressed = {"type": f"vens-{decision}", "registration": registration}
+    other = "reject" if decision == "approve" else "approve"
+    inputs = {
+        decision: [{"id": pressed, "property": "n_clicks", "value": 1}],
+        other: [],
+    }
+    body = {
+        "output": VENS_DECIDE,
+        "outputs": [
+            {"id": "vens-box", "property": "children"},
+            {"id": "vens-feedback", "property": "children"},
+        ],
+        "inputs": [inputs["approve"], inputs["reject"]],
+        "state": [],
+        "changedPropIds": [
+            json.dumps(pressed, separators=(",", ":"), sort_keys=True) + ".n_clicks"
+        ],
+    }
+    return client.post("/_dash-update-component", json=body)
+
+
+@pytest.mark.parametrize("email", ["client@a.test", "manager@a.test"])
+def test_only_demand_staff_decide_a_ven_registration(client, db, world, email):
+    from db.models import VenRegistration
+    from lounge.demand import openadr
+
+    with db.session() as session:
+        openadr.request_registration(session, "SB1", "AA:BB:CC")
+        registration = session.scalars(select(VenRegistration.id)).one()
+    sign_in(client, email)
+    assert "vens-table" not in _page(client, "/vens")
+    response = _decide_ven(client, registration)
+    assert "SB1" not in response.get_data(as_text=True)
+    with db.session() as session:
+        assert session.get_one(VenRegistration, registration).state == "pending"
+    staff = client.application.test_client()
+    sign_in(staff, "demand@a.test")
+    assert "AA:BB:CC" in _page(staff, "/vens")
+    assert "Approved: SB1" in _decide_ven(staff, registration).get_data(as_text=True)
+    assert "Someone decided" in _decide_ven(staff, registration, "reject").get_data(as_text=True)
+    assert "vens-table" not in _decide_ven(staff, "1; drop").get_data(as_text=True)
+    with db.session() as session:
+        assert session.get_one(VenRegistration, registration).state == "approved"

@@ -28,6 +28,7 @@ NAV = (
     ("/requests", N_("Requests"), {Role.CLIENT, Role.ACCOUNT_MANAGER, Role.ADMIN}),
     ("/fault-desk", N_("Fault desk"), {Role.FAULT_DESK, Role.ADMIN}),
     ("/regions", N_("Regions"), {Role.DEMAND_STAFF, Role.ADMIN}),
+    ("/vens", N_("Automated sites"), {Role.DEMAND_STAFF, Role.ADMIN}),
     ("/notifications", N_("Notifications"), {Role.ACCOUNT_MANAGER, Role.DEMAND_STAFF, Role.ADMIN}),
     ("/admin", N_("Administration"), {Role.ADMIN}),
 )
