@@ -36,7 +36,7 @@ from lounge.demand.targeting import topic_of
 from lounge.i18n import _
 from lounge.notify import outbox, reach
 from lounge.notify.outbox import Message
-from lounge.notify.templates import Rendered, language_for, render
+from lounge.notify.templates import Rendered, rendered
 
 ISSUED, UPDATED, CANCELLED, COMPLETED = (
     "notice_issued",
@@ -140,11 +140,8 @@ def sample_facts(kind: str, language: str, name: str, customer: str) -> dict[str
 
 
 def _rendered(kind: str, wanted: str, name: str, about: About) -> Rendered:
-    """``kind`` about ``about`` in the reader's language (English if that one is not whole)."""
-    language = language_for(kind, wanted)
-    with i18n.use(language):
-        filled = facts(about) | {"name": name}
-    return render(kind, language, filled)
+    """``kind`` about ``about`` to ``name`` in the reader's language."""
+    return rendered(kind, wanted, lambda: facts(about) | {"name": name})
 
 
 def _source(notice: Notice, kind: str) -> str:
