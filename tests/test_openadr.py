@@ -364,3 +364,32 @@ def test_a_client_cannot_approve_and_staff_cannot_approve_twice(db: Database):
         assert openadr.request_registration(session, "A2", "AA:BB") is None
         assert openadr.request_registration(session, "A1", "AA:BB") is pending
         assert session.scalars(select(AuditLog.action)).all() == ["ven.approve"]
+
+
+def test_the_vens_answers_show_beside_the_acknowledgements_to_whom_may_see_them(client, db, world):
+    from tests.test_web_access import DEMAND_SHOW
+    from tests.web_fixtures import call, sign_in
+
+    notice_id = issue_notice(db, "SA1", "SB1")
+    with db.session() as session:
+        for site, fingerprint in (("SA1", "AA:01"), ("SB1", "BB:02")):
+            openadr.request_registration(session, site, fingerprint)
+    ven_a, ven_b = approve_pending(db, "SA1"), approve_pending(db, "SB1")
+    with db.session() as session:
+        for ven in (ven_a, ven_b):
+            assert openadr.events_for(session, ven, only_if_changed=True)
+        openadr.record_opt(session, ven_a, openadr.event_id_of(notice_id), "optIn")
+        with pytest.raises(access.NotFound):  # B's VEN answering for an event id it never got
+            openadr.record_opt(session, ven_b, "lounge-notice-0", "optOut")
+        own = access.Viewer(3, "client@a.test", Role.CLIENT, "CA")
+        assert [(a.site_id, a.opt_type) for a in openadr.answers(session, own, notice_id)] == [
+            ("SA1", "optIn")
+        ]
+    sign_in(client, "demand@a.test")
+    shown = call(
+        client,
+        DEMAND_SHOW,
+        {"demand-pick.value": notice_id, "demand-acted.data": 1, "demand-refresh.n_intervals": 1},
+    ).get_data(as_text=True)
+    assert "openadr-opt-optIn" in shown and "openadr-opt-none" in shown
+    assert world.other_name in shown

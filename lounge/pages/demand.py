@@ -14,8 +14,8 @@ from dash import Input, Output, State, callback, dcc, html
 from db.models import NoticeKind
 from lounge import access, labels
 from lounge.access import AccessDenied
-from lounge.components import grid, widgets
-from lounge.demand import acknowledgements, notices, targeting
+from lounge.components import grid, openadr_view, widgets
+from lounge.demand import acknowledgements, notices, openadr, targeting
 from lounge.demand.links import Links
 from lounge.demand.notices import Change, Draft
 from lounge.demand.rules import NoticeRefused
@@ -637,9 +637,16 @@ def show(picked: Any, _acted: Any, _tick: Any) -> Any:
                 return _list_rows(lines), _options(lines), None, None
             notice = notices.get(db, you, picked)
             detail = _detail(notice)
-            acks = _acks_view(
-                acknowledgements.by_customer(db, you, notice.id),
-                acknowledgements.by_region(db, you, notice.id),
+            acks = html.Div(
+                [
+                    _acks_view(
+                        acknowledgements.by_customer(db, you, notice.id),
+                        acknowledgements.by_region(db, you, notice.id),
+                    ),
+                    # the automated sites' answers (OpenADR) beside the people's
+                    html.H6(_("Automated sites (OpenADR)"), className="mt-3"),
+                    openadr_view.answers_table(openadr.answers(db, you, notice.id)),
+                ]
             )
     except AccessDenied:
         return [], [], None, None
