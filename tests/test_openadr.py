@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from openleadr import OpenADRClient
 from openleadr.utils import certificate_fingerprint
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from db.models import (
     AuditLog,
@@ -41,7 +41,7 @@ from lounge.demand.links import Links
 from lounge.demand.notices import Change, Draft
 from lounge.demand.targeting import Targeting
 from lounge.demand.vtn import VTN, NotConfigured
-from tests.factories import add_customer, free_port
+from tests.factories import add_customer, cli, free_port
 
 STAFF = access.Viewer(7, "demand@test", Role.DEMAND_STAFF)
 #: The longest any step may take before the test gives up (the VENs poll every second).
@@ -340,9 +340,14 @@ def test_a_ven_registers_is_approved_and_follows_an_event_through_a_restart(
     assert deliveries(db) == [("A1", str(deliveries(db)[0][1]), 2, "optIn", 1)]
 
 
-def test_the_vtn_does_not_start_without_its_certificates(db: Database):
+def test_the_vtn_does_not_start_without_its_certificates(db: Database, pki: Pki, monkeypatch):
     with pytest.raises(NotConfigured, match="LOUNGE_VTN_CERT"):
         VTN(db, settings.load())
+    monkeypatch.setenv("LOUNGE_VTN_CERT", str(pki.ca_file))
+    monkeypatch.setenv("LOUNGE_VTN_KEY", str(pki.ca_file.with_name("missing.key")))
+    result = cli("vtn")
+    assert result.exit_code == 1
+    assert "LOUNGE_VTN_KEY, LOUNGE_VTN_CA_FILE" in result.stderr
 
 
 def test_a_client_cannot_approve_and_staff_cannot_approve_twice(db: Database):
@@ -363,7 +368,16 @@ def test_a_client_cannot_approve_and_staff_cannot_approve_twice(db: Database):
         # the same certificate for another site is refused, and so is a second request
         assert openadr.request_registration(session, "A2", "AA:BB") is None
         assert openadr.request_registration(session, "A1", "AA:BB") is pending
-        assert session.scalars(select(AuditLog.action)).all() == ["ven.approve"]
+        # a rejected certificate stays rejected: asking again changes nothing
+        assert openadr.request_registration(session, "B1", "EE:FF") is None
+        other = session.scalars(
+            select(VenRegistration).where(VenRegistration.site_id == "B1")
+        ).one()
+        openadr.reject(session, STAFF, other.id)
+        assert openadr.request_registration(session, "B1", "EE:FF") is None
+        assert other.ven_id is None and openadr.identity(session, other.ven_id) is None
+        assert session.scalar(select(func.count()).select_from(VenRegistration)) == 2
+        assert sorted(session.scalars(select(AuditLog.action))) == ["ven.approve", "ven.reject"]
 
 
 def test_the_vens_answers_show_beside_the_acknowledgements_to_whom_may_see_them(client, db, world):
