@@ -103,10 +103,8 @@ DEMAND_FORM_FIELDS = (
     "demand-members",
 )
 DEMAND_LOAD = ".." + "...".join(f"{name}.value" for name in DEMAND_FORM_FIELDS) + ".."
-DEMAND_SHOW = (
-    "..demand-list.rowData...demand-pick.options...demand-detail.children...demand-acks.children.."
-)
-DEMAND_SAVE = "..demand-pick.value...demand-save-feedback.children.."
+DEMAND_SHOW = "..demand-list.rowData...demand-detail.children...demand-acks.children.."
+DEMAND_SAVE = "..demand-pick.options...demand-pick.value...demand-save-feedback.children.."
 DEMAND_ACT = "..demand-acted.data...demand-act-feedback.children.."
 #: A notice for the other customer's region, with its site named.
 DEMAND_FORM = {

@@ -240,12 +240,17 @@ def _form(choices: targeting.Choices) -> dbc.Card:
     )
 
 
-def _actions() -> dbc.Card:
+def _actions(options: list[dict[str, Any]]) -> dbc.Card:
     return dbc.Card(
         dbc.CardBody(
             [
                 html.H5(_("Send")),
-                dcc.Dropdown(id="demand-pick", placeholder=_("Choose a notice"), className="mb-2"),
+                dcc.Dropdown(
+                    id="demand-pick",
+                    options=options,
+                    placeholder=_("Choose a notice"),
+                    className="mb-2",
+                ),
                 html.Div(id="demand-detail", className="mb-2"),
                 html.Div(
                     [
@@ -328,11 +333,12 @@ def _list_rows(lines: list[notices.NoticeLine]) -> list[dict[str, Any]]:
 
 
 def _options(lines: list[notices.NoticeLine]) -> list[dict[str, Any]]:
+    """The notices to choose from (named by what and when: their state shows beside)."""
     return [
         {
             "label": f"{line.notice.id} · "
             f"{labels.notice_title(line.notice.kind, line.notice.level, line.notice.reason)} · "
-            f"{label(NOTICE_STATES, line.notice.state)}",
+            f"{messages.window(line.notice.starts_at, line.notice.ends_at)}",
             "value": line.notice.id,
         }
         for line in lines
@@ -357,7 +363,7 @@ def layout(**_query: Any) -> Any:
             dbc.Row(
                 [
                     dbc.Col(_form(choices), lg=6),
-                    dbc.Col(_actions(), lg=6),
+                    dbc.Col(_actions(_options(lines)), lg=6),
                 ],
                 class_name="g-3",
             ),
@@ -463,6 +469,7 @@ def preview(clicks: Any, *values: Any) -> Any:
 
 
 @callback(
+    Output("demand-pick", "options"),
     Output("demand-pick", "value"),
     Output("demand-save-feedback", "children"),
     Input("demand-save", "n_clicks"),
@@ -473,7 +480,7 @@ def preview(clicks: Any, *values: Any) -> Any:
 def save(clicks: Any, picked: Any, *values: Any) -> Any:
     """Save the form as a new draft, or into the chosen notice while it is a draft."""
     if not clicks:
-        return dash.no_update, dash.no_update
+        return dash.no_update, dash.no_update, dash.no_update
     try:
         draft = _draft(values)
         with db_session() as db:
@@ -484,12 +491,17 @@ def save(clicks: Any, picked: Any, *values: Any) -> Any:
             else:
                 saved = notices.create(db, you, draft)
             saved_id = saved.id
+            options = _options(notices.listing(db, you))
     except NoticeRefused as refused:
-        return dash.no_update, dbc.Alert(str(refused), color="danger")
+        return dash.no_update, dash.no_update, dbc.Alert(str(refused), color="danger")
     except AccessDenied:
-        return dash.no_update, widgets.not_allowed()
-    return saved_id, dbc.Alert(
-        _("Saved as notice {number}.").format(number=saved_id), color="success", duration=6000
+        return dash.no_update, dash.no_update, widgets.not_allowed()
+    return (
+        options,
+        saved_id,
+        dbc.Alert(
+            _("Saved as notice {number}.").format(number=saved_id), color="success", duration=6000
+        ),
     )
 
 
@@ -620,7 +632,6 @@ def _acks_view(
 
 @callback(
     Output("demand-list", "rowData"),
-    Output("demand-pick", "options"),
     Output("demand-detail", "children"),
     Output("demand-acks", "children"),
     Input("demand-pick", "value"),
@@ -634,7 +645,7 @@ def show(picked: Any, _acted: Any, _tick: Any) -> Any:
             you = viewer()
             lines = notices.listing(db, you)
             if picked is None:
-                return _list_rows(lines), _options(lines), None, None
+                return _list_rows(lines), None, None
             notice = notices.get(db, you, picked)
             detail = _detail(notice)
             acks = html.Div(
@@ -649,8 +660,8 @@ def show(picked: Any, _acted: Any, _tick: Any) -> Any:
                 ]
             )
     except AccessDenied:
-        return [], [], None, None
-    return _list_rows(lines), _options(lines), detail, acks
+        return [], None, None
+    return _list_rows(lines), detail, acks
 
 
 @callback(
