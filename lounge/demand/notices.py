@@ -216,7 +216,7 @@ def issue(
         )
     sites = session.scalar(select(func.count()).where(NoticeTarget.notice_id == notice.id)) or 0
     written = messages.issued(session, notice, links)
-    openadr.publish(session, notice)
+    openadr.publish(session, notice, now)
     audit.record(
         session,
         viewer.email,
@@ -323,7 +323,7 @@ def change(
         },
     )
     written = messages.follow_up(session, notice, messages.UPDATED, links)
-    openadr.publish(session, notice)
+    openadr.publish(session, notice, now)
     audit.record(
         session,
         viewer.email,
@@ -355,7 +355,7 @@ def cancel(
     written = 0
     if before in OPEN:
         written = messages.follow_up(session, notice, messages.CANCELLED, links)
-        openadr.publish(session, notice)
+        openadr.publish(session, notice, now)
     audit.record(session, viewer.email, "notice.cancel", f"notice:{notice.id}", messages=written)
     return notice
 

@@ -241,7 +241,9 @@ def event_id_of(notice_id: int) -> str:
     return f"lounge-notice-{notice_id}"
 
 
-def publish(session: Session, notice: Notice) -> OpenADREvent | None:
+def publish(
+    session: Session, notice: Notice, now: dt.datetime | None = None
+) -> OpenADREvent | None:
     """Make the notice's current state the OpenADR event's: call after issue, update, cancel.
 
     Safe to call again: the modification number moves only when the notice changed (a new
@@ -250,7 +252,7 @@ def publish(session: Session, notice: Notice) -> OpenADREvent | None:
     if notice.state in (NoticeState.DRAFT, NoticeState.SCHEDULED):
         return None
     event = session.get(OpenADREvent, notice.id)
-    now = utcnow()
+    now = now or utcnow()
     if event is None:
         if notice.state == NoticeState.CANCELLED and notice.issued_at is None:
             return None
