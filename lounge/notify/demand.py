@@ -91,6 +91,14 @@ def window(starts_at: dt.datetime, ends_at: dt.datetime) -> str:
     return f"{i18n.format_datetime(starts_at, 'short')} – {finish}"
 
 
+def name_sites(sites: tuple[str, ...], count: int = SITES_NAMED) -> str:
+    """ "Store 1, Store 2, Store 3 and 4 more sites"."""
+    named = ", ".join(sites[:count])
+    if len(sites) > count:
+        named = _("{named} and {count} more sites").format(named=named, count=len(sites) - count)
+    return named
+
+
 def facts(about: About) -> dict[str, str]:
     """The facts of ``about`` as the active language writes them."""
     ask = ""
@@ -102,11 +110,7 @@ def facts(about: About) -> dict[str, str]:
         ask = " " + _("Please reduce your load by {pct}% in this window.").format(
             pct=about.reduction_pct
         )
-    named = ", ".join(about.sites[:SITES_NAMED])
-    if len(about.sites) > SITES_NAMED:
-        named = _("{named} and {count} more sites").format(
-            named=named, count=len(about.sites) - SITES_NAMED
-        )
+    named = name_sites(about.sites)
     return {
         "title": labels.notice_title(about.kind, about.level, about.reason),
         "window": window(about.starts_at, about.ends_at),

@@ -261,7 +261,8 @@ def _actions(options: list[dict[str, Any]]) -> dbc.Card:
                             id="demand-schedule-at",
                             type="text",
                             placeholder=PLACEHOLDER,
-                            className="form-control d-inline-block w-auto me-2",
+                            className="form-control d-inline-block me-2",
+                            style={"width": "11rem"},
                         ),
                         dbc.Button(
                             _("Schedule"),
