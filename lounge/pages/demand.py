@@ -159,22 +159,20 @@ def _form(choices: targeting.Choices) -> dbc.Card:
                         ),
                         _field(
                             _("Start (Israel time)"),
-                            dcc.Input(
+                            dbc.Input(
                                 id="demand-start",
                                 type="text",
                                 placeholder=PLACEHOLDER,
                                 value=_input_value(start),
-                                className="form-control",
                             ),
                         ),
                         _field(
                             _("End (Israel time)"),
-                            dcc.Input(
+                            dbc.Input(
                                 id="demand-end",
                                 type="text",
                                 placeholder=PLACEHOLDER,
                                 value=_input_value(start + dt.timedelta(hours=4)),
-                                className="form-control",
                             ),
                         ),
                         _field(
@@ -257,11 +255,12 @@ def _actions(options: list[dict[str, Any]]) -> dbc.Card:
                         dbc.Button(
                             _("Issue now"), id="demand-issue", color="danger", class_name="me-2"
                         ),
-                        dcc.Input(
+                        dbc.Input(
                             id="demand-schedule-at",
                             type="text",
                             placeholder=PLACEHOLDER,
-                            className="form-control d-inline-block w-auto me-2",
+                            class_name="d-inline-block me-2",
+                            style={"width": "11rem"},
                         ),
                         dbc.Button(
                             _("Schedule"),

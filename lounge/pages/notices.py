@@ -67,7 +67,8 @@ def _card(notice: CustomerNotice) -> dbc.Card:
         ),
         html.Div(messages.window(notice.starts_at, notice.ends_at), className="mb-1"),
         html.Div(
-            _("Your sites: {sites}").format(sites=", ".join(notice.sites)), className="small mb-1"
+            _("Your sites: {sites}").format(sites=messages.name_sites(notice.sites, 6)),
+            className="small mb-1",
         ),
     ]
     if ask:
