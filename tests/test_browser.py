@@ -352,6 +352,7 @@ PHONE_PAGES = {
         "/portfolio": "#portfolio-grid .ag-row",
         "/regions": "#regions-summary",
         "/demand": "#demand-list",
+        "/vens": "#vens-none",
         "/fault-desk": "#fault-desk-empty",
         "/admin": "#admin-upload",
     },
