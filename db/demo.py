@@ -33,7 +33,7 @@ import pandas as pd
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from db import demo_billing, demo_meetings, demo_requests
+from db import demo_billing, demo_meetings, demo_notices, demo_openadr, demo_requests
 from db.models import (
     ClassificationRun,
     Contact,
@@ -981,4 +981,6 @@ def generate(
         elsewhere = next(iter(portfolios["manager2@demo.lounge"]), None)
         demo_requests.write(session, today, CHAIN_ID, FACTORY_CLIENT_ID, "C10003", elsewhere)
         _notes(session, today)
+        demo_notices.write(session, today, CHAIN_ID, FACTORY_CLIENT_ID)
+        demo_openadr.write(session, CHAIN_ID, FACTORY_CLIENT_ID)
         return logins

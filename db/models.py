@@ -29,6 +29,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     LargeBinary,
@@ -873,3 +874,217 @@ class RequestAttachment(Base):
     uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     request: Mapped[ServiceRequest] = relationship(back_populates="attachments")
+
+
+class NoticeKind(StrEnum):
+    """What a demand-management notice announces."""
+
+    PEAK_WARNING = "peak_warning"  # a peak-load warning: cut load in a window
+    POSSIBLE_OUTAGE = "possible_outage"  # a possible temporary outage in the area
+    PLANNED_OUTAGE = "planned_outage"  # works that cut supply: at least 5 days ahead
+    EMERGENCY_OUTAGE = "emergency_outage"  # labelled as an emergency; no notice period
+
+
+class NoticeState(StrEnum):
+    """Where a notice stands. ``updated`` is an issued notice changed since its issue."""
+
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    ISSUED = "issued"
+    UPDATED = "updated"
+    CANCELLED = "cancelled"
+    COMPLETED = "completed"
+
+
+class Notice(Base):
+    """A peak-load warning or an outage notice: what, when, for whom, and where it stands.
+
+    The targeting (regions, sites, segments, site types, members only) is kept as the staff
+    chose it; what it reached at issue is frozen in :class:`NoticeTarget` (sites) and
+    :class:`NoticeRecipient` (contacts and channels), so that an update or a cancellation goes
+    to exactly those and to nobody else. Issuing moves ``state`` from draft or scheduled to
+    issued by one conditional update, so a notice is issued once even under two requests.
+    """
+
+    __tablename__ = "notice"
+    __table_args__ = (
+        Index("ix_notice_state_scheduled", "state", "scheduled_at"),
+        Index("ix_notice_window", "starts_at", "ends_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    state: Mapped[str] = mapped_column(String(12), default=NoticeState.DRAFT)
+    #: Peak-load warnings: level 1 to 3 and the reason (heat or cold).
+    level: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str | None] = mapped_column(String(10))
+    #: The event window (or the works), [starts_at, ends_at).
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    #: The reduction asked for: kW or per cent of the site's load (one of them, or none).
+    reduction_kw: Mapped[int | None] = mapped_column(Integer)
+    reduction_pct: Mapped[int | None] = mapped_column(Integer)
+    #: Staff's words to the customers, as written (shown under the standard text).
+    note: Mapped[str] = mapped_column(Text, default="")
+    #: The targeting as chosen: lists of region names, site ids, segments, site types.
+    regions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    site_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    segments: Mapped[list[str]] = mapped_column(JSON, default=list)
+    site_types: Mapped[list[str]] = mapped_column(JSON, default=list)
+    members_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: When a scheduled notice is issued by the periodic job.
+    scheduled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: Bumped by every update after issue (messages and acknowledgements name it).
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    created_by: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    issued_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    issued_by: Mapped[str | None] = mapped_column(String(254))
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    targets: Mapped[list[NoticeTarget]] = relationship(
+        back_populates="notice", order_by="NoticeTarget.site_id"
+    )
+
+
+class NoticeTarget(Base):
+    """A site a notice reached at issue, with its load at stake then (mean W in the window)."""
+
+    __tablename__ = "notice_target"
+
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notice.id"), primary_key=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("site.id"), primary_key=True, index=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customer.id"), index=True)
+    region: Mapped[str] = mapped_column(String(60))
+    #: Mean demand in the event window on the 10 most recent similar days; None without data.
+    load_w: Mapped[int | None] = mapped_column(BigInteger)
+
+    notice: Mapped[Notice] = relationship(back_populates="targets")
+
+
+class NoticeRecipient(Base):
+    """One contact and channel (or user, in the lounge) a notice went to at issue: its updates,
+    cancellation and completion go to exactly these."""
+
+    __tablename__ = "notice_recipient"
+    __table_args__ = (Index("ix_notice_recipient_notice", "notice_id", "customer_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notice.id"))
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customer.id"))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id", ondelete="SET NULL"))
+    #: The customer's user an in-app message went to (contacts are reached on their channels).
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    channel: Mapped[str] = mapped_column(String(10))
+    language: Mapped[str] = mapped_column(String(5))
+    #: The address used at issue (e-mail, E.164 number, letter lines), kept for the follow-ups.
+    recipient: Mapped[str] = mapped_column(String(300))
+
+
+class NoticeAcknowledgement(Base):
+    """A customer's acknowledgement of a notice, with the reduction it plans (one per customer)."""
+
+    __tablename__ = "notice_acknowledgement"
+
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notice.id"), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customer.id"), primary_key=True)
+    #: "we will reduce by N kW"; None when the customer only acknowledged.
+    planned_kw: Mapped[int | None] = mapped_column(Integer)
+    #: The notice's revision acknowledged.
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    #: ``lounge`` (the button) or ``link`` (the signed link in a message).
+    via: Mapped[str] = mapped_column(String(10))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id", ondelete="SET NULL"))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class VenState(StrEnum):
+    """Where a site's OpenADR registration stands: only approved VENs get events."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class VenRegistration(Base):
+    """A site's automated system, an OpenADR 2.0b VEN, as the VTN knows it.
+
+    A registration request (the VEN names the site and connects with its TLS client
+    certificate) makes a pending row; demand staff approve it, which gives the VEN its
+    ``ven_id`` and ``registration_id``. The certificate's fingerprint identifies the VEN on
+    every later message: one certificate, one VEN, one site.
+    """
+
+    __tablename__ = "ven_registration"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("site.id"), index=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customer.id"), index=True)
+    #: The name the VEN gave (the site's id, by the lounge's convention).
+    ven_name: Mapped[str] = mapped_column(String(100))
+    #: The OpenADR fingerprint of the VEN's client certificate (``AB:CD:...``).
+    fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
+    state: Mapped[str] = mapped_column(String(10), default=VenState.PENDING)
+    #: Given at approval; unique across the VTN.
+    ven_id: Mapped[str | None] = mapped_column(String(40), unique=True)
+    registration_id: Mapped[str | None] = mapped_column(String(40), unique=True)
+    requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(254))
+
+    site: Mapped[Site] = relationship()
+
+
+class OpenADREvent(Base):
+    """A notice as an OpenADR event: its id and modification number survive a VTN restart.
+
+    ``notice_revision`` is the notice's revision last published: an update of the notice
+    bumps ``modification_number`` once; a cancellation sets ``cancelled_at`` and bumps it too.
+    """
+
+    __tablename__ = "openadr_event"
+
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notice.id"), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(40), unique=True)
+    modification_number: Mapped[int] = mapped_column(Integer, default=0)
+    notice_revision: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    modified_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    notice: Mapped[Notice] = relationship()
+
+
+class OpenADRDelivery(Base):
+    """An event as one VEN has it: the modification last delivered and the VEN's opt answer.
+
+    Linked to the notice's target (the VEN's site was reached by the notice): a VEN is only
+    ever given, and only ever answers, events of its own site.
+    """
+
+    __tablename__ = "openadr_delivery"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["notice_id", "site_id"],
+            ["notice_target.notice_id", "notice_target.site_id"],
+            name="fk_openadr_delivery_target",
+        ),
+    )
+
+    notice_id: Mapped[int] = mapped_column(ForeignKey("openadr_event.notice_id"), primary_key=True)
+    ven_registration_id: Mapped[int] = mapped_column(
+        ForeignKey("ven_registration.id"), primary_key=True, index=True
+    )
+    site_id: Mapped[str] = mapped_column(String(40))
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customer.id"), index=True)
+    delivered_modification: Mapped[int | None] = mapped_column(Integer)
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: ``optIn`` or ``optOut``, as the VEN last answered, and to which modification.
+    opt_type: Mapped[str | None] = mapped_column(String(8))
+    opt_modification: Mapped[int | None] = mapped_column(Integer)
+    opt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    ven: Mapped[VenRegistration] = relationship()

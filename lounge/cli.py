@@ -191,6 +191,28 @@ def worker(once: bool, mail_sandbox: bool) -> None:
         mail.stop()
 
 
+@main.command()
+def vtn() -> None:
+    """Run the OpenADR 2.0b VTN until stopped with Ctrl-C or SIGTERM.
+
+    Over TLS only: LOUNGE_VTN_CERT, LOUNGE_VTN_KEY (its certificate, which also signs its
+    messages) and LOUNGE_VTN_CA_FILE (the CA of the VENs' client certificates);
+    LOUNGE_VTN_HOST and LOUNGE_VTN_PORT say where it listens.
+    """
+    import asyncio
+
+    from lounge.demand import vtn as vtn_server
+
+    config = settings.load()
+    with _database() as database:
+        try:
+            server = vtn_server.VTN(database, config)
+        except vtn_server.NotConfigured as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"OpenADR VTN {config.vtn_id} at {server.url} (Ctrl-C stops)")
+        asyncio.run(vtn_server.serve(server))
+
+
 @main.group("vip")
 def vip_group() -> None:
     """VIP membership: current list and history."""

@@ -24,6 +24,7 @@ from babel import Locale
 from babel import numbers as _babel_numbers
 from babel.dates import format_date as _babel_date
 from babel.dates import format_datetime as _babel_datetime
+from babel.dates import format_time as _babel_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency as _babel_currency
@@ -249,3 +250,8 @@ def format_period(start: dt.date, end: dt.date) -> str:
     """Whole months [start, end) by their months: ``Oct 2026`` or ``Sep 2026 – Oct 2026``."""
     first, last = format_month(start), format_month(end - dt.timedelta(days=1))
     return first if first == last else f"{first} – {last}"
+
+
+def format_time(value: dt.datetime, length: str = "short") -> str:
+    """The clock time of an instant in Israel."""
+    return _babel_time(value, format=length, tzinfo=TIMEZONE, locale=_locale())

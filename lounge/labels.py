@@ -6,7 +6,7 @@ here, for the screens and the PDFs alike. Unknown codes are shown as stored.
 
 from __future__ import annotations
 
-from db.models import BandSplit, Role, Topic
+from db.models import BandSplit, NoticeKind, NoticeState, Role, Topic, VenState
 from lounge.i18n import N_, _, format_percent
 from lounge.invoicing import TYPICAL_SHARES
 from lounge.tariffs import Band
@@ -74,6 +74,37 @@ CHANNELS = {
     "post": N_("Letter"),
     "in_app": N_("In the lounge"),
 }
+NOTICE_KINDS: dict[str, str] = {
+    NoticeKind.PEAK_WARNING: N_("Peak-load warning"),
+    NoticeKind.POSSIBLE_OUTAGE: N_("Possible temporary outage"),
+    NoticeKind.PLANNED_OUTAGE: N_("Planned outage"),
+    NoticeKind.EMERGENCY_OUTAGE: N_("EMERGENCY OUTAGE"),
+}
+NOTICE_STATES: dict[str, str] = {
+    NoticeState.DRAFT: N_("Draft"),
+    NoticeState.SCHEDULED: N_("Scheduled"),
+    NoticeState.ISSUED: N_("Issued"),
+    NoticeState.UPDATED: N_("Updated"),
+    NoticeState.CANCELLED: N_("Cancelled"),
+    NoticeState.COMPLETED: N_("Completed"),
+}
+NOTICE_REASONS = {"heat": N_("heat"), "cold": N_("cold")}
+VEN_STATES: dict[str, str] = {
+    VenState.PENDING: N_("Waiting for approval"),
+    VenState.APPROVED: N_("Approved"),
+    VenState.REJECTED: N_("Rejected"),
+}
+#: A VEN's answer to an OpenADR event.
+OPT_TYPES = {"optIn": N_("Opted in"), "optOut": N_("Opted out")}
+
+
+def notice_title(kind: str, level: int | None = None, reason: str | None = None) -> str:
+    """What a notice is, in a few words: "Peak-load warning, level 2 (heat)"."""
+    if kind == NoticeKind.PEAK_WARNING and level:
+        return _("Peak-load warning, level {level} ({reason})").format(
+            level=level, reason=label(NOTICE_REASONS, reason)
+        )
+    return label(NOTICE_KINDS, kind)
 
 
 def band_split_method(code: str | None) -> str:

@@ -88,6 +88,17 @@ class Settings:
     #: Files attached to requests: kept here (outside the web root), each at most this size.
     attachments_dir: Path = INSTANCE / "attachments"
     attachment_max_mb: int = 10
+    #: The OpenADR 2.0b VTN (``python -m lounge vtn``): its id, address, and its TLS
+    #: certificate and key (which also sign its messages) and the CA that VENs' client
+    #: certificates must be signed by. Without the three files the VTN does not start.
+    vtn_id: str = "LOUNGE-VTN"
+    vtn_host: str = "127.0.0.1"
+    vtn_port: int = 8443
+    vtn_cert: Path | None = None
+    vtn_key: Path | None = None
+    vtn_ca_file: Path | None = None
+    #: How often VENs are asked to poll, in seconds.
+    vtn_poll_seconds: int = 10
 
     @property
     def sms_report_key(self) -> str:
@@ -191,4 +202,15 @@ def load() -> Settings:
         regions=configured_regions(),
         attachments_dir=Path(env("LOUNGE_ATTACHMENTS_DIR") or INSTANCE / "attachments"),
         attachment_max_mb=int(env("LOUNGE_ATTACHMENT_MAX_MB", "10")),
+        vtn_id=env("LOUNGE_VTN_ID", "LOUNGE-VTN"),
+        vtn_host=env("LOUNGE_VTN_HOST", "127.0.0.1"),
+        vtn_port=int(env("LOUNGE_VTN_PORT", "8443")),
+        vtn_cert=_path(env("LOUNGE_VTN_CERT")),
+        vtn_key=_path(env("LOUNGE_VTN_KEY")),
+        vtn_ca_file=_path(env("LOUNGE_VTN_CA_FILE")),
+        vtn_poll_seconds=int(env("LOUNGE_VTN_POLL_SECONDS", "10")),
     )
+
+
+def _path(value: str | None) -> Path | None:
+    return Path(value) if value else None

@@ -147,6 +147,28 @@ def test_demo_data(demo_data: Demo, subtests: pytest.Subtests):
             _check_meetings(session)
         with subtests.test("requests in every state, some breached, faults of members first"):
             _check_requests(session)
+        with subtests.test("notices past and upcoming, in every state, some acknowledged"):
+            _check_notices(session)
+
+
+def _check_notices(session: Session) -> None:
+    from db.models import Notice, NoticeAcknowledgement, NoticeState, NoticeTarget
+    from lounge.access import Viewer
+    from lounge.demand import acknowledgements
+    from lounge.users import find_by_email
+
+    found = session.scalars(select(Notice)).all()
+    assert {n.state for n in found} == set(NoticeState)
+    noon = dt.datetime.combine(TODAY, dt.time(12), dt.UTC)
+    assert any(n.ends_at < noon for n in found) and any(n.starts_at > noon for n in found)
+    assert session.scalar(select(func.count()).select_from(NoticeAcknowledgement)) >= 5
+    loads = session.scalars(select(NoticeTarget.load_w).where(NoticeTarget.load_w > 0)).all()
+    assert loads, "the load at stake comes from the sites' interval data"
+    client = Viewer.of(find_by_email(session, "client@demo.lounge"))
+    shown = acknowledgements.for_customer(session, client, client.customer_id, noon)
+    assert any(n.acknowledged_at for n in shown)
+    manager = Viewer.of(find_by_email(session, "manager@demo.lounge"))
+    assert acknowledgements.unacknowledged(session, manager, noon)
 
 
 def _check_meetings(session: Session) -> None:

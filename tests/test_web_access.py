@@ -58,6 +58,10 @@ CONTACT_SAVE = (
     "...contact-modal.is_open@d5873b02f6ba1bf0ef4a6fa48837a59e6e589d9bbd1d1abd810d743e7f43f453"
     "...contact-problems.children@d5873b02f6ba1bf0ef4a6fa48837a59e6e589d9bbd1d1abd810d743e7f43f453.."
 )
+CLASSIFY = "admin-classify-result.children"
+VENS_DECIDE = "..vens-box.children...vens-feedback.children.."
+CUT = "consumption-content.children"
+REPORT = "..reports-result.children...reports-downloads.children.."
 REQUEST_FIELDS = (
     "..requests-new-subtype.options...requests-new-subtype.value...requests-new-subtype-row.style"
     "...requests-new-site-row.style...requests-new-contract-row.style"
@@ -84,9 +88,36 @@ FORGED_REQUEST = {
     "requests-new-site.value": "SB1",
 }
 PDF_UPLOAD = "data:application/pdf;base64," + base64.b64encode(b"%PDF-1.4\n%%EOF\n").decode()
-CLASSIFY = "admin-classify-result.children"
-CUT = "consumption-content.children"
-REPORT = "..reports-result.children...reports-downloads.children.."
+DEMAND_FORM_FIELDS = (
+    "demand-kind",
+    "demand-level",
+    "demand-reason",
+    "demand-start",
+    "demand-end",
+    "demand-kw",
+    "demand-pct",
+    "demand-note",
+    "demand-regions",
+    "demand-sites",
+    "demand-segments",
+    "demand-types",
+    "demand-members",
+)
+DEMAND_LOAD = ".." + "...".join(f"{name}.value" for name in DEMAND_FORM_FIELDS) + ".."
+DEMAND_SHOW = "..demand-list.rowData...demand-detail.children...demand-acks.children.."
+DEMAND_SAVE = "..demand-pick.options...demand-pick.value...demand-save-feedback.children.."
+DEMAND_ACT = "..demand-acted.data...demand-act-feedback.children.."
+#: A notice for the other customer's region, with its site named.
+DEMAND_FORM = {
+    "demand-kind.value": "peak_warning",
+    "demand-level.value": 2,
+    "demand-reason.value": "heat",
+    "demand-start.value": "2030-07-14 14:00",
+    "demand-end.value": "2030-07-14 18:00",
+    "demand-regions.value": ["South"],
+    "demand-sites.value": "SB1",
+}
+NOTICE_ACK = '{"index":["MATCH"],"type":"notices-ack-status"}.children'
 PAY = (
     "..billing-pay-result.children...billing-key.data...billing-card.value...billing-cvc.value"
     "...billing-invoices.rowData...billing-payments.rowData...billing-kpis.children"
@@ -283,6 +314,7 @@ SCENARIOS = {
         },
     ),
     "shell-reload.href": None,  # pattern-matching ids; covered in test_web_auth (own user only)
+    VENS_DECIDE: None,  # pattern-matching ids: test_only_demand_staff_decide_a_ven_registration
     OPEN_MESSAGE: ({"inbox-list.active_item": "message-1"}, {}),
     READ_ALL: ({"inbox-read-all.n_clicks": 1}, {}),
     "outbox-grid.rowData": ({"outbox-status.value": "", "outbox-channel.value": ""}, {}),
@@ -350,6 +382,19 @@ SCENARIOS = {
         {"customer-reassign.n_clicks": 1},
         {"customer-id.data": "CB", "customer-manager.value": "2"},
     ),
+    "demand-preview-box.children": ({"demand-preview.n_clicks": 1}, DEMAND_FORM),
+    DEMAND_SAVE: ({"demand-save.n_clicks": 1}, {"demand-pick.value": None, **DEMAND_FORM}),
+    DEMAND_LOAD: ({"demand-pick.value": 1}, {}),
+    DEMAND_SHOW: (
+        {"demand-pick.value": 1, "demand-acted.data": None, "demand-refresh.n_intervals": 1},
+        {},
+    ),
+    DEMAND_ACT: (
+        {"demand-issue.n_clicks": 1},
+        {"demand-pick.value": 1, "demand-schedule-at.value": "2030-07-13 08:00", **DEMAND_FORM},
+    ),
+    # pattern-matching ids: tests/test_web_demand.py forges the other customer's notice id
+    NOTICE_ACK: None,
     CONTACT_SAVE: (
         {"contact-save.n_clicks": 1, "contact-delete.n_clicks": None},
         {
@@ -1253,3 +1298,50 @@ def test_the_week_and_the_customer_page_show_only_the_portfolio(app, client, wor
     sign_in(customer, "client@a.test")
     assert '"id":"not-allowed"' in _page(customer, "/week").replace(" ", "")
     assert '"id":"not-found"' in _page(customer, "/customer/CA").replace(" ", "")
+
+
+def _decide_ven(client, registration: object, decision: str = "approve"):
+    """Press a VEN registration's Approve (or Reject) button, with any registration id."""
+    pressed = {"type": f"vens-{decision}", "registration": registration}
+    other = "reject" if decision == "approve" else "approve"
+    inputs = {
+        decision: [{"id": pressed, "property": "n_clicks", "value": 1}],
+        other: [],
+    }
+    body = {
+        "output": VENS_DECIDE,
+        "outputs": [
+            {"id": "vens-box", "property": "children"},
+            {"id": "vens-feedback", "property": "children"},
+        ],
+        "inputs": [inputs["approve"], inputs["reject"]],
+        "state": [],
+        "changedPropIds": [
+            json.dumps(pressed, separators=(",", ":"), sort_keys=True) + ".n_clicks"
+        ],
+    }
+    return client.post("/_dash-update-component", json=body)
+
+
+@pytest.mark.parametrize("email", ["client@a.test", "manager@a.test"])
+def test_only_demand_staff_decide_a_ven_registration(client, db, world, email):
+    from db.models import VenRegistration
+    from lounge.demand import openadr
+
+    with db.session() as session:
+        openadr.request_registration(session, "SB1", "AA:BB:CC")
+        registration = session.scalars(select(VenRegistration.id)).one()
+    sign_in(client, email)
+    assert "vens-table" not in _page(client, "/vens")
+    response = _decide_ven(client, registration)
+    assert "SB1" not in response.get_data(as_text=True)
+    with db.session() as session:
+        assert session.get_one(VenRegistration, registration).state == "pending"
+    staff = client.application.test_client()
+    sign_in(staff, "demand@a.test")
+    assert "AA:BB:CC" in _page(staff, "/vens")
+    assert "Approved: SB1" in _decide_ven(staff, registration).get_data(as_text=True)
+    assert "Someone decided" in _decide_ven(staff, registration, "reject").get_data(as_text=True)
+    assert "vens-table" not in _decide_ven(staff, "1; drop").get_data(as_text=True)
+    with db.session() as session:
+        assert session.get_one(VenRegistration, registration).state == "approved"

@@ -29,7 +29,10 @@ NAV = (
     ("/meetings", N_("Meetings"), {Role.CLIENT, Role.ACCOUNT_MANAGER, Role.ADMIN}),
     ("/requests", N_("Requests"), {Role.CLIENT, Role.ACCOUNT_MANAGER, Role.ADMIN}),
     ("/fault-desk", N_("Fault desk"), {Role.FAULT_DESK, Role.ADMIN}),
+    ("/notices", N_("Warnings"), {Role.CLIENT, Role.ACCOUNT_MANAGER}),
+    ("/demand", N_("Demand"), {Role.DEMAND_STAFF, Role.ADMIN}),
     ("/regions", N_("Regions"), {Role.DEMAND_STAFF, Role.ADMIN}),
+    ("/vens", N_("Automated sites"), {Role.DEMAND_STAFF, Role.ADMIN}),
     ("/notifications", N_("Notifications"), {Role.ACCOUNT_MANAGER, Role.DEMAND_STAFF, Role.ADMIN}),
     ("/admin", N_("Administration"), {Role.ADMIN}),
 )

@@ -1,13 +1,16 @@
 """One message to a contact on every channel they chose for its topic.
 
-Whatever issues messages (entry and exit, meetings, requests) builds one message and hands it
-here with the contact; this picks the channels the contact chose for the message's topic and
-that have an address, falls back to a letter when none has, and records a message that cannot
-be sent at all as failed, for staff to see.
+Whatever issues messages (entry and exit, meetings, requests, demand notices) builds one message
+and hands it here with the contact, so the rule is written once: a channel counts only with its
+address (a text message needs a phone), a contact who chose nothing that can reach them but has a
+postal address gets a letter, and one who cannot be reached at all is recorded as a failed
+message for staff to see. Targeting previews use the same rule on plain rows
+(:func:`addresses`, :func:`chosen_channels`), so a preview names exactly the channels used.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
@@ -16,6 +19,25 @@ from lounge.notify.outbox import Message
 from lounge.notify.templates import Rendered
 
 NO_CHANNEL = "no e-mail, phone or postal address"
+
+
+def addresses(
+    name: str, email: str | None, phone: str | None, postal_address: str | None
+) -> dict[Channel, str | None]:
+    """Where each channel reaches a contact (None: it cannot)."""
+    return {
+        Channel.EMAIL: email,
+        Channel.SMS: phone,
+        Channel.POST: f"{name}\n{postal_address}" if postal_address else None,
+    }
+
+
+def chosen_channels(where: dict[Channel, str | None], chosen: Iterable[str]) -> list[Channel]:
+    """The channels chosen that have an address; a letter for one who chose none that can."""
+    channels = [Channel(choice) for choice in chosen if where.get(Channel(choice))]
+    if not channels and where[Channel.POST]:
+        channels = [Channel.POST]  # a contact who can be reached no other way gets a letter
+    return channels
 
 
 def to_contact(
@@ -43,27 +65,17 @@ def to_contact(
         customer_id=contact.customer_id,
         contact_id=contact.id,
     )
-    addresses = {
-        Channel.EMAIL: contact.email,
-        Channel.SMS: contact.phone,
-        Channel.POST: f"{contact.name}\n{contact.postal_address}"
-        if contact.postal_address
-        else None,
-    }
-    chosen = [
-        Channel(choice.channel)
-        for choice in contact.channels
-        if choice.topic == topic and addresses.get(Channel(choice.channel))
-    ]
-    if not chosen and addresses[Channel.POST]:
-        chosen = [Channel.POST]  # a contact who can be reached no other way gets a letter
+    where = addresses(contact.name, contact.email, contact.phone, contact.postal_address)
+    chosen = chosen_channels(
+        where, [choice.channel for choice in contact.channels if choice.topic == topic]
+    )
     if not chosen:
         return [replace(base, recipient=contact.name, failure=NO_CHANNEL)]
     return [
         replace(
             base,
             channel=channel,
-            recipient=addresses[channel] or "",
+            recipient=where[channel] or "",
             body=text.sms if channel is Channel.SMS else text.text,
             html=text.html if channel is Channel.EMAIL else None,
             attachment=attachment if channel is Channel.EMAIL else None,

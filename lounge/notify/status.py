@@ -26,7 +26,15 @@ from db.models import (
 )
 from lounge import access, i18n, meetings
 from lounge.access import Viewer
-from lounge.notify import assignment, attachments, contacts, letters, membership, service
+from lounge.notify import (
+    assignment,
+    attachments,
+    contacts,
+    demand,
+    letters,
+    membership,
+    service,
+)
 from lounge.notify.letters import STAFF
 from lounge.notify.templates import TEMPLATES, Rendered, language_for, render
 
@@ -68,6 +76,8 @@ def sample_facts(kind: str, language: str) -> dict[str, str]:
         return service.sample_facts(kind, language, name, customer)
     if kind in assignment.KINDS_OF_MESSAGE:
         return assignment.sample_facts(kind, language, name, customer, manager)
+    if kind in demand.KINDS_OF_MESSAGE:
+        return demand.sample_facts(kind, language, name, customer)
     event = SAMPLE_EVENTS["exit" if kind in EXITS else "enter"]
     people = Customer(name=customer), User(full_name=manager), "https://lounge.example"
     with i18n.use(language):

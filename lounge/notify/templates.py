@@ -9,7 +9,7 @@ English. E-mail HTML is the text, escaped, in paragraphs, right to left where th
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from html import escape
 
@@ -155,6 +155,46 @@ TEMPLATES: dict[str, Template] = {
         ),
         sms=N_("{customer}: your account manager is now {manager}. {link}"),
     ),
+    # Demand-management notices: one set for every kind; {title} names the kind (an emergency
+    # outage says so), {ask} the reduction asked for, {link} the signed acknowledgement link.
+    "notice_issued": Template(
+        subject=N_("{title}: {window}"),
+        text=N_(
+            "Dear {name},\n\n"
+            "{title} for {sites} of {customer}: {window}.{ask}{note}\n\n"
+            "Please confirm that you received this notice, and tell us how much load you will "
+            "reduce: {link}"
+        ),
+        sms=N_("{title}, {window}. Confirm: {link}"),
+    ),
+    "notice_updated": Template(
+        subject=N_("Updated: {title}: {window}"),
+        text=N_(
+            "Dear {name},\n\n"
+            "The {title} for {sites} of {customer} has changed. It now applies {window}.{ask}"
+            "{note}\n\n"
+            "Details and confirmation: {link}"
+        ),
+        sms=N_("Updated: {title} {window}. {link}"),
+    ),
+    "notice_cancelled": Template(
+        subject=N_("Cancelled: {title}: {window}"),
+        text=N_(
+            "Dear {name},\n\n"
+            "The {title} for {sites} of {customer}, {window}, is cancelled. Nothing more is "
+            "needed from you.{note}\n\n{link}"
+        ),
+        sms=N_("Cancelled: {title} {window}. {link}"),
+    ),
+    "notice_completed": Template(
+        subject=N_("Ended: {title}"),
+        text=N_(
+            "Dear {name},\n\n"
+            "The {title} for {sites} of {customer}, {window}, has ended. Thank you for your "
+            "cooperation.{note}\n\n{link}"
+        ),
+        sms=N_("Ended: {title}. {link}"),
+    ),
 }
 
 
@@ -188,3 +228,12 @@ def language_for(kind: str, wanted: str) -> str:
         return wanted
     log.warning("template %r has no complete %r translation; sending it in English", kind, wanted)
     return "en"
+
+
+def rendered(kind: str, wanted: str, facts: Callable[[], Mapping[str, str]]) -> Rendered:
+    """``kind`` for a reader of ``wanted`` (English if that one is not whole), with ``facts()``
+    made in the language chosen."""
+    language = language_for(kind, wanted)
+    with i18n.use(language):
+        filled = facts()
+    return render(kind, language, filled)

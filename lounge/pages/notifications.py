@@ -42,6 +42,10 @@ KINDS = {
     "manager_new_request": N_("To the account manager: a new request"),
     "manager_assigned": N_("To the account manager: a customer assigned"),
     "manager_changed": N_("The customer's account manager changed"),
+    "notice_issued": N_("A peak-load warning or outage notice"),
+    "notice_updated": N_("An update of a notice"),
+    "notice_cancelled": N_("A cancellation of a notice"),
+    "notice_completed": N_("The end of a notice's event"),
 }
 LANGUAGE_NAMES = {"en": "English", "he": "עברית"}
 
