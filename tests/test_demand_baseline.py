@@ -18,16 +18,21 @@ its quarter hour 68 is 18:00, which holds 7 kWh.
 from __future__ import annotations
 
 import datetime as dt
+import io
+import re
 
 import numpy as np
+import pdfplumber
 import pytest
+from openpyxl import load_workbook
 
 from db.models import Notice, NoticeKind, NoticeState, NoticeTarget, Site
 from db.session import Database
-from lounge import access, localtime
+from lounge import access, exports, i18n, localtime
 from lounge.access import Role, Viewer
-from lounge.demand import baseline
+from lounge.demand import baseline, report
 from lounge.settings import TIMEZONE
+from reports.report import build_report
 from tests.factories import add_customer, import_readings
 
 D = dt.date
@@ -247,7 +252,9 @@ def test_an_event_on_the_autumn_dst_day_compares_wall_clock_hours():
     every other quarter hour 1; the event day's holds 9: the baseline of 17 must be found."""
     event_day = D(2026, 10, 25)
     start = int(at(event_day, 17).timestamp())
-    first, last = baseline.days_to_read(start, start + 900)
+    read = baseline.days_to_read(start, start + 900)
+    assert D(2026, 10, 22) in read and D(2026, 10, 24) not in read  # a Thursday; a Saturday
+    first, last = read[0], read[-1]
     days = (last - first).days + 1
     values = []
     for n in range(days):
@@ -266,3 +273,30 @@ def test_an_event_on_the_autumn_dst_day_compares_wall_clock_hours():
     assert figures.adjustment.tolist() == [1.0]  # 1 in every adjustment quarter, both sides
     assert (figures.baseline_wh.tolist(), figures.actual_wh.tolist()) == ([17], [9])
     assert figures.reduction_w.tolist() == [(17 - 9) * 4]
+
+
+@pytest.mark.parametrize("language", ["en", "he"])
+def test_the_report_holds_the_same_figures_in_csv_xlsx_and_pdf(db, event, language):
+    with db.session() as session:
+        found = baseline.measure(session, STAFF, event["event"], now=NOW)
+    with i18n.use(language):
+        document = report.build(found)
+    sections = {section.title: section for section in document.sections}
+    assert len(sections) == 4
+    series, sites, customers, regions = document.sections
+    assert [row["site"].split(" · ")[0] for row in sites.rows] == ["A", "B", "C"]
+    assert sites.rows[0]["adjustment"] == pytest.approx(0.05)
+    assert sites.totals is not None and sites.totals["reduction_wh"] == 40_000
+    assert sites.warning is not None and "D" in sites.warning
+    assert [row["reduction_wh"] for row in customers.rows] == [50_000, -10_000]
+    assert [row["baseline_w"] for row in series.rows] == [325_000] * 4
+    csv_text = exports.to_csv(document).decode("utf-8-sig")
+    # A's row: 10 days, +5%, 105 kWh baseline, 60 actual, 45 less, 45 kW, 45/105 of the baseline
+    assert re.search(r"A · Site A,Customer C1,[^,]+,10,0\.05\d*,105,60,45,45,0\.4285", csv_text)
+    assert "325" in csv_text and "285" in csv_text
+    workbook = load_workbook(io.BytesIO(exports.to_xlsx(document)))
+    assert len(workbook.sheetnames) == 4
+    pdf = build_report(document)
+    with pdfplumber.open(io.BytesIO(pdf)) as opened:
+        text = "".join(page.extract_text() or "" for page in opened.pages)
+    assert "325" in text and "285" in text

@@ -133,12 +133,31 @@ def _positions(
     return day_index, slot
 
 
-def days_to_read(start_s: int, end_s: int) -> tuple[dt.date, dt.date]:
-    """The first and last local day the baseline of an event over [start_s, end_s) reads."""
+def _instants(start_s: int, end_s: int) -> tuple[np.ndarray, int]:
+    """The quarter hours of the day-of adjustment and then of the event window, and how many
+    of them are the adjustment's."""
+    window = quarter_instants(start_s, end_s)
+    adjust = np.arange(
+        window[0] - ADJUSTMENT_FROM_S, window[0] - ADJUSTMENT_TO_S, rollups.QUARTER_S
+    )
+    return np.concatenate([adjust, window]), len(adjust)
+
+
+def days_to_read(start_s: int, end_s: int) -> list[dt.date]:
+    """The local days the baseline of an event over [start_s, end_s) reads, in order: the
+    event's day and its similar candidates, with the day before or after each when the
+    adjustment hours or the window reach into it."""
     event_day = localtime.local_date(start_s)
-    adjustment = localtime.local_date(start_s - start_s % rollups.QUARTER_S - ADJUSTMENT_FROM_S)
-    first = min(event_day, adjustment) - dt.timedelta(days=LOOKBACK_DAYS)
-    return first, localtime.local_date(max(start_s, end_s - 1))
+    instants, _before = _instants(start_s, end_s)
+    lowest = (localtime.local_date(int(instants[0])) - event_day).days
+    highest = (localtime.local_date(int(instants[-1])) - event_day).days
+    return sorted(
+        {
+            day + dt.timedelta(days=offset)
+            for day in [event_day, *similar_candidates(event_day)]
+            for offset in range(lowest, highest + 1)
+        }
+    )
 
 
 @dataclass(frozen=True)
@@ -165,16 +184,15 @@ def compute(profiles: Profiles, excluded: np.ndarray, start_s: int, end_s: int) 
     """Baseline, actual load and reduction of every site of ``profiles`` for the event
     [start_s, end_s); ``excluded[site, day]`` marks the sites' other event days."""
     event_day = localtime.local_date(start_s)
-    window = quarter_instants(start_s, end_s)
-    first_adjust = window[0] - ADJUSTMENT_FROM_S
-    adjust = np.arange(first_adjust, window[0] - ADJUSTMENT_TO_S, rollups.QUARTER_S)
-    instants = np.concatenate([adjust, window])
-    before = len(adjust)
+    instants, before = _instants(start_s, end_s)
+    window = instants[before:]
     candidates = similar_candidates(event_day)
     day_index, slot = _positions(instants, event_day, [event_day, *candidates], profiles.first)
     # rows of every (site, candidate day, quarter hour), and the energy there
     rows = profiles.row[:, day_index]
-    energy = profiles.values[np.maximum(rows, 0), slot[None]]
+    # a row of zeros to index when no site has any data (every row is -1 then)
+    values = profiles.values if len(profiles.values) else np.zeros((1, rollups.MAX_QUARTERS))
+    energy = values.astype(np.int64, copy=False)[np.maximum(rows, 0), slot[None]]
     complete: np.ndarray = np.all(rows >= 0, axis=2)
     actual, has_actual = energy[:, 0], complete[:, 0]
     usable = complete[:, 1:] & ~excluded[:, day_index[1:, before]]
@@ -215,20 +233,16 @@ _PROFILE_ROW = np.dtype([("site", object), ("day", object), ("profile", object)]
 
 
 def read_profiles(
-    session: Session,
-    site_ids: Sequence[str],
-    sites: Select[str],
-    first: dt.date,
-    last: dt.date,
+    session: Session, site_ids: Sequence[str], sites: Select[str], days: Sequence[dt.date]
 ) -> Profiles:
     """The quarter-hour profiles of ``sites`` (a query of site ids, listed in ``site_ids``
-    order) over the local days [first, last], in one query."""
+    order) on ``days`` (in order), in one query."""
+    first, last = days[0], days[-1]
     query = select(
         ConsumptionDaily.site_id, ConsumptionDaily.day, ConsumptionDaily.quarter_wh
     ).where(
         ConsumptionDaily.site_id.in_(sites.scalar_subquery()),
-        ConsumptionDaily.day >= first,
-        ConsumptionDaily.day <= last,
+        ConsumptionDaily.day.in_(days),
         ConsumptionDaily.quarter_wh.is_not(None),
     )
     table = rollups.fetch_records(session.connection(), query, _PROFILE_ROW)
@@ -374,8 +388,7 @@ def measure(
         select(NoticeTarget.site_id).where(NoticeTarget.notice_id == notice.id), viewer
     )
     start_s, end_s = int(notice.starts_at.timestamp()), int(notice.ends_at.timestamp())
-    first, last = days_to_read(start_s, end_s)
-    profiles = read_profiles(session, site_ids, sites, first, last)
+    profiles = read_profiles(session, site_ids, sites, days_to_read(start_s, end_s))
     excluded = _event_days(session, notice, site_ids, sites, profiles)
     figures = compute(profiles, excluded, start_s, end_s)
     lines = [
