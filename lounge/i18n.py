@@ -21,6 +21,7 @@ from pathlib import Path
 from babel import Locale
 from babel.dates import format_date as _babel_date
 from babel.dates import format_datetime as _babel_datetime
+from babel.dates import format_time as _babel_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency as _babel_currency
@@ -160,3 +161,8 @@ def format_month(value: dt.date) -> str:
 def format_datetime(value: dt.datetime, length: str = "medium") -> str:
     """An instant shown in Israel time, whatever zone it was stored in."""
     return _babel_datetime(value, format=length, tzinfo=TIMEZONE, locale=_locale())
+
+
+def format_time(value: dt.datetime, length: str = "short") -> str:
+    """The clock time of an instant in Israel."""
+    return _babel_time(value, format=length, tzinfo=TIMEZONE, locale=_locale())

@@ -6,7 +6,7 @@ here, for the screens and the PDFs alike. Unknown codes are shown as stored.
 
 from __future__ import annotations
 
-from db.models import BandSplit, Role
+from db.models import BandSplit, NoticeKind, NoticeState, Role
 from lounge.i18n import N_, _, format_percent
 from lounge.invoicing import TYPICAL_SHARES
 from lounge.tariffs import Band
@@ -53,6 +53,31 @@ BAND_SPLITS: dict[str, str] = {
     BandSplit.INTERVAL: N_("Measured"),
     BandSplit.TYPICAL: N_("Estimated"),
 }
+
+NOTICE_KINDS: dict[str, str] = {
+    NoticeKind.PEAK_WARNING: N_("Peak-load warning"),
+    NoticeKind.POSSIBLE_OUTAGE: N_("Possible temporary outage"),
+    NoticeKind.PLANNED_OUTAGE: N_("Planned outage"),
+    NoticeKind.EMERGENCY_OUTAGE: N_("EMERGENCY OUTAGE"),
+}
+NOTICE_STATES: dict[str, str] = {
+    NoticeState.DRAFT: N_("Draft"),
+    NoticeState.SCHEDULED: N_("Scheduled"),
+    NoticeState.ISSUED: N_("Issued"),
+    NoticeState.UPDATED: N_("Updated"),
+    NoticeState.CANCELLED: N_("Cancelled"),
+    NoticeState.COMPLETED: N_("Completed"),
+}
+NOTICE_REASONS = {"heat": N_("heat"), "cold": N_("cold")}
+
+
+def notice_title(kind: str, level: int | None = None, reason: str | None = None) -> str:
+    """What a notice is, in a few words: "Peak-load warning, level 2 (heat)"."""
+    if kind == NoticeKind.PEAK_WARNING and level:
+        return _("Peak-load warning, level {level} ({reason})").format(
+            level=level, reason=label(NOTICE_REASONS, reason)
+        )
+    return label(NOTICE_KINDS, kind)
 
 
 def band_split_method(code: str | None) -> str:

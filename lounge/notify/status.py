@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from db.models import Channel, Customer, Notification, User, VipEvent
 from lounge import access, i18n
 from lounge.access import Viewer
-from lounge.notify import membership, service
+from lounge.notify import demand, membership, service
 from lounge.notify.letters import STAFF
 from lounge.notify.templates import TEMPLATES, Rendered, language_for, render
 
@@ -48,6 +48,8 @@ def sample_facts(kind: str, language: str) -> dict[str, str]:
     name, customer, manager = SAMPLE_PEOPLE.get(language, SAMPLE_PEOPLE["en"])
     if kind in service.KINDS_OF_MESSAGE:
         return service.sample_facts(kind, language, name, customer)
+    if kind in demand.KINDS_OF_MESSAGE:
+        return demand.sample_facts(kind, language, name, customer)
     event = SAMPLE_EVENTS["exit" if kind in EXITS else "enter"]
     with i18n.use(language):
         filled = membership.facts(

@@ -106,6 +106,46 @@ TEMPLATES: dict[str, Template] = {
         text=N_("{customer} opened request {number} ({kind}: {subject}), due by {due}.\n\n{link}"),
         sms=N_("New request from {customer}. {link}"),
     ),
+    # Demand-management notices: one set for every kind; {title} names the kind (an emergency
+    # outage says so), {ask} the reduction asked for, {link} the signed acknowledgement link.
+    "notice_issued": Template(
+        subject=N_("{title}: {window}"),
+        text=N_(
+            "Dear {name},\n\n"
+            "{title} for {sites} of {customer}: {window}.{ask}{note}\n\n"
+            "Please confirm that you received this notice, and tell us how much load you will "
+            "reduce: {link}"
+        ),
+        sms=N_("{title}, {window}. Confirm: {link}"),
+    ),
+    "notice_updated": Template(
+        subject=N_("Updated: {title}: {window}"),
+        text=N_(
+            "Dear {name},\n\n"
+            "The {title} for {sites} of {customer} has changed. It now applies {window}.{ask}"
+            "{note}\n\n"
+            "Details and confirmation: {link}"
+        ),
+        sms=N_("Updated: {title} {window}. {link}"),
+    ),
+    "notice_cancelled": Template(
+        subject=N_("Cancelled: {title}: {window}"),
+        text=N_(
+            "Dear {name},\n\n"
+            "The {title} for {sites} of {customer}, {window}, is cancelled. Nothing more is "
+            "needed from you.{note}\n\n{link}"
+        ),
+        sms=N_("Cancelled: {title} {window}. {link}"),
+    ),
+    "notice_completed": Template(
+        subject=N_("Ended: {title}"),
+        text=N_(
+            "Dear {name},\n\n"
+            "The {title} for {sites} of {customer}, {window}, has ended. Thank you for your "
+            "cooperation.{note}\n\n{link}"
+        ),
+        sms=N_("Ended: {title}. {link}"),
+    ),
 }
 
 

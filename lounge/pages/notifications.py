@@ -39,6 +39,10 @@ KINDS = {
     "request_update": N_("A request changed state"),
     "manager_member_fault": N_("To the account manager and the fault desk: a member's fault"),
     "manager_new_request": N_("To the account manager: a new request"),
+    "notice_issued": N_("A peak-load warning or outage notice"),
+    "notice_updated": N_("An update of a notice"),
+    "notice_cancelled": N_("A cancellation of a notice"),
+    "notice_completed": N_("The end of a notice's event"),
 }
 LANGUAGE_NAMES = {"en": "English", "he": "עברית"}
 

@@ -1,0 +1,280 @@
+"""Whom a notice reaches: the sites its targeting selects, their customers and contacts, and the
+load at stake, shown in a preview before anything is sent.
+
+The targeting picks sites by place (regions, and sites named one by one; neither means every
+region), narrowed by the customer's segment, the site's type, and membership of the lounge. The
+load at stake of a site is its mean demand in the event window on the ten most recent similar
+days (days of the same type: working, short or rest, see :mod:`lounge.calendar`) before the
+event, read from the quarter-hour profiles of the daily rollup (the hourly profile where a day has
+no quarter hours), for all sites in one query and one array computation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Select, false, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from db.models import (
+    ConsumptionDaily,
+    Contact,
+    Customer,
+    Notice,
+    NoticeKind,
+    Site,
+    Topic,
+    VipStatus,
+)
+from lounge import access, calendar, localtime, rollups
+from lounge.access import Viewer
+from lounge.notify import reach
+from lounge.settings import TIMEZONE
+
+#: How many similar days the load at stake averages.
+SIMILAR_DAYS = 10
+#: How far back similar days are looked for (ten rest days take about five weeks).
+LOOKBACK_DAYS = 60
+
+
+@dataclass(frozen=True)
+class Targeting:
+    """The staff's choice of whom a notice is for (empty tuples: no narrowing by that)."""
+
+    regions: tuple[str, ...] = ()
+    site_ids: tuple[str, ...] = ()
+    segments: tuple[str, ...] = ()
+    site_types: tuple[str, ...] = ()
+    members_only: bool = False
+
+    @classmethod
+    def of(cls, notice: Notice) -> Targeting:
+        return cls(
+            tuple(notice.regions or ()),
+            tuple(notice.site_ids or ()),
+            tuple(notice.segments or ()),
+            tuple(notice.site_types or ()),
+            bool(notice.members_only),
+        )
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.regions or self.site_ids or self.segments or self.site_types)
+
+
+def topic_of(kind: str) -> Topic:
+    """The topic a contact chose channels for: warnings for peak load, outages for the rest."""
+    return Topic.WARNINGS if kind == NoticeKind.PEAK_WARNING else Topic.OUTAGES
+
+
+def sites_query(targeting: Targeting) -> Select[str, str, str]:
+    """(site id, customer id, region) of every site ``targeting`` selects."""
+    query = select(Site.id, Site.customer_id, Site.region)
+    if targeting.is_empty:
+        return query.where(false())
+    places = []
+    if targeting.regions:
+        places.append(Site.region.in_(targeting.regions))
+    if targeting.site_ids:
+        places.append(Site.id.in_(targeting.site_ids))
+    if places:
+        query = query.where(or_(*places))
+    if targeting.segments:
+        query = query.where(
+            Site.customer_id.in_(
+                select(Customer.id).where(Customer.segment.in_(targeting.segments))
+            )
+        )
+    if targeting.site_types:
+        query = query.where(Site.site_type.in_(targeting.site_types))
+    if targeting.members_only:
+        query = query.where(
+            Site.customer_id.in_(select(VipStatus.customer_id).where(VipStatus.is_vip.is_(True)))
+        )
+    return query
+
+
+def similar_days(event_day: dt.date, count: int = SIMILAR_DAYS) -> list[dt.date]:
+    """The ``count`` most recent days before ``event_day`` of the same day type, newest first."""
+    wanted = calendar.day_type(event_day)
+    days = [event_day - dt.timedelta(days=n) for n in range(1, LOOKBACK_DAYS + 1)]
+    return [day for day in days if calendar.day_type(day) == wanted][:count]
+
+
+def _window_quarters(
+    days: list[dt.date], starts_at: dt.datetime, ends_at: dt.datetime
+) -> tuple[np.ndarray, np.ndarray]:
+    """First and end quarter hour (of each day's profile) of the event's wall-clock window on
+    each of ``days``; a window past midnight is cut at the end of its first day."""
+    local_start = starts_at.astimezone(TIMEZONE)
+    span = ends_at - starts_at
+    first, end = [], []
+    for day in days:
+        midnight = localtime.local_midnight_s(day)
+        start_s = int(dt.datetime.combine(day, local_start.time(), TIMEZONE).timestamp())
+        day_end_s = localtime.local_midnight_s(day + dt.timedelta(days=1))
+        end_s = min(start_s + int(span.total_seconds()), day_end_s)
+        first.append((start_s - midnight) // rollups.QUARTER_S)
+        end.append(-(-(end_s - midnight) // rollups.QUARTER_S))
+    return np.array(first, dtype=np.int64), np.array(end, dtype=np.int64)
+
+
+def load_at_stake(
+    session: Session, sites: Select[str], starts_at: dt.datetime, ends_at: dt.datetime
+) -> dict[str, int]:
+    """Mean demand in W of each of ``sites`` (a query of site ids) in the event window on the
+    ten most recent similar days with data; sites without interval data are left out."""
+    days = similar_days(localtime.local_day(starts_at))
+    if not days:
+        return {}
+    rows = session.execute(
+        select(ConsumptionDaily.site_id, ConsumptionDaily.day, ConsumptionDaily.quarter_wh)
+        .add_columns(ConsumptionDaily.hourly_wh)
+        .where(
+            ConsumptionDaily.site_id.in_(sites.scalar_subquery()),
+            ConsumptionDaily.day.in_(days),
+            or_(ConsumptionDaily.quarter_wh.is_not(None), ConsumptionDaily.hourly_wh.is_not(None)),
+        )
+    ).all()
+    if not rows:
+        return {}
+    site_ids = [row[0] for row in rows]
+    day_index = {day: index for index, day in enumerate(days)}
+    row_day = np.array([day_index[row[1]] for row in rows], dtype=np.int64)
+    first, end = _window_quarters(days, starts_at, ends_at)
+    profiles = np.zeros((len(rows), rollups.MAX_QUARTERS), dtype=np.float64)
+    quarter = np.array([row[2] is not None for row in rows])
+    if quarter.any():
+        decoded, _lengths = rollups.decode_quarters([row[2] for row in rows if row[2] is not None])
+        profiles[quarter] = decoded
+    if (~quarter).any():  # a wall-clock hour's energy spread evenly over its quarter hours
+        hourly = rollups.decode_hourly([row[3] for row in rows if row[2] is None])
+        spread = np.repeat(hourly, rollups.QUARTERS_PER_HOUR, axis=1) / rollups.QUARTERS_PER_HOUR
+        profiles[~quarter, : spread.shape[1]] = spread
+    slots = np.arange(rollups.MAX_QUARTERS)
+    inside = (slots >= first[row_day, None]) & (slots < end[row_day, None])
+    hours = (end - first)[row_day] * rollups.QUARTER_S / 3600
+    demand = np.where(hours > 0, (profiles * inside).sum(axis=1) / np.maximum(hours, 1e-9), 0)
+    means = pd.Series(demand).groupby(pd.Series(site_ids)).mean()
+    return {str(site): int(round(value)) for site, value in means.items()}
+
+
+@dataclass(frozen=True)
+class CustomerLine:
+    """One customer of a preview: its sites, contacts, the channels reached and its load."""
+
+    customer_id: str
+    name: str
+    region: str
+    sites: int
+    contacts: int
+    channels: tuple[str, ...]
+    load_w: int
+
+
+@dataclass(frozen=True)
+class RegionLine:
+    region: str
+    customers: int
+    sites: int
+    load_w: int
+
+
+@dataclass(frozen=True)
+class Preview:
+    customers: list[CustomerLine]
+    regions: list[RegionLine]
+    sites: int
+    contacts: int
+    #: Messages per channel, as the notice would write them.
+    messages: dict[str, int]
+    #: Contacts with no way to reach them (recorded as failed messages).
+    unreachable: int
+    load_w: int
+    #: Sites with interval data behind the load at stake.
+    measured_sites: int
+
+
+def reachable(contacts: Iterable[Contact], topic: str) -> tuple[Counter[str], int]:
+    """Messages per channel to ``contacts`` on ``topic``, and how many cannot be reached at all,
+    by the one rule of :mod:`lounge.notify.reach`."""
+    counts: Counter[str] = Counter()
+    unreachable = 0
+    for contact in contacts:
+        channels = reach.channels_for(contact, topic)
+        counts.update(str(channel) for channel in channels)
+        unreachable += not channels
+    return counts, unreachable
+
+
+def preview(
+    session: Session,
+    viewer: Viewer,
+    targeting: Targeting,
+    kind: str,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+) -> Preview:
+    """Who the notice would reach and the load at stake, before anything is sent."""
+    access.require(viewer, *access.REGION_ROLES)
+    sites = access.restrict(sites_query(targeting), viewer)
+    site_rows = session.execute(sites).all()
+    loads = load_at_stake(session, select(sites.subquery().c.id), starts_at, ends_at)
+    frame = pd.DataFrame(site_rows, columns=["site_id", "customer_id", "region"])
+    frame["load_w"] = frame["site_id"].map(loads).fillna(0).astype("int64")
+    customer_ids = sorted(set(frame["customer_id"]))
+    names = dict(
+        session.execute(
+            select(Customer.id, Customer.name).where(Customer.id.in_(customer_ids))
+        ).all()
+    )
+    topic = topic_of(kind)
+    contacts: dict[str, list[Contact]] = {}
+    for contact in session.scalars(
+        select(Contact)
+        .where(Contact.customer_id.in_(customer_ids))
+        .options(selectinload(Contact.channels))
+    ):
+        contacts.setdefault(contact.customer_id, []).append(contact)
+    per_customer = frame.groupby("customer_id").agg(
+        region=("region", "first"), sites=("site_id", "size"), load_w=("load_w", "sum")
+    )
+    lines = []
+    total: Counter[str] = Counter()
+    unreachable = 0
+    for customer_id, row in per_customer.iterrows():
+        counts, lost = reachable(contacts.get(str(customer_id), []), topic)
+        total.update(counts)
+        unreachable += lost
+        lines.append(
+            CustomerLine(
+                str(customer_id),
+                names.get(str(customer_id), str(customer_id)),
+                str(row["region"]),
+                int(row["sites"]),
+                len(contacts.get(str(customer_id), [])),
+                tuple(sorted(counts)),
+                int(row["load_w"]),
+            )
+        )
+    per_region = frame.groupby("region").agg(
+        customers=("customer_id", "nunique"), sites=("site_id", "size"), load_w=("load_w", "sum")
+    )
+    return Preview(
+        customers=sorted(lines, key=lambda line: (-line.load_w, line.name)),
+        regions=[
+            RegionLine(str(region), int(r["customers"]), int(r["sites"]), int(r["load_w"]))
+            for region, r in per_region.iterrows()
+        ],
+        sites=len(frame),
+        contacts=sum(len(found) for found in contacts.values()),
+        messages=dict(total),
+        unreachable=unreachable,
+        load_w=int(frame["load_w"].sum()),
+        measured_sites=len(loads),
+    )
