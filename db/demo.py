@@ -33,7 +33,7 @@ import pandas as pd
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from db import demo_billing, demo_requests
+from db import demo_billing, demo_reduction, demo_requests
 from db.models import (
     ClassificationRun,
     Contact,
@@ -876,11 +876,28 @@ def _create_users(session: Session, portfolios: dict[str, list[str]]) -> list[tu
 
 # --- entry points ----------------------------------------------------------------
 
-_PLAN, _SITES, _WEATHER, _LOAD, _MASTER, _PORTFOLIO, _BILLING = range(7)
+_PLAN, _SITES, _WEATHER, _LOAD, _MASTER, _PORTFOLIO, _BILLING, _EVENTS = range(8)
 
 
 def _rng(seed: int, stream: int) -> np.random.Generator:
     return np.random.default_rng([seed, stream])
+
+
+def _past_events(
+    rng: np.random.Generator, cal: Calendar, sites: list[SitePlan], today: dt.date
+) -> list[demo_reduction.PastEvent]:
+    """Past peak-load warnings over the interval-metered sites (see :mod:`db.demo_reduction`),
+    on full working days no more than a degree from the mean of the two weeks before."""
+    metered = [
+        demo_reduction.MeteredSite(site.id, site.customer.id, REGIONS[site.region])
+        for site in sites
+        if site.interval
+    ]
+    recent = pd.Series(cal.temperature).rolling(14).mean().shift(1).to_numpy()
+    working = cal.day_type == calendar.DAY_TYPES.index(calendar.WORKING)
+    usual = working & (np.abs(cal.temperature - recent) < 1.0)
+    days = [day.item() for day in cal.days[usual]]
+    return demo_reduction.plan(rng, metered, days, today, CHAIN_ID)
 
 
 def has_customers(session: Session) -> bool:
@@ -917,6 +934,8 @@ def generate(
     sites = _plan_sites(_rng(seed, _SITES), specs)
     cal = _calendar(_rng(seed, _WEATHER), today)
     frame = _readings(_rng(seed, _LOAD), cal, sites)
+    events = _past_events(_rng(seed, _EVENTS), cal, sites, today)
+    frame = demo_reduction.respond(frame, events)
     with database.session() as session:
         _write_master_data(session, _rng(seed, _MASTER), specs, sites, today)
         _write_readings(session, frame, cal, seed)
@@ -932,6 +951,7 @@ def generate(
         portfolios = _portfolios(_rng(seed, _PORTFOLIO), specs)
         logins = _create_users(session, portfolios)
         _announce_history(session)
+        demo_reduction.write(session, events)
         elsewhere = portfolios["manager2@demo.lounge"][0]  # a customer of another manager
         demo_requests.write(session, today, CHAIN_ID, FACTORY_CLIENT_ID, "C10003", elsewhere)
         return logins

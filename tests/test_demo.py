@@ -145,6 +145,29 @@ def test_demo_data(demo_data: Demo, subtests: pytest.Subtests):
             _check_meters_and_site_types(session)
         with subtests.test("requests in every state, some breached, faults of members first"):
             _check_requests(session)
+        with subtests.test("past warnings: sites that cut their load and sites that did not"):
+            _check_load_reduction(session)
+
+
+def _check_load_reduction(session: Session) -> None:
+    from db.models import Notice, User
+    from lounge.access import Viewer
+    from lounge.demand import baseline
+
+    staff = Viewer.of(session.scalars(select(User).where(User.role == "demand_staff")).one())
+    client = Viewer.of(
+        session.scalars(select(User).where(User.email == "client@demo.lounge")).one()
+    )
+    notices = session.scalars(select(Notice).where(Notice.state == "completed")).all()
+    assert len(notices) >= 2
+    for notice in notices:
+        found = baseline.measure(session, staff, notice.id)
+        shares = [line.reduction_wh / line.baseline_wh for line in found.sites]
+        assert any(share > 0.15 for share in shares), notice.id  # responded
+        assert any(abs(share) < 0.1 for share in shares), notice.id  # went on as usual
+        assert found.total.reduction_wh > 0
+    mine = baseline.measure(session, client, notices[0].id)
+    assert mine.sites and {line.customer_id for line in mine.sites} == {demo.CHAIN_ID}
 
 
 def _check_requests(session: Session) -> None:

@@ -988,3 +988,26 @@ def test_load_reduction_downloads_show_only_the_viewers_sites(
 def test_load_reduction_download_refuses_an_unknown_format(client, world, reduction_world):
     sign_in(client, "demand@a.test")
     assert client.get(f"/download/load-reduction/{reduction_world['both']}.exe").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("email", "notice", "expected"),
+    [
+        ("client@a.test", "other", "not-found"),
+        ("manager@a.test", "other", "not-found"),
+        ("client@a.test", "forged:1 OR 1=1", "not-found"),
+        ("client@a.test", "forged:../admin", "not-found"),
+        ("client@a.test", "draft", "reduction-not-over"),
+        ("client@a.test", "both", "reduction-view"),
+        ("demand@a.test", "other", "reduction-view"),
+    ],
+)
+def test_load_reduction_page_shows_only_the_viewers_sites(
+    client, world, reduction_world, email, notice, expected
+):
+    sign_in(client, email)
+    notice_id = notice.split(":")[1] if notice.startswith("forged:") else reduction_world[notice]
+    body = _page(client, f"/load-reduction/{notice_id}")
+    assert f'"id":"{expected}"' in body.replace(" ", "")
+    if email.startswith("client@a"):
+        assert "SB1" not in body and world.other_name not in body

@@ -19,6 +19,7 @@ from lounge.demand.baseline import Reduction, Total
 from lounge.i18n import N_, _
 from lounge.labels import REGIONS, label
 from lounge.settings import TIMEZONE
+from reports import rtl
 from reports.documents import Chart, ReportColumn, ReportDocument, ReportSection
 
 KIND = "load_reduction"
@@ -53,11 +54,14 @@ def _values(total: Total) -> dict[str, Any]:
 
 
 def window_text(found: Reduction) -> str:
-    """``15 Jul 2026, 17:00–19:00`` (Israel time; the end's date too when it is another day)."""
+    """``15 Jul 2026, 17:00 – 19:00`` (Israel time; the end's date too when it is another day)."""
     start, end = found.starts_at.astimezone(TIMEZONE), found.ends_at.astimezone(TIMEZONE)
     last = end - dt.timedelta(seconds=1)
     ends = f"{end:%H:%M}" if last.date() == start.date() else i18n.format_datetime(end, "short")
-    return f"{i18n.format_date(start.date())}, {start:%H:%M}–{ends}"
+    # embedded left to right, or a Hebrew line shows the end before the start; no-break
+    # spaces and a word joiner keep the range on one line (a line may break after a dash)
+    times = f"{start:%H:%M}\u00a0–\u2060\u00a0{ends}"
+    return f"{i18n.format_date(start.date())}, {rtl.embed(times)}"
 
 
 def document(session: Session, viewer: Viewer, notice_id: object, language: str) -> ReportDocument:
