@@ -20,6 +20,7 @@ from lounge import i18n, settings
 from lounge.components import shell
 from lounge.notify import worker as notify_worker
 from lounge.web import jobs
+from lounge.web.acknowledge import init_acknowledge
 from lounge.web.auth import init_auth
 from lounge.web.context import DATABASE_KEY
 from lounge.web.downloads import init_downloads
@@ -62,6 +63,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> LoungeDash:
     init_security(server, config)  # first: a stale session ends before the gate looks
     init_auth(server, config)
     init_downloads(server)
+    init_acknowledge(server)
 
     app = LoungeDash(
         __name__,

@@ -33,7 +33,7 @@ import pandas as pd
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from db import demo_billing, demo_reduction, demo_requests
+from db import demo_billing, demo_notices, demo_reduction, demo_requests
 from db.models import (
     ClassificationRun,
     Contact,
@@ -954,4 +954,5 @@ def generate(
         demo_reduction.write(session, events)
         elsewhere = portfolios["manager2@demo.lounge"][0]  # a customer of another manager
         demo_requests.write(session, today, CHAIN_ID, FACTORY_CLIENT_ID, "C10003", elsewhere)
+        demo_notices.write(session, today, CHAIN_ID, FACTORY_CLIENT_ID)
         return logins

@@ -346,10 +346,12 @@ PHONE_PAGES = {
         "/billing": "#billing-invoices .ag-row",
         "/reports": "#report-section-0",
         "/requests": "#requests-list",
+        "/notices": "#notices-none",
     },
     "admin@a.test": {
         "/portfolio": "#portfolio-grid .ag-row",
         "/regions": "#regions-summary",
+        "/demand": "#demand-list",
         "/fault-desk": "#fault-desk-empty",
         "/admin": "#admin-upload",
     },

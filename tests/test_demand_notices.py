@@ -469,3 +469,21 @@ def test_staff_preview_the_notice_messages_in_both_languages(kind: str):
     english = status.preview(STAFF, kind, "en")
     assert "Peak-load warning, level 2 (heat)" in english.subject
     assert "Store 12" in english.text and "{" not in english.text + english.sms
+
+
+def test_the_notify_worker_issues_what_is_scheduled(db: Database, monkeypatch):
+    from lounge import settings
+    from lounge.notify import worker
+
+    _world(db)
+    notice_id = _new(db, _draft(start=dt.datetime.now(dt.UTC) + dt.timedelta(hours=3)))
+    with db.session() as session:
+        soon = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
+        notices.schedule(session, STAFF, notice_id, soon, soon - dt.timedelta(minutes=1))
+        notice = session.get(Notice, notice_id)
+        notice.scheduled_at = soon - dt.timedelta(minutes=1)  # its time has come
+    config = settings.load()
+    assert worker.issue_scheduled(db, config) == 1
+    assert worker.issue_scheduled(db, config) == 0
+    sent = _messages(db, "notice_issued")
+    assert len(sent) == 3 and all(config.public_url in m.body for m in sent if m.channel != "sms")

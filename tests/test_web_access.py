@@ -90,6 +90,36 @@ FORGED_REQUEST = {
     "requests-new-site.value": "SB1",
 }
 PDF_UPLOAD = "data:application/pdf;base64," + base64.b64encode(b"%PDF-1.4\n%%EOF\n").decode()
+DEMAND_FORM_FIELDS = (
+    "demand-kind",
+    "demand-level",
+    "demand-reason",
+    "demand-start",
+    "demand-end",
+    "demand-kw",
+    "demand-pct",
+    "demand-note",
+    "demand-regions",
+    "demand-sites",
+    "demand-segments",
+    "demand-types",
+    "demand-members",
+)
+DEMAND_LOAD = ".." + "...".join(f"{name}.value" for name in DEMAND_FORM_FIELDS) + ".."
+DEMAND_SHOW = "..demand-list.rowData...demand-detail.children...demand-acks.children.."
+DEMAND_SAVE = "..demand-pick.options...demand-pick.value...demand-save-feedback.children.."
+DEMAND_ACT = "..demand-acted.data...demand-act-feedback.children.."
+#: A notice for the other customer's region, with its site named.
+DEMAND_FORM = {
+    "demand-kind.value": "peak_warning",
+    "demand-level.value": 2,
+    "demand-reason.value": "heat",
+    "demand-start.value": "2030-07-14 14:00",
+    "demand-end.value": "2030-07-14 18:00",
+    "demand-regions.value": ["South"],
+    "demand-sites.value": "SB1",
+}
+NOTICE_ACK = '{"index":["MATCH"],"type":"notices-ack-status"}.children'
 PAY = (
     "..billing-pay-result.children...billing-key.data...billing-card.value...billing-cvc.value"
     "...billing-invoices.rowData...billing-payments.rowData...billing-kpis.children"
@@ -272,6 +302,19 @@ SCENARIOS = {
         {"request-move.n_clicks": 1},
         {"request-id.data": 1, "request-state.value": "closed", "request-note.value": "x"},
     ),
+    "demand-preview-box.children": ({"demand-preview.n_clicks": 1}, DEMAND_FORM),
+    DEMAND_SAVE: ({"demand-save.n_clicks": 1}, {"demand-pick.value": None, **DEMAND_FORM}),
+    DEMAND_LOAD: ({"demand-pick.value": 1}, {}),
+    DEMAND_SHOW: (
+        {"demand-pick.value": 1, "demand-acted.data": None, "demand-refresh.n_intervals": 1},
+        {},
+    ),
+    DEMAND_ACT: (
+        {"demand-issue.n_clicks": 1},
+        {"demand-pick.value": 1, "demand-schedule-at.value": "2030-07-13 08:00", **DEMAND_FORM},
+    ),
+    # pattern-matching ids: tests/test_web_demand.py forges the other customer's notice id
+    NOTICE_ACK: None,
     CONTACT_SAVE: (
         {"contact-save.n_clicks": 1, "contact-delete.n_clicks": None},
         {

@@ -27,6 +27,8 @@ NAV = (
     ("/portfolio", N_("Portfolio"), {Role.ACCOUNT_MANAGER, Role.ADMIN}),
     ("/requests", N_("Requests"), {Role.CLIENT, Role.ACCOUNT_MANAGER, Role.ADMIN}),
     ("/fault-desk", N_("Fault desk"), {Role.FAULT_DESK, Role.ADMIN}),
+    ("/notices", N_("Warnings"), {Role.CLIENT, Role.ACCOUNT_MANAGER}),
+    ("/demand", N_("Demand"), {Role.DEMAND_STAFF, Role.ADMIN}),
     ("/regions", N_("Regions"), {Role.DEMAND_STAFF, Role.ADMIN}),
     ("/notifications", N_("Notifications"), {Role.ACCOUNT_MANAGER, Role.DEMAND_STAFF, Role.ADMIN}),
     ("/admin", N_("Administration"), {Role.ADMIN}),

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -68,6 +68,14 @@ class CustomerNotice:
         return self.state in OPEN
 
 
+def _acknowledged_target() -> ColumnElement[bool]:
+    """Joins a target to its customer's acknowledgement of the notice."""
+    return and_(
+        NoticeAcknowledgement.notice_id == NoticeTarget.notice_id,
+        NoticeAcknowledgement.customer_id == NoticeTarget.customer_id,
+    )
+
+
 def _customer_notices(
     session: Session, customer_id: str, now: dt.datetime, notice_id: int | None = None
 ) -> list[CustomerNotice]:
@@ -82,13 +90,7 @@ def _customer_notices(
         .join(NoticeTarget, NoticeTarget.notice_id == Notice.id)
         .join(Site, Site.id == NoticeTarget.site_id)
         .join(Customer, Customer.id == NoticeTarget.customer_id)
-        .outerjoin(
-            NoticeAcknowledgement,
-            and_(
-                NoticeAcknowledgement.notice_id == Notice.id,
-                NoticeAcknowledgement.customer_id == NoticeTarget.customer_id,
-            ),
-        )
+        .outerjoin(NoticeAcknowledgement, _acknowledged_target())
         .where(NoticeTarget.customer_id == customer_id, Notice.state.in_(SHOWN))
         .order_by(Notice.starts_at, Notice.id, Site.name)
     )
@@ -277,13 +279,7 @@ def by_customer(session: Session, viewer: Viewer, notice_id: object) -> list[Cus
                 NoticeAcknowledgement.via,
             )
             .join(Customer, Customer.id == NoticeTarget.customer_id)
-            .outerjoin(
-                NoticeAcknowledgement,
-                and_(
-                    NoticeAcknowledgement.notice_id == NoticeTarget.notice_id,
-                    NoticeAcknowledgement.customer_id == NoticeTarget.customer_id,
-                ),
-            )
+            .outerjoin(NoticeAcknowledgement, _acknowledged_target())
             .where(NoticeTarget.notice_id == notice_id)
             .group_by(
                 NoticeTarget.customer_id,
@@ -388,13 +384,7 @@ def unacknowledged(
             )
             .join(Notice, Notice.id == NoticeTarget.notice_id)
             .join(Customer, Customer.id == NoticeTarget.customer_id)
-            .outerjoin(
-                NoticeAcknowledgement,
-                and_(
-                    NoticeAcknowledgement.notice_id == NoticeTarget.notice_id,
-                    NoticeAcknowledgement.customer_id == NoticeTarget.customer_id,
-                ),
-            )
+            .outerjoin(NoticeAcknowledgement, _acknowledged_target())
             .where(
                 Notice.state.in_(OPEN),
                 Notice.ends_at > moment,

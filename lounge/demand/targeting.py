@@ -278,3 +278,30 @@ def preview(
         load_w=int(frame["load_w"].sum()),
         measured_sites=len(loads),
     )
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the targeting form offers: the regions, segments and site types in the data."""
+
+    regions: list[str]
+    segments: list[str]
+    site_types: list[str]
+
+
+def choices(session: Session, viewer: Viewer) -> Choices:
+    access.require(viewer, *access.REGION_ROLES)
+    regions = session.scalars(select(Site.region).distinct().order_by(Site.region)).all()
+    segments = session.scalars(
+        select(Customer.segment)
+        .where(Customer.segment.is_not(None))
+        .distinct()
+        .order_by(Customer.segment)
+    ).all()
+    types = session.scalars(
+        select(Site.site_type)
+        .where(Site.site_type.is_not(None))
+        .distinct()
+        .order_by(Site.site_type)
+    ).all()
+    return Choices(list(regions), [s for s in segments if s], [t for t in types if t])

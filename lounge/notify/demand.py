@@ -36,7 +36,7 @@ from lounge.demand.targeting import topic_of
 from lounge.i18n import _
 from lounge.notify import outbox, reach
 from lounge.notify.outbox import Message
-from lounge.notify.templates import Rendered, language_for, render
+from lounge.notify.templates import Rendered, rendered
 
 ISSUED, UPDATED, CANCELLED, COMPLETED = (
     "notice_issued",
@@ -91,6 +91,14 @@ def window(starts_at: dt.datetime, ends_at: dt.datetime) -> str:
     return f"{i18n.format_datetime(starts_at, 'short')} – {finish}"
 
 
+def name_sites(sites: tuple[str, ...], count: int = SITES_NAMED) -> str:
+    """ "Store 1, Store 2, Store 3 and 4 more sites"."""
+    named = ", ".join(sites[:count])
+    if len(sites) > count:
+        named = _("{named} and {count} more sites").format(named=named, count=len(sites) - count)
+    return named
+
+
 def facts(about: About) -> dict[str, str]:
     """The facts of ``about`` as the active language writes them."""
     ask = ""
@@ -102,11 +110,7 @@ def facts(about: About) -> dict[str, str]:
         ask = " " + _("Please reduce your load by {pct}% in this window.").format(
             pct=about.reduction_pct
         )
-    named = ", ".join(about.sites[:SITES_NAMED])
-    if len(about.sites) > SITES_NAMED:
-        named = _("{named} and {count} more sites").format(
-            named=named, count=len(about.sites) - SITES_NAMED
-        )
+    named = name_sites(about.sites)
     return {
         "title": labels.notice_title(about.kind, about.level, about.reason),
         "window": window(about.starts_at, about.ends_at),
@@ -140,11 +144,8 @@ def sample_facts(kind: str, language: str, name: str, customer: str) -> dict[str
 
 
 def _rendered(kind: str, wanted: str, name: str, about: About) -> Rendered:
-    """``kind`` about ``about`` in the reader's language (English if that one is not whole)."""
-    language = language_for(kind, wanted)
-    with i18n.use(language):
-        filled = facts(about) | {"name": name}
-    return render(kind, language, filled)
+    """``kind`` about ``about`` to ``name`` in the reader's language."""
+    return rendered(kind, wanted, lambda: facts(about) | {"name": name})
 
 
 def _source(notice: Notice, kind: str) -> str:

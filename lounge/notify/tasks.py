@@ -2,6 +2,8 @@
 
 A beat schedule enqueues :func:`drain` every ``LOUNGE_NOTIFY_POLL_SECONDS``; any number of workers
 on any number of machines run it, and the outbox claims keep them from sending a message twice.
+Scheduled demand notices are issued by a task of the same schedule; the conditional issue keeps
+two workers from issuing one twice.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from db.session import Database
 from lounge import settings
 
 TASK = "lounge.notify.drain"
+ISSUE_TASK = "lounge.demand.issue_scheduled"
 
 
 def register(celery: Any, poll_seconds: float) -> None:
@@ -28,6 +31,22 @@ def register(celery: Any, poll_seconds: float) -> None:
         finally:
             database.dispose()
 
+    @celery.task(name=ISSUE_TASK, ignore_result=True)
+    def issue_scheduled() -> int:
+        from lounge.notify import worker
+
+        config = settings.load()
+        database = Database(config.database_url)
+        try:
+            return worker.issue_scheduled(database, config)
+        finally:
+            database.dispose()
+
     celery.conf.beat_schedule = {
-        "notifications": {"task": TASK, "schedule": poll_seconds, "options": {"expires": 60}}
+        "notifications": {"task": TASK, "schedule": poll_seconds, "options": {"expires": 60}},
+        "scheduled notices": {
+            "task": ISSUE_TASK,
+            "schedule": poll_seconds,
+            "options": {"expires": 60},
+        },
     }

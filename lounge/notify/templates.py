@@ -9,7 +9,7 @@ English. E-mail HTML is the text, escaped, in paragraphs, right to left where th
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from html import escape
 
@@ -179,3 +179,12 @@ def language_for(kind: str, wanted: str) -> str:
         return wanted
     log.warning("template %r has no complete %r translation; sending it in English", kind, wanted)
     return "en"
+
+
+def rendered(kind: str, wanted: str, facts: Callable[[], Mapping[str, str]]) -> Rendered:
+    """``kind`` for a reader of ``wanted`` (English if that one is not whole), with ``facts()``
+    made in the language chosen."""
+    language = language_for(kind, wanted)
+    with i18n.use(language):
+        filled = facts()
+    return render(kind, language, filled)

@@ -15,7 +15,7 @@ import threading
 
 from aiosmtpd.controller import Controller
 
-from db.models import Channel
+from db.models import Channel, utcnow
 from db.session import Database
 from lounge.notify import outbox
 from lounge.notify.channels import SmsGateway, senders
@@ -60,10 +60,22 @@ def drain_once(database: Database, config: Settings) -> int:
     )
 
 
+def issue_scheduled(database: Database, config: Settings) -> int:
+    """Issue the demand notices scheduled for now or earlier; their messages join the outbox."""
+    from lounge.demand import notices  # the notices' domain loads only where it runs
+    from lounge.demand.links import Links
+
+    with database.session() as session:
+        issued = notices.issue_due(session, Links(config.public_url, config.secret_key), utcnow())
+    return len(issued)
+
+
 def run(database: Database, config: Settings, stop: threading.Event) -> None:
-    """Drain, wait ``notify_poll_seconds``, repeat until ``stop`` is set; errors never end it."""
+    """Issue what is scheduled, drain, wait ``notify_poll_seconds``, repeat until ``stop`` is
+    set; errors never end it."""
     while not stop.is_set():
         try:
+            issue_scheduled(database, config)
             drain_once(database, config)
         except Exception:  # a database restart must not kill the sender for good
             log.exception("sending notifications failed; trying again")

@@ -49,7 +49,7 @@ HOME = {
     Role.ADMIN: "/admin",
     Role.FAULT_DESK: "/fault-desk",
 }
-_PUBLIC_PREFIXES = ("/assets/", "/healthz")
+_PUBLIC_PREFIXES = ("/assets/", "/healthz", "/ack/")
 
 
 class HttpsAwareSessionInterface(SecureCookieSessionInterface):
