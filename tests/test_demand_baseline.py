@@ -300,3 +300,21 @@ def test_the_report_holds_the_same_figures_in_csv_xlsx_and_pdf(db, event, langua
     with pdfplumber.open(io.BytesIO(pdf)) as opened:
         text = "".join(page.extract_text() or "" for page in opened.pages)
     assert "325" in text and "285" in text
+
+
+def test_past_events_are_the_viewers_warnings_that_are_over(db, event):
+    client_2 = Viewer(4, "c2@example.com", Role.CLIENT, "C2")
+    with db.session() as session:
+        mine = baseline.past_events(session, CLIENT_1, now=NOW)
+        theirs = baseline.past_events(session, client_2, now=NOW)
+        staff = baseline.past_events(session, STAFF, now=at(EVENT, 17))  # before the event ends
+        nobody = baseline.past_events(session, FAULT_DESK, now=NOW)
+    # newest first; the cancelled warning and the outage notice are no events
+    assert [(e.notice_id, e.sites) for e in mine] == [
+        (event["event"], 2),
+        (event["thursday"], 1),
+        (event["earlier"], 2),
+    ]
+    assert [(e.notice_id, e.sites) for e in theirs] == [(event["event"], 2), (event["earlier"], 1)]
+    assert [e.notice_id for e in staff] == [event["thursday"], event["earlier"]]
+    assert nobody == []

@@ -1054,3 +1054,22 @@ def test_load_reduction_page_shows_only_the_viewers_sites(
     assert f'"id":"{expected}"' in body.replace(" ", "")
     if email.startswith("client@a"):
         assert "SB1" not in body and world.other_name not in body
+
+
+@pytest.mark.parametrize(
+    ("email", "path", "shown", "hidden"),
+    [
+        ("client@a.test", "/notices", ["both"], ["other", "draft"]),
+        ("client@b.test", "/notices", ["both", "other"], ["draft"]),
+        ("manager@a.test", "/notices", ["both"], ["other", "draft"]),
+        ("demand@a.test", "/demand", ["both", "other"], ["draft"]),
+    ],
+)
+def test_past_warnings_link_only_the_viewers_events(
+    client, world, reduction_world, email, path, shown, hidden
+):
+    sign_in(client, email)
+    body = _page(client, path)
+    links = set(re.findall(r'"past-event-(\d+)"', body))  # each links /load-reduction/<id>
+    assert links == {str(reduction_world[name]) for name in shown}
+    assert not links & {str(reduction_world[name]) for name in hidden}

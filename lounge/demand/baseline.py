@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from db.models import (
@@ -52,13 +52,10 @@ from db.models import (
 from lounge import access, calendar, localtime, rollups
 from lounge.access import Viewer
 from lounge.consumption.periods import driver_days
+from lounge.demand.targeting import LOOKBACK_DAYS, SIMILAR_DAYS
 from lounge.i18n import N_, _
 from lounge.settings import TIMEZONE
 
-#: How many similar days the baseline averages.
-SIMILAR_DAYS = 10
-#: How far back similar days are looked for (ten rest days take about five weeks).
-LOOKBACK_DAYS = 60
 #: The day-of adjustment's hours: from this long before the event ...
 ADJUSTMENT_FROM_S = 4 * 3600
 #: ... to this long before it.
@@ -341,6 +338,48 @@ class Reduction:
     total: Total
     series: pd.DataFrame
     unmeasured: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PastEvent:
+    """A peak-load warning that is over, and how many of its sites the viewer may see."""
+
+    notice_id: int
+    level: int | None
+    reason: str | None
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    sites: int
+
+
+def past_events(
+    session: Session, viewer: Viewer, now: dt.datetime | None = None, limit: int = 20
+) -> list[PastEvent]:
+    """The latest peak-load warnings that are over and reached sites the viewer may see,
+    newest first: the events whose reduction :func:`measure` shows."""
+    query = access.restrict(
+        select(
+            NoticeTarget.notice_id,
+            Notice.level,
+            Notice.reason,
+            Notice.starts_at,
+            Notice.ends_at,
+            func.count(),
+        )
+        .join(Notice, Notice.id == NoticeTarget.notice_id)
+        .where(
+            Notice.kind == NoticeKind.PEAK_WARNING,
+            Notice.state.in_(EVENT_STATES),
+            Notice.ends_at <= (now or utcnow()),
+        )
+        .group_by(
+            NoticeTarget.notice_id, Notice.level, Notice.reason, Notice.starts_at, Notice.ends_at
+        )
+        .order_by(Notice.starts_at.desc(), NoticeTarget.notice_id.desc())
+        .limit(limit),
+        viewer,
+    )
+    return [PastEvent(*row) for row in session.execute(query)]
 
 
 def get_event(session: Session, viewer: Viewer, notice_id: object) -> Notice:

@@ -6,7 +6,6 @@ access rule lets it see: a client its own, an account manager the portfolio's, s
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -18,8 +17,7 @@ from lounge.demand import baseline
 from lounge.demand.baseline import Reduction, Total
 from lounge.i18n import N_, _
 from lounge.labels import REGIONS, label
-from lounge.settings import TIMEZONE
-from reports import rtl
+from lounge.notify import demand as messages
 from reports.documents import Chart, ReportColumn, ReportDocument, ReportSection
 
 KIND = "load_reduction"
@@ -51,17 +49,6 @@ def _values(total: Total) -> dict[str, Any]:
         "reduction_w": total.reduction_w,
         "share": total.share,
     }
-
-
-def window_text(found: Reduction) -> str:
-    """``15 Jul 2026, 17:00 – 19:00`` (Israel time; the end's date too when it is another day)."""
-    start, end = found.starts_at.astimezone(TIMEZONE), found.ends_at.astimezone(TIMEZONE)
-    last = end - dt.timedelta(seconds=1)
-    ends = f"{end:%H:%M}" if last.date() == start.date() else i18n.format_datetime(end, "short")
-    # embedded left to right, or a Hebrew line shows the end before the start; no-break
-    # spaces and a word joiner keep the range on one line (a line may break after a dash)
-    times = f"{start:%H:%M}\u00a0–\u2060\u00a0{ends}"
-    return f"{i18n.format_date(start.date())}, {rtl.embed(times)}"
 
 
 def document(session: Session, viewer: Viewer, notice_id: object, language: str) -> ReportDocument:
@@ -136,7 +123,7 @@ def build(found: Reduction) -> ReportDocument:
         kind=KIND,
         title=_(TITLE),
         subtitle=_("Peak-load warning {number} · {window}").format(
-            number=found.notice_id, window=window_text(found)
+            number=found.notice_id, window=messages.window(found.starts_at, found.ends_at)
         ),
         generated_at=utcnow(),
         sections=(
