@@ -13,17 +13,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Select, false, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from db.models import (
     ConsumptionDaily,
     Contact,
+    ContactChannel,
     Customer,
     Notice,
     NoticeKind,
@@ -33,9 +34,14 @@ from db.models import (
 )
 from lounge import access, calendar, localtime, rollups
 from lounge.access import Viewer
+from lounge.consumption.periods import driver_days
 from lounge.notify import reach
 from lounge.settings import TIMEZONE
 
+#: The rows the load at stake reads, as the driver hands them over.
+_PROFILE_ROWS = np.dtype(
+    [("site_id", object), ("day", object), ("quarter", object), ("hourly", object)]
+)
 #: How many similar days the load at stake averages.
 SIMILAR_DAYS = 10
 #: How far back similar days are looked for (ten rest days take about five weeks).
@@ -132,15 +138,26 @@ def load_at_stake(
     days = similar_days(localtime.local_day(starts_at))
     if not days:
         return {}
-    rows = session.execute(
-        select(ConsumptionDaily.site_id, ConsumptionDaily.day, ConsumptionDaily.quarter_wh)
-        .add_columns(ConsumptionDaily.hourly_wh)
-        .where(
-            ConsumptionDaily.site_id.in_(sites.scalar_subquery()),
-            ConsumptionDaily.day.in_(days),
-            or_(ConsumptionDaily.quarter_wh.is_not(None), ConsumptionDaily.hourly_wh.is_not(None)),
+    query = select(
+        ConsumptionDaily.site_id,
+        ConsumptionDaily.day,
+        ConsumptionDaily.quarter_wh,
+        ConsumptionDaily.hourly_wh,
+    ).where(
+        ConsumptionDaily.site_id.in_(sites.scalar_subquery()),
+        ConsumptionDaily.day.in_(days),
+        or_(ConsumptionDaily.quarter_wh.is_not(None), ConsumptionDaily.hourly_wh.is_not(None)),
+    )
+    table = rollups.fetch_records(session.connection(), query, _PROFILE_ROWS)
+    rows = list(
+        zip(
+            table["site_id"].tolist(),
+            driver_days(table["day"].tolist()).tolist(),
+            table["quarter"].tolist(),
+            table["hourly"].tolist(),
+            strict=True,
         )
-    ).all()
+    )
     if not rows:
         return {}
     site_ids = [row[0] for row in rows]
@@ -200,16 +217,36 @@ class Preview:
     measured_sites: int
 
 
-def reachable(contacts: Iterable[Contact], topic: str) -> tuple[Counter[str], int]:
-    """Messages per channel to ``contacts`` on ``topic``, and how many cannot be reached at all,
-    by the one rule of :mod:`lounge.notify.reach`."""
-    counts: Counter[str] = Counter()
-    unreachable = 0
-    for contact in contacts:
-        channels = reach.channels_for(contact, topic)
+def reachable(
+    session: Session, customer_ids: list[str], topic: str
+) -> dict[str, tuple[int, Counter[str], int]]:
+    """Per customer: its contacts, messages per channel on ``topic`` and contacts that cannot be
+    reached, by the one rule of :mod:`lounge.notify.reach`, from two plain queries."""
+    chosen: dict[int, list[str]] = {}
+    for contact_id, channel in session.execute(
+        select(ContactChannel.contact_id, ContactChannel.channel)
+        .join(Contact, Contact.id == ContactChannel.contact_id)
+        .where(Contact.customer_id.in_(customer_ids), ContactChannel.topic == topic)
+    ):
+        chosen.setdefault(contact_id, []).append(channel)
+    found: dict[str, tuple[int, Counter[str], int]] = {}
+    for contact_id, customer_id, name, email, phone, post in session.execute(
+        select(
+            Contact.id,
+            Contact.customer_id,
+            Contact.name,
+            Contact.email,
+            Contact.phone,
+            Contact.postal_address,
+        ).where(Contact.customer_id.in_(customer_ids))
+    ):
+        channels = reach.chosen_channels(
+            reach.addresses(name, email, phone, post), chosen.get(contact_id, [])
+        )
+        contacts, counts, lost = found.get(customer_id, (0, Counter(), 0))
         counts.update(str(channel) for channel in channels)
-        unreachable += not channels
-    return counts, unreachable
+        found[customer_id] = (contacts + 1, counts, lost + (not channels))
+    return found
 
 
 def preview(
@@ -225,57 +262,54 @@ def preview(
     sites = access.restrict(sites_query(targeting), viewer)
     site_rows = session.execute(sites).all()
     loads = load_at_stake(session, select(sites.subquery().c.id), starts_at, ends_at)
-    frame = pd.DataFrame(site_rows, columns=["site_id", "customer_id", "region"])
-    frame["load_w"] = frame["site_id"].map(loads).fillna(0).astype("int64")
-    customer_ids = sorted(set(frame["customer_id"]))
+    per_customer: dict[str, list[Any]] = {}  # region, sites, load
+    per_region: dict[str, list[Any]] = {}  # customers, sites, load
+    for site_id, customer_id, region in site_rows:
+        load = loads.get(site_id, 0)
+        mine = per_customer.setdefault(customer_id, [region, 0, 0])
+        mine[1] += 1
+        mine[2] += load
+        area = per_region.setdefault(region, [set(), 0, 0])
+        area[0].add(customer_id)
+        area[1] += 1
+        area[2] += load
     names = dict(
         session.execute(
-            select(Customer.id, Customer.name).where(Customer.id.in_(customer_ids))
+            select(Customer.id, Customer.name).where(Customer.id.in_(list(per_customer)))
         ).all()
     )
-    topic = topic_of(kind)
-    contacts: dict[str, list[Contact]] = {}
-    for contact in session.scalars(
-        select(Contact)
-        .where(Contact.customer_id.in_(customer_ids))
-        .options(selectinload(Contact.channels))
-    ):
-        contacts.setdefault(contact.customer_id, []).append(contact)
-    per_customer = frame.groupby("customer_id").agg(
-        region=("region", "first"), sites=("site_id", "size"), load_w=("load_w", "sum")
-    )
+    reached = reachable(session, list(per_customer), topic_of(kind))
     lines = []
     total: Counter[str] = Counter()
     unreachable = 0
-    for customer_id, row in per_customer.iterrows():
-        counts, lost = reachable(contacts.get(str(customer_id), []), topic)
+    contacts = 0
+    for customer_id, (region, sites_count, load) in per_customer.items():
+        people, counts, lost = reached.get(customer_id, (0, Counter(), 0))
         total.update(counts)
         unreachable += lost
+        contacts += people
         lines.append(
             CustomerLine(
-                str(customer_id),
-                names.get(str(customer_id), str(customer_id)),
-                str(row["region"]),
-                int(row["sites"]),
-                len(contacts.get(str(customer_id), [])),
+                customer_id,
+                names.get(customer_id, customer_id),
+                region,
+                sites_count,
+                people,
                 tuple(sorted(counts)),
-                int(row["load_w"]),
+                load,
             )
         )
-    per_region = frame.groupby("region").agg(
-        customers=("customer_id", "nunique"), sites=("site_id", "size"), load_w=("load_w", "sum")
-    )
     return Preview(
         customers=sorted(lines, key=lambda line: (-line.load_w, line.name)),
         regions=[
-            RegionLine(str(region), int(r["customers"]), int(r["sites"]), int(r["load_w"]))
-            for region, r in per_region.iterrows()
+            RegionLine(region, len(area[0]), area[1], area[2])
+            for region, area in sorted(per_region.items())
         ],
-        sites=len(frame),
-        contacts=sum(len(found) for found in contacts.values()),
+        sites=len(site_rows),
+        contacts=contacts,
         messages=dict(total),
         unreachable=unreachable,
-        load_w=int(frame["load_w"].sum()),
+        load_w=sum(line.load_w for line in lines),
         measured_sites=len(loads),
     )
 

@@ -11,10 +11,11 @@ and for nobody else (a contact added since does not get a cancellation of what t
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from db.models import (
@@ -85,6 +86,12 @@ class About:
 
 def window(starts_at: dt.datetime, ends_at: dt.datetime) -> str:
     """ "2 Dec 2026, 14:00 – 18:00" in Israel time (the end's date only when it differs)."""
+    return _window(starts_at, ends_at, i18n.current())
+
+
+@functools.lru_cache(maxsize=256)
+def _window(starts_at: dt.datetime, ends_at: dt.datetime, language: str) -> str:
+    """Formatted once per notice and language, not once per message."""
     last = localtime.local_day(ends_at - dt.timedelta(seconds=1))
     same_day = localtime.local_day(starts_at) == last
     finish = i18n.format_time(ends_at) if same_day else i18n.format_datetime(ends_at, "short")
@@ -233,19 +240,22 @@ def issued(session: Session, notice: Notice, links: Links) -> int:
         customer_id = user.customer_id or ""
         about = About.of(notice, customers[customer_id], sites[customer_id], "/notices")
         messages.append(_in_app(ISSUED, notice, user, about))
-    session.add_all(
-        NoticeRecipient(
-            notice_id=notice.id,
-            customer_id=message.customer_id,
-            contact_id=message.contact_id,
-            user_id=message.user_id,
-            channel=message.channel,
-            language=message.language,
-            recipient=message.recipient,
-        )
+    stored = [
+        {
+            "notice_id": notice.id,
+            "customer_id": message.customer_id,
+            "contact_id": message.contact_id,
+            "user_id": message.user_id,
+            "channel": message.channel,
+            "language": message.language,
+            "recipient": message.recipient,
+        }
         for message in messages
         if message.failure is None
-    )
+    ]
+    if stored:
+        recipients = NoticeRecipient.metadata.tables[NoticeRecipient.__tablename__]
+        session.execute(insert(recipients), stored)  # Core: no ORM work per row
     return outbox.enqueue(session, messages)
 
 

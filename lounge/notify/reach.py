@@ -8,6 +8,7 @@ letter, and one who cannot be reached at all is recorded as a failed message for
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 
 from db.models import Channel, Contact
@@ -17,27 +18,33 @@ from lounge.notify.templates import Rendered
 NO_CHANNEL = "no e-mail, phone or postal address"
 
 
-def _addresses(contact: Contact) -> dict[Channel, str | None]:
+def addresses(
+    name: str, email: str | None, phone: str | None, postal_address: str | None
+) -> dict[Channel, str | None]:
+    """Where each channel reaches a contact (None: it cannot)."""
     return {
-        Channel.EMAIL: contact.email,
-        Channel.SMS: contact.phone,
-        Channel.POST: f"{contact.name}\n{contact.postal_address}"
-        if contact.postal_address
-        else None,
+        Channel.EMAIL: email,
+        Channel.SMS: phone,
+        Channel.POST: f"{name}\n{postal_address}" if postal_address else None,
     }
+
+
+def _addresses(contact: Contact) -> dict[Channel, str | None]:
+    return addresses(contact.name, contact.email, contact.phone, contact.postal_address)
+
+
+def chosen_channels(where: dict[Channel, str | None], chosen: Iterable[str]) -> list[Channel]:
+    """The channels chosen that have an address; a letter for one who chose none that can."""
+    channels = [Channel(choice) for choice in chosen if where.get(Channel(choice))]
+    if not channels and where[Channel.POST]:
+        channels = [Channel.POST]  # a contact who can be reached no other way gets a letter
+    return channels
 
 
 def channels_for(contact: Contact, topic: str) -> list[Channel]:
     """The channels a message on ``topic`` reaches ``contact`` over (none: unreachable)."""
-    addresses = _addresses(contact)
-    chosen = [
-        Channel(choice.channel)
-        for choice in contact.channels
-        if choice.topic == topic and addresses.get(Channel(choice.channel))
-    ]
-    if not chosen and addresses[Channel.POST]:
-        chosen = [Channel.POST]  # a contact who can be reached no other way gets a letter
-    return chosen
+    chosen = [choice.channel for choice in contact.channels if choice.topic == topic]
+    return chosen_channels(_addresses(contact), chosen)
 
 
 def contact_messages(base: Message, contact: Contact, text: Rendered) -> list[Message]:
