@@ -33,7 +33,14 @@ import pandas as pd
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from db import demo_billing, demo_meetings, demo_notices, demo_openadr, demo_requests
+from db import (
+    demo_billing,
+    demo_meetings,
+    demo_notices,
+    demo_openadr,
+    demo_reduction,
+    demo_requests,
+)
 from db.models import (
     ClassificationRun,
     Contact,
@@ -920,11 +927,28 @@ def _notes(session: Session, today: dt.date) -> None:
 
 # --- entry points ----------------------------------------------------------------
 
-_PLAN, _SITES, _WEATHER, _LOAD, _MASTER, _PORTFOLIO, _BILLING, _MEETINGS = range(8)
+_PLAN, _SITES, _WEATHER, _LOAD, _MASTER, _PORTFOLIO, _BILLING, _MEETINGS, _EVENTS = range(9)
 
 
 def _rng(seed: int, stream: int) -> np.random.Generator:
     return np.random.default_rng([seed, stream])
+
+
+def _past_events(
+    rng: np.random.Generator, cal: Calendar, sites: list[SitePlan], today: dt.date
+) -> list[demo_reduction.PastEvent]:
+    """Past peak-load warnings over the interval-metered sites (see :mod:`db.demo_reduction`),
+    on full working days no more than a degree from the mean of the two weeks before."""
+    metered = [
+        demo_reduction.MeteredSite(site.id, site.customer.id, REGIONS[site.region])
+        for site in sites
+        if site.interval
+    ]
+    recent = pd.Series(cal.temperature).rolling(14).mean().shift(1).to_numpy()
+    working = cal.day_type == calendar.DAY_TYPES.index(calendar.WORKING)
+    usual = working & (np.abs(cal.temperature - recent) < 1.0)
+    days = [day.item() for day in cal.days[usual]]
+    return demo_reduction.plan(rng, metered, days, today, CHAIN_ID)
 
 
 def has_customers(session: Session) -> bool:
@@ -961,6 +985,8 @@ def generate(
     sites = _plan_sites(_rng(seed, _SITES), specs)
     cal = _calendar(_rng(seed, _WEATHER), today)
     frame = _readings(_rng(seed, _LOAD), cal, sites)
+    events = _past_events(_rng(seed, _EVENTS), cal, sites, today)
+    frame = demo_reduction.respond(frame, events)
     with database.session() as session:
         _write_master_data(session, _rng(seed, _MASTER), specs, sites, today)
         _write_readings(session, frame, cal, seed)
@@ -977,6 +1003,7 @@ def generate(
         logins = _create_users(session, portfolios)
         _announce_history(session)
         demo_meetings.write(session, _rng(seed, _MEETINGS), today, CHAIN_ID)
+        demo_reduction.write(session, events)
         # a customer of another manager (none when only the special customers are generated)
         elsewhere = next(iter(portfolios["manager2@demo.lounge"]), None)
         demo_requests.write(session, today, CHAIN_ID, FACTORY_CLIENT_ID, "C10003", elsewhere)

@@ -147,8 +147,35 @@ def test_demo_data(demo_data: Demo, subtests: pytest.Subtests):
             _check_meetings(session)
         with subtests.test("requests in every state, some breached, faults of members first"):
             _check_requests(session)
+        with subtests.test("past warnings: sites that cut their load and sites that did not"):
+            _check_load_reduction(session)
         with subtests.test("notices past and upcoming, in every state, some acknowledged"):
             _check_notices(session)
+
+
+def _check_load_reduction(session: Session) -> None:
+    from db.models import Notice, User
+    from lounge.access import Viewer
+    from lounge.demand import baseline
+
+    staff = Viewer.of(session.scalars(select(User).where(User.role == "demand_staff")).one())
+    client = Viewer.of(
+        session.scalars(select(User).where(User.email == "client@demo.lounge")).one()
+    )
+    notices = session.scalars(
+        select(Notice).where(Notice.state == "completed", Notice.kind == "peak_warning")
+    ).all()
+    responded = []
+    for notice in notices:
+        found = baseline.measure(session, staff, notice.id)
+        shares = [line.reduction_wh / line.baseline_wh for line in found.sites]
+        # some sites cut their load, others went on as usual
+        if any(share > 0.15 for share in shares) and any(abs(share) < 0.1 for share in shares):
+            responded.append(notice.id)
+            assert found.total.reduction_wh > 0
+    assert len(responded) >= 2
+    mine = baseline.measure(session, client, responded[0])
+    assert mine.sites and {line.customer_id for line in mine.sites} == {demo.CHAIN_ID}
 
 
 def _check_notices(session: Session) -> None:

@@ -23,6 +23,10 @@ from db.models import (
     ClassificationRun,
     Customer,
     InvoiceLine,
+    Notice,
+    NoticeKind,
+    NoticeState,
+    NoticeTarget,
     Payment,
     User,
 )
@@ -1345,3 +1349,120 @@ def test_only_demand_staff_decide_a_ven_registration(client, db, world, email):
     assert "vens-table" not in _decide_ven(staff, "1; drop").get_data(as_text=True)
     with db.session() as session:
         assert session.get_one(VenRegistration, registration).state == "approved"
+
+
+@pytest.fixture
+def reduction_world(db, world) -> dict[str, int]:
+    """Past peak-load warnings: one reaching both customers' sites, one only the other's, and a
+    draft (never an event) reaching the own customer."""
+    ends = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0) - dt.timedelta(days=2)
+    sites = {"SA1": ("CA", "South"), "SA2": ("CA", "Haifa"), "SB1": ("CB", "South")}
+    ids = {}
+    with db.session() as session:
+        for name, state, targeted in (
+            ("both", NoticeState.COMPLETED, ["SA1", "SA2", "SB1"]),
+            ("other", NoticeState.COMPLETED, ["SB1"]),
+            ("draft", NoticeState.DRAFT, ["SA1"]),
+        ):
+            notice = Notice(
+                kind=NoticeKind.PEAK_WARNING,
+                state=state,
+                level=1,
+                reason="heat",
+                starts_at=ends - dt.timedelta(hours=2),
+                ends_at=ends,
+                created_by="demand@a.test",
+            )
+            session.add(notice)
+            session.flush()
+            session.add_all(
+                NoticeTarget(
+                    notice_id=notice.id,
+                    site_id=site,
+                    customer_id=sites[site][0],
+                    region=sites[site][1],
+                )
+                for site in targeted
+            )
+            ids[name] = notice.id
+    return ids
+
+
+@pytest.mark.parametrize(
+    ("email", "notice", "status", "seen", "unseen"),
+    [
+        ("client@a.test", "both", 200, ["SA1", "SA2"], ["SB1"]),
+        ("client@a.test", "other", 404, [], []),
+        ("client@a.test", "draft", 400, [], []),
+        ("client@b.test", "both", 200, ["SB1"], ["SA1", "SA2"]),
+        ("manager@a.test", "both", 200, ["SA1", "SA2"], ["SB1"]),
+        ("manager@a.test", "other", 404, [], []),
+        ("demand@a.test", "both", 200, ["SA1", "SA2", "SB1"], []),
+        ("client@a.test", "forged:abc", 404, [], []),
+        ("client@a.test", "forged:-1", 404, [], []),
+        ("demand@a.test", "forged:999999", 404, [], []),
+    ],
+)
+def test_load_reduction_downloads_show_only_the_viewers_sites(
+    client, world, reduction_world, email, notice, status, seen, unseen
+):
+    sign_in(client, email)
+    notice_id = notice.split(":")[1] if notice.startswith("forged:") else reduction_world[notice]
+    for fmt in ("csv", "xlsx", "pdf"):
+        response = client.get(f"/download/load-reduction/{notice_id}.{fmt}")
+        assert response.status_code == status
+    response = client.get(f"/download/load-reduction/{notice_id}.csv")
+    text = response.data.decode("utf-8-sig")
+    for site in seen:
+        assert site in text
+    for site in unseen:
+        assert site not in text
+    if status == 404:
+        assert "Zebra" not in text and "Acme" not in text
+
+
+def test_load_reduction_download_refuses_an_unknown_format(client, world, reduction_world):
+    sign_in(client, "demand@a.test")
+    assert client.get(f"/download/load-reduction/{reduction_world['both']}.exe").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("email", "notice", "expected"),
+    [
+        ("client@a.test", "other", "not-found"),
+        ("manager@a.test", "other", "not-found"),
+        ("client@a.test", "forged:1 OR 1=1", "not-found"),
+        ("client@a.test", "forged:../admin", "not-found"),
+        ("client@a.test", "draft", "reduction-not-over"),
+        ("client@a.test", "both", "reduction-view"),
+        ("demand@a.test", "other", "reduction-view"),
+    ],
+)
+def test_load_reduction_page_shows_only_the_viewers_sites(
+    client, world, reduction_world, email, notice, expected
+):
+    sign_in(client, email)
+    notice_id = notice.split(":")[1] if notice.startswith("forged:") else reduction_world[notice]
+    body = _page(client, f"/load-reduction/{notice_id}")
+    assert f'"id":"{expected}"' in body.replace(" ", "")
+    if email.startswith("client@a"):
+        assert "SB1" not in body and world.other_name not in body
+
+
+@pytest.mark.parametrize(
+    ("email", "path", "shown", "hidden"),
+    [
+        ("client@a.test", "/notices", ["both"], ["other", "draft"]),
+        ("client@b.test", "/notices", ["both", "other"], ["draft"]),
+        ("manager@a.test", "/notices", ["both"], ["other", "draft"]),
+        ("demand@a.test", "/demand", ["both", "other"], ["draft"]),
+    ],
+)
+def test_past_warnings_link_only_the_viewers_events(
+    client, world, reduction_world, email, path, shown, hidden
+):
+    sign_in(client, email)
+    body = _page(client, path)
+    links = set(re.findall(r'"past-event-(\d+)"', body))  # each links /load-reduction/<id>
+    assert links == {str(reduction_world[name]) for name in shown}
+    assert not links & {str(reduction_world[name]) for name in hidden}

@@ -14,7 +14,7 @@ from dash import Input, Output, State, callback, dcc, html
 from db.models import NoticeKind
 from lounge import access, labels
 from lounge.access import AccessDenied
-from lounge.components import grid, openadr_view, widgets
+from lounge.components import grid, openadr_view, past_events, widgets
 from lounge.demand import acknowledgements, notices, openadr, targeting
 from lounge.demand.links import Links
 from lounge.demand.notices import Change, Draft
@@ -352,6 +352,7 @@ def layout(**_query: Any) -> Any:
         except access.AccessDenied:
             return widgets.not_allowed()
         lines = notices.listing(db, you)
+        past = past_events.card(db, you)
     return html.Div(
         [
             html.H2(_("Demand management"), className="mb-0"),
@@ -377,6 +378,7 @@ def layout(**_query: Any) -> Any:
                 ),
                 class_name="shadow-sm",
             ),
+            past,
         ]
     )
 

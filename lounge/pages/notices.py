@@ -14,7 +14,7 @@ from dash import MATCH, Input, Output, State, callback, html
 from db.models import NoticeKind, NoticeState, Role
 from lounge import access, labels
 from lounge.access import AccessDenied
-from lounge.components import grid, widgets
+from lounge.components import grid, past_events, widgets
 from lounge.demand import acknowledgements
 from lounge.demand.acknowledgements import CustomerNotice
 from lounge.demand.rules import NoticeRefused
@@ -161,6 +161,7 @@ def layout(**_query: Any) -> Any:
             content = _client(db, you) if you.role is Role.CLIENT else _portfolio(db, you)
         except AccessDenied:
             return widgets.not_allowed()
+        past = past_events.card(db, you)
     return html.Div(
         [
             html.H2(_("Warnings and outages"), className="mb-0"),
@@ -171,6 +172,7 @@ def layout(**_query: Any) -> Any:
                 className="text-body-secondary mb-3",
             ),
             content,
+            past,
         ]
     )
 

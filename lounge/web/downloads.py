@@ -27,6 +27,8 @@ from lounge import (
     membership,
     reporting,
 )
+from lounge.demand import baseline
+from lounge.demand import report as reduction_report
 from lounge.notify import letters, status
 from lounge.requests import attachments
 from lounge.web.context import attachment_store, db_session, viewer
@@ -54,7 +56,7 @@ def _guarded(build: Callable[[], tuple[bytes, str, str]]) -> Response:
         data, name, mimetype = build()
     except (access.AccessDenied, billing.BillingError):
         abort(404)
-    except reporting.ReportError as error:
+    except (reporting.ReportError, baseline.NotMeasured) as error:
         return Response(str(error), status=400, mimetype="text/plain")
     return _file(data, name, mimetype)
 
@@ -169,6 +171,25 @@ def portfolio_file(fmt: str) -> Any:
             document = membership.document(db, viewer(), i18n.current())
         render, mimetype = REPORT_FORMATS[fmt]
         return render(document), f"portfolio-{localtime.today():%Y%m%d}.{fmt}", mimetype
+
+    return _guarded(build)
+
+
+def load_reduction_href(notice_id: int, fmt: str) -> str:
+    return f"/download/load-reduction/{notice_id}.{fmt}"
+
+
+@blueprint.get("/download/load-reduction/<notice_id>.<fmt>")
+def load_reduction_file(notice_id: str, fmt: str) -> Any:
+    """The measured load reduction of an event, for the sites the viewer may see."""
+    if fmt not in REPORT_FORMATS:
+        abort(404)
+
+    def build() -> tuple[bytes, str, str]:
+        with db_session() as db:
+            document = reduction_report.document(db, viewer(), notice_id, i18n.current())
+        render, mimetype = REPORT_FORMATS[fmt]
+        return render(document), f"load-reduction-{notice_id}.{fmt}", mimetype
 
     return _guarded(build)
 
