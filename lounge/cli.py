@@ -174,6 +174,9 @@ def worker(once: bool, mail_sandbox: bool) -> None:
     """
     config = settings.load()
     if config.celery_broker_url and not once:
+        settings.INSTANCE.mkdir(
+            mode=0o700, parents=True, exist_ok=True
+        )  # a fresh checkout has none
         beat_file = str(settings.INSTANCE / "celerybeat-schedule")
         celery = [sys.executable, "-m", "celery", "-A", "worker", "worker", "--beat"]
         os.execv(sys.executable, [*celery, "--schedule", beat_file, "--loglevel=INFO"])

@@ -286,7 +286,7 @@ def test_consumption_tabs_and_zoom_to_quarter_hours(dash_duo, metered):
 def test_reports_page_shows_the_report_and_links_its_files(dash_duo, lounge):
     app, _world = lounge
     _sign_in(dash_duo, app, "manager@a.test")
-    dash_duo.wait_for_element("#portfolio-grid", timeout=20)
+    dash_duo.wait_for_element("#week-span", timeout=20)  # the manager lands on the week
     dash_duo.driver.get(dash_duo.server_url + "/reports?customer=CA")
     dash_duo.wait_for_contains_text("#report-view", "Acme Steel Works", timeout=20)
     assert "SA1" in dash_duo.find_element("#report-section-0").text
