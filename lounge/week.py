@@ -2,10 +2,9 @@
 
 Nothing here reads the database by itself: each section is what its own module already answers
 (the meeting planner, the requests list with their SLA, the debts by age, the forecast, the
-membership events), narrowed to the week and to what needs a manager. Every line names a customer
-and opens it. Demand-management notices and satisfaction surveys are being built apart: their
-sections are fed by :func:`unacknowledged_notices` and :func:`low_survey_scores`, which return
-nothing until those exist.
+membership events, the notices not acknowledged), narrowed to the week and to what needs a
+manager. Every line names a customer and opens it. Satisfaction surveys are not built yet: their
+section is fed by :func:`low_survey_scores`, which returns nothing until they exist.
 """
 
 from __future__ import annotations
@@ -15,10 +14,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from lounge import access, billing, calendar, forecast, meetings, membership
+from lounge import access, billing, calendar, forecast, localtime, meetings, membership
 from lounge.access import Viewer
+from lounge.demand import acknowledgements
 from lounge.i18n import _, format_date, format_kwh, format_money, format_month
-from lounge.labels import EVENTS, PLAN_STATUSES, label
+from lounge.labels import EVENTS, PLAN_STATUSES, label, notice_title
 from lounge.notify import service
 from lounge.requests import sla, workflow
 from lounge.requests.kinds import KINDS
@@ -147,11 +147,24 @@ def _requests(session: Session, viewer: Viewer, today: dt.date) -> dict[sla.Sla,
     return found
 
 
-def unacknowledged_notices(session: Session, viewer: Viewer, today: dt.date) -> list[Line]:
-    """Demand-management notices the customers have not acknowledged: none until notices exist
-    (built apart); the week shows the section empty meanwhile."""
+def unacknowledged_notices(
+    session: Session, viewer: Viewer, today: dt.date, now: dt.datetime | None = None
+) -> list[Line]:
+    """Open warnings and outage notices (not over yet) that a customer of the portfolio has not
+    acknowledged: the manager calls before the event (:mod:`lounge.demand.acknowledgements`)."""
     access.require(viewer, *ROLES)
-    return []
+    return [
+        Line(
+            found.customer_id,
+            found.customer,
+            _("{notice}, not acknowledged yet").format(
+                notice=notice_title(found.kind, found.level, found.reason)
+            ),
+            localtime.local_day(found.starts_at),
+            "danger" if localtime.local_day(found.starts_at) <= today else "warning",
+        )
+        for found in acknowledgements.unacknowledged(session, viewer, now)
+    ]
 
 
 def low_survey_scores(session: Session, viewer: Viewer, today: dt.date) -> list[Line]:

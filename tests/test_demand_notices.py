@@ -23,7 +23,7 @@ from db.models import (
     Topic,
 )
 from db.session import Database
-from lounge import i18n, users
+from lounge import i18n, users, week
 from lounge.access import AccessDenied, NotFound, Viewer
 from lounge.demand import acknowledgements, notices, rules, targeting
 from lounge.demand.links import Links
@@ -449,6 +449,9 @@ def test_a_manager_sees_who_in_the_portfolio_has_not_acknowledged(db: Database):
     with db.session() as session:
         waiting = acknowledgements.unacknowledged(session, viewer, now)
         assert [(w.notice_id, w.customer_id) for w in waiting] == [(both, "C1")]
+        [line] = week.unacknowledged_notices(session, viewer, now.date(), now)
+        assert (line.customer_id, line.day) == ("C1", dt.date(2026, 7, 14))
+        assert "not acknowledged" in line.text and line.href.endswith("/C1")
         assert [r.customer_id for r in acknowledgements.by_customer(session, viewer, both)] == [
             "C1"
         ]
