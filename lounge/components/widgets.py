@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import dash_bootstrap_components as dbc
 from dash import html
 
@@ -90,3 +92,18 @@ def not_found() -> dbc.Alert:
 
 def not_allowed() -> dbc.Alert:
     return dbc.Alert(_("This page is not part of your role."), color="warning", id="not-allowed")
+
+
+def table(headers: list[str], rows: list[list[Any]], id_: str, **options: Any) -> dbc.Table:
+    """A small plain table (a header row, then a row per item), compact and scrolling sideways
+    on a phone; ``options`` are dbc.Table's (``hover=True``, ...)."""
+    return dbc.Table(
+        [
+            html.Thead(html.Tr([html.Th(header) for header in headers])),
+            html.Tbody([html.Tr([html.Td(cell) for cell in row]) for row in rows]),
+        ],
+        size="sm",
+        responsive=True,
+        id=id_,
+        **options,
+    )

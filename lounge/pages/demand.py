@@ -575,37 +575,25 @@ def _acks_view(
 ) -> Any:
     if not by_customer:
         return widgets.empty(_("No customer has been sent this notice yet."))
-    regions = dbc.Table(
+    regions = widgets.table(
         [
-            html.Thead(
-                html.Tr(
-                    [
-                        html.Th(_("Region")),
-                        html.Th(_("Customers")),
-                        html.Th(_("Acknowledged")),
-                        html.Th(_("Reduction promised, kW")),
-                        html.Th(_("Load at stake, kW")),
-                    ]
-                )
-            ),
-            html.Tbody(
-                [
-                    html.Tr(
-                        [
-                            html.Td(label(REGIONS, r.region)),
-                            html.Td(format_number(r.customers)),
-                            html.Td(format_number(r.acknowledged)),
-                            html.Td(format_number(r.planned_kw)),
-                            html.Td(format_number(round(r.load_w / 1000))),
-                        ]
-                    )
-                    for r in by_region
-                ]
-            ),
+            _("Region"),
+            _("Customers"),
+            _("Acknowledged"),
+            _("Reduction promised, kW"),
+            _("Load at stake, kW"),
         ],
-        size="sm",
-        responsive=True,
-        id="demand-ack-regions",
+        [
+            [
+                label(REGIONS, r.region),
+                format_number(r.customers),
+                format_number(r.acknowledged),
+                format_number(r.planned_kw),
+                format_number(round(r.load_w / 1000)),
+            ]
+            for r in by_region
+        ],
+        "demand-ack-regions",
     )
     rows = [
         {

@@ -56,38 +56,20 @@ def layout(**_query: Any) -> Any:
         monthly = consumption.region_monthly(db, you, end)
         sites = consumption.sites_by_region(db, you, window)
     summary = sorted(summary, key=lambda r: sort_key(label(REGIONS, r.region)))
-    table = dbc.Table(
+    table = widgets.table(
+        [_("Region"), _("Sites"), _("Customers"), _("Lounge members"), _("kWh, 12 months")],
         [
-            html.Thead(
-                html.Tr(
-                    [
-                        html.Th(_("Region")),
-                        html.Th(_("Sites")),
-                        html.Th(_("Customers")),
-                        html.Th(_("Lounge members")),
-                        html.Th(_("kWh, 12 months")),
-                    ]
-                )
-            ),
-            html.Tbody(
-                [
-                    html.Tr(
-                        [
-                            html.Td(label(REGIONS, r.region)),
-                            html.Td(format_number(r.sites)),
-                            html.Td(format_number(r.customers)),
-                            html.Td(format_number(r.vip_customers)),
-                            html.Td(format_kwh(r.wh)),
-                        ]
-                    )
-                    for r in summary
-                ]
-            ),
+            [
+                label(REGIONS, r.region),
+                format_number(r.sites),
+                format_number(r.customers),
+                format_number(r.vip_customers),
+                format_kwh(r.wh),
+            ]
+            for r in summary
         ],
+        "regions-summary",
         hover=True,
-        size="sm",
-        responsive=True,
-        id="regions-summary",
     )
     options = [{"label": _("All regions"), "value": ""}] + [
         {"label": label(REGIONS, r.region), "value": r.region} for r in summary
