@@ -55,7 +55,7 @@ from db.models import (
     Topic,
     VipEvent,
 )
-from db.session import Database
+from db.session import Database, refresh_statistics
 from lounge import calendar, classification, localtime, rollups, settings, users
 from lounge.ingest import bulk
 from lounge.ingest.summary import ImportSummary, record_batch
@@ -1010,4 +1010,5 @@ def generate(
         _notes(session, today)
         demo_notices.write(session, today, CHAIN_ID, FACTORY_CLIENT_ID)
         demo_openadr.write(session, CHAIN_ID, FACTORY_CLIENT_ID)
+        refresh_statistics(session)
         return logins

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -38,6 +38,23 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def refresh_statistics(session: Session, *tables: str) -> None:
+    """After a bulk write, have PostgreSQL's planner see the new rows (``ANALYZE``; every table
+    when none is named). A no-op on SQLite.
+
+    Why: until a table is analysed PostgreSQL plans as if it were nearly empty, and the invoice
+    queries with their per-invoice sums then took 6 s for an account manager's portfolio instead
+    of 70 ms (10,000 invoices). Autovacuum analyses a table some time after a large change, and
+    only where it is switched on; a freshly loaded demo or import must not wait for it. It runs
+    in the writer's transaction (ANALYZE may, VACUUM may not), so the statistics commit with the
+    rows; about a second for the whole demo database.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    session.flush()
+    session.execute(text("ANALYZE " + ", ".join(tables) if tables else "ANALYZE"))
 
 
 class Database:

@@ -6,6 +6,16 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
+from db.models import (
+    ConsumptionDaily,
+    ConsumptionMonthly,
+    Contact,
+    ContactChannel,
+    Customer,
+    Reading,
+    Site,
+)
+from db.session import refresh_statistics
 from lounge import audit
 from lounge.ingest.contacts import import_contacts
 from lounge.ingest.greenbutton import KIND as GREENBUTTON
@@ -22,6 +32,15 @@ IMPORTERS: dict[str, Importer] = {
     "sites": import_sites,
     "readings": import_readings,
     "contacts": import_contacts,
+}
+_READINGS = (Reading, ConsumptionDaily, ConsumptionMonthly)
+#: The tables an import of each kind fills (their planner statistics are refreshed after it).
+TABLES = {
+    "customers": (Customer,),
+    "sites": (Site,),
+    "readings": _READINGS,
+    "contacts": (Contact, ContactChannel),
+    GREENBUTTON: _READINGS,
 }
 #: Every kind of file; a Green Button file names no site of ours, so it is
 #: imported for a site given with it.
@@ -57,4 +76,5 @@ def import_file(
         replaced=summary.replaced,
         unchanged=summary.unchanged,
     )
+    refresh_statistics(session, *(model.__tablename__ for model in TABLES[kind]))
     return summary
