@@ -81,6 +81,8 @@ CLIENT_PAGES = (
     "/reports",
     "/contacts",
     "/inbox",
+    "/requests",
+    "/notices",
 )
 
 
@@ -147,19 +149,19 @@ class Client(LoungeUser):
 class AccountManager(LoungeUser):
     weight = 8
     emails = tuple(f"manager{n}@demo.lounge" for n in ("", "2", "3", "4", "5"))
-    pages = ("/portfolio", "/notifications", "/inbox")
+    pages = ("/week", "/portfolio", "/meetings", "/requests", "/notices", "/notifications", "/inbox")
 
 
 class DemandStaff(LoungeUser):
     weight = 5
     emails = ("demand@demo.lounge",)
-    pages = ("/regions", "/notifications")
+    pages = ("/regions", "/demand", "/notices", "/vens", "/notifications")
 
 
 class Administrator(LoungeUser):
     weight = 2
     emails = ("admin@demo.lounge",)
-    pages = ("/admin", "/portfolio", "/regions", "/notifications")
+    pages = ("/admin", "/portfolio", "/meetings", "/regions", "/demand", "/notifications")
 
 
 ROLES = (Client, AccountManager, DemandStaff, Administrator)
