@@ -149,7 +149,15 @@ class Client(LoungeUser):
 class AccountManager(LoungeUser):
     weight = 8
     emails = tuple(f"manager{n}@demo.lounge" for n in ("", "2", "3", "4", "5"))
-    pages = ("/week", "/portfolio", "/meetings", "/requests", "/notices", "/notifications", "/inbox")
+    pages = (
+        "/week",
+        "/portfolio",
+        "/meetings",
+        "/requests",
+        "/notices",
+        "/notifications",
+        "/inbox",
+    )
 
 
 class DemandStaff(LoungeUser):
