@@ -90,7 +90,9 @@ FORECAST_HISTORY = 6
 
 @dataclass(frozen=True)
 class Year:
-    """The pack's year: the months [first, end), the 12 complete ones before ``today``'s."""
+    """The pack's year: for consumption and invoices the months [first, end), the 12 complete
+    ones before ``today``'s; for requests and notices the 12 months up to the end of ``today``
+    (what happened last week is on the meeting's agenda too)."""
 
     today: dt.date
     first: dt.date
@@ -103,11 +105,11 @@ class Year:
 
     @property
     def since(self) -> dt.datetime:
-        return dt.datetime.combine(self.first, dt.time(), TIMEZONE)
+        return dt.datetime.combine(localtime.one_year_before(self.today), dt.time(), TIMEZONE)
 
     @property
     def until(self) -> dt.datetime:
-        return dt.datetime.combine(self.end, dt.time(), TIMEZONE)
+        return dt.datetime.combine(self.today + dt.timedelta(days=1), dt.time(), TIMEZONE)
 
     def holds(self, instant: dt.datetime) -> bool:
         return self.since <= instant < self.until
