@@ -114,6 +114,12 @@ def build(
         )
 
 
+def sections(session: Session, viewer: Viewer, request: ReportRequest) -> list[ReportSection]:
+    """The sections of report ``request`` in the active language, for documents made of several
+    reports (the meeting pack); the caller has checked the customer as :func:`build` does."""
+    return _BUILDERS[request.kind](session, viewer, request)
+
+
 # --- consumption ------------------------------------------------------------------------
 
 

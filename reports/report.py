@@ -71,17 +71,16 @@ def _row(section: ReportSection, row: dict[str, object]) -> list[str]:
 
 def _section(cells: _Cells, width: float, st: pdf.Styles) -> list[Flowable]:
     section = cells.section
-    heading = pdf.text(section.title, st.heading, st.rtl)
-    heading.keepWithNext = True
-    story: list[Flowable] = [Spacer(1, 4 * mm), heading, Spacer(1, 1.5 * mm)]
+    # The title, warning and note stay with the table's first rows: each piece (and the
+    # spaces between them) is kept with the next, else a title could end a page alone.
+    lead: list[Flowable] = [pdf.text(section.title, st.heading, st.rtl), Spacer(1, 1.5 * mm)]
     if section.warning:
-        warning = pdf.text(section.warning, st.strong, st.rtl)
-        warning.keepWithNext = True
-        story += [warning, Spacer(1, 1.5 * mm)]
+        lead += [pdf.text(section.warning, st.strong, st.rtl), Spacer(1, 1.5 * mm)]
     if section.note:
-        note = pdf.text(section.note, st.small, st.rtl)
-        note.keepWithNext = True
-        story += [note, Spacer(1, 1.5 * mm)]
+        lead += [pdf.text(section.note, st.small, st.rtl), Spacer(1, 1.5 * mm)]
+    for flowable in lead:
+        flowable.keepWithNext = True
+    story: list[Flowable] = [Spacer(1, 4 * mm), *lead]
     widths = pdf.fit_widths(cells.widths, width)
     story.append(pdf.data_table(cells.columns, cells.rows, width, st, cells.totals, widths))
     if section.chart is not None and section.rows:

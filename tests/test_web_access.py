@@ -290,6 +290,12 @@ SCENARIOS = {
     # Dash's own: it ends only a job whose signed handle this page load was given
     "admin-import-cancel.id": None,
     "admin-classify-cancel.id": None,
+    "meetings-packs-cancel.id": None,
+    # the portfolio's packs: the caller's own portfolio, or nothing (test_meeting_pack)
+    "..meetings-packs-zip.data...meetings-packs-result.children..": (
+        {"meetings-packs.n_clicks": 1},
+        {},
+    ),
     ADD_USER: (
         {"admin-user-add.n_clicks": 1},
         {

@@ -77,8 +77,14 @@ def _acknowledged_target() -> ColumnElement[bool]:
 
 
 def _customer_notices(
-    session: Session, customer_id: str, now: dt.datetime, notice_id: int | None = None
+    session: Session,
+    customer_id: str,
+    now: dt.datetime,
+    notice_id: int | None = None,
+    since: dt.datetime | None = None,
 ) -> list[CustomerNotice]:
+    """The notices the customer sees: those of the panel (from a week before ``now``), one
+    (``notice_id``), or those that started in [``since``, ``now``) (a year's history)."""
     query = (
         select(
             Notice,
@@ -94,10 +100,12 @@ def _customer_notices(
         .where(NoticeTarget.customer_id == customer_id, Notice.state.in_(SHOWN))
         .order_by(Notice.starts_at, Notice.id, Site.name)
     )
-    if notice_id is None:
-        query = query.where(Notice.ends_at >= now - RECENT)
-    else:
+    if notice_id is not None:
         query = query.where(Notice.id == notice_id)
+    elif since is not None:
+        query = query.where(Notice.starts_at >= since, Notice.starts_at < now)
+    else:
+        query = query.where(Notice.ends_at >= now - RECENT)
     found: dict[int, CustomerNotice] = {}
     for notice, name, at, planned, site in session.execute(query).all():
         if notice.id in found:
@@ -135,6 +143,15 @@ def for_customer(
     """Current and upcoming notices touching the customer's sites (and recent ended ones)."""
     customer = access.get_customer(session, viewer, customer_id)
     return _customer_notices(session, customer.id, now)
+
+
+def history(
+    session: Session, viewer: Viewer, customer_id: object, since: dt.datetime, until: dt.datetime
+) -> list[CustomerNotice]:
+    """The notices that reached the customer's sites and started in [since, until), with its
+    acknowledgement (a meeting pack's year), oldest first."""
+    customer = access.get_customer(session, viewer, customer_id)
+    return _customer_notices(session, customer.id, until, since=since)
 
 
 def _planned(planned_kw: object) -> int | None:

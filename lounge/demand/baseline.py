@@ -400,13 +400,22 @@ def get_event(session: Session, viewer: Viewer, notice_id: object) -> Notice:
 
 
 def measure(
-    session: Session, viewer: Viewer, notice_id: object, now: dt.datetime | None = None
+    session: Session,
+    viewer: Viewer,
+    notice_id: object,
+    now: dt.datetime | None = None,
+    customer_id: str | None = None,
 ) -> Reduction:
     """The load reduction of a past peak-load warning at the sites it reached that the viewer
-    may see (a client: its own; an account manager: the portfolio's; staff: all)."""
+    may see (a client: its own; an account manager: the portfolio's; staff: all); with
+    ``customer_id``, of that customer's sites only (a meeting pack measures one customer, not
+    the whole portfolio)."""
     notice = get_event(session, viewer, notice_id)
     if notice.state not in EVENT_STATES or notice.ends_at > (now or utcnow()):
         raise NotMeasured(_(NOT_OVER))
+    reached = [NoticeTarget.notice_id == notice.id]
+    if customer_id is not None:
+        reached.append(NoticeTarget.customer_id == customer_id)
     targets = access.restrict(
         select(
             NoticeTarget.site_id,
@@ -417,15 +426,13 @@ def measure(
         )
         .join(Site, Site.id == NoticeTarget.site_id)
         .join(Customer, Customer.id == NoticeTarget.customer_id)
-        .where(NoticeTarget.notice_id == notice.id)
+        .where(*reached)
         .order_by(NoticeTarget.site_id),
         viewer,
     )
     found = session.execute(targets).all()
     site_ids = [row[0] for row in found]
-    sites = access.restrict(
-        select(NoticeTarget.site_id).where(NoticeTarget.notice_id == notice.id), viewer
-    )
+    sites = access.restrict(select(NoticeTarget.site_id).where(*reached), viewer)
     start_s, end_s = int(notice.starts_at.timestamp()), int(notice.ends_at.timestamp())
     profiles = read_profiles(session, site_ids, sites, days_to_read(start_s, end_s))
     excluded = _event_days(session, notice, site_ids, sites, profiles)

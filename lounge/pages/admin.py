@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-import logging
 from typing import Any
 
 import dash
@@ -19,7 +18,7 @@ from dash import Input, Output, State, callback, dcc, html
 from db.models import Role
 from lounge import access, admin, localtime, settings
 from lounge.classification import RunResult
-from lounge.components import grid, widgets
+from lounge.components import grid, job_view, widgets
 from lounge.i18n import N_, _, format_datetime
 from lounge.ingest.problems import ImportRejected
 from lounge.labels import ROLES
@@ -29,7 +28,6 @@ from lounge.web import jobs
 from lounge.web.context import db_session, upload_limit, viewer
 
 dash.register_page(__name__, path="/admin", title="Business Lounge")
-LOG = logging.getLogger(__name__)
 
 #: What a file may hold: (kind, what it is called, its columns as the file names them).
 IMPORT_KINDS = (
@@ -49,21 +47,6 @@ IMPORT_KINDS = (
 )
 #: How many problems of a rejected file are listed on screen (all are counted).
 SHOWN_PROBLEMS = 500
-
-
-def _progress(id_: str) -> Any:
-    """A job's progress bar with its cancel button, shown only while the job runs."""
-    return html.Div(
-        [
-            dbc.Progress(
-                id=f"{id_}-progress", value=0, striped=True, animated=True, class_name="flex-grow-1"
-            ),
-            dbc.Button(_("Cancel"), id=f"{id_}-cancel", color="secondary", size="sm"),
-        ],
-        id=f"{id_}-running",
-        className="d-flex gap-2 align-items-center mt-3",
-        style={"display": "none"},
-    )
 
 
 def _upload_box() -> Any:
@@ -119,7 +102,7 @@ def _import_tab() -> Any:
                 class_name="mb-2",
             ),
             _upload_box(),
-            _progress("admin-import"),
+            job_view.progress("admin-import"),
             html.Div(id="admin-import-result", className="mt-3"),
         ]
     )
@@ -146,7 +129,7 @@ def _classify_tab() -> Any:
                 ],
                 className="d-flex gap-2 align-items-center",
             ),
-            _progress("admin-classify"),
+            job_view.progress("admin-classify"),
             html.Div(id="admin-classify-result", className="mt-3"),
         ]
     )
@@ -277,14 +260,6 @@ def _decode(contents: str) -> bytes:
     return base64.b64decode(payload, validate=True)
 
 
-def _running(id_: str, button: str, prop: str) -> list[tuple[Output, Any, Any]]:
-    """While a job runs: its progress bar shows and its start control is disabled."""
-    return [
-        (Output(button, prop), True, False),
-        (Output(f"{id_}-running", "style"), {}, {"display": "none"}),
-    ]
-
-
 def _rejected(rejected: ImportRejected) -> Any:
     problems = [str(error) for error in rejected.errors[:SHOWN_PROBLEMS]]
     if len(rejected.errors) > SHOWN_PROBLEMS:
@@ -321,15 +296,6 @@ def _import(set_progress: Any, caller: object, contents: str, filename: str, kin
         return dbc.Alert(str(summary), color="success", id="admin-import-ok")
 
 
-def _failed(error: Exception) -> Any:
-    """A job that broke: say so plainly (its work rolled back); the details go to the log."""
-    LOG.error("background job failed: %s", error)
-    return dbc.Alert(
-        _("The job failed and nothing was changed. Please try again; if it fails again, tell us."),
-        color="danger",
-    )
-
-
 @callback(
     Output("admin-import-result", "children"),
     Output("admin-upload", "contents"),
@@ -338,9 +304,9 @@ def _failed(error: Exception) -> Any:
     State("admin-import-kind", "value"),
     background=True,
     progress=[Output("admin-import-progress", "value"), Output("admin-import-progress", "label")],
-    running=_running("admin-import", "admin-upload", "disabled"),
+    running=job_view.running("admin-import", "admin-upload", "disabled"),
     cancel=[Input("admin-import-cancel", "n_clicks")],
-    on_error=lambda error: (_failed(error), None),
+    on_error=lambda error: (job_view.failed(error), None),
     prevent_initial_call=True,
 )
 def upload(set_progress: Any, caller: object, contents: Any, filename: Any, kind: Any) -> Any:
@@ -367,9 +333,9 @@ def upload(set_progress: Any, caller: object, contents: Any, filename: Any, kind
         Output("admin-classify-progress", "value"),
         Output("admin-classify-progress", "label"),
     ],
-    running=_running("admin-classify", "admin-classify", "disabled"),
+    running=job_view.running("admin-classify", "admin-classify", "disabled"),
     cancel=[Input("admin-classify-cancel", "n_clicks")],
-    on_error=_failed,
+    on_error=job_view.failed,
     prevent_initial_call=True,
 )
 def classify(set_progress: Any, caller: object, clicks: Any, as_of: Any) -> Any:

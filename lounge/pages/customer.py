@@ -21,6 +21,7 @@ from lounge.components import customer_nav, widgets
 from lounge.customer360 import NoteError
 from lounge.i18n import N_, _, format_datetime
 from lounge.web.context import db_session, viewer
+from lounge.web.downloads import meeting_pack_href
 
 dash.register_page(__name__, path_template="/customer/<customer>", title="Business Lounge")
 
@@ -137,9 +138,19 @@ def layout(you: Viewer, customer_id: str) -> Any:
             dcc.Store(id="customer-id", data=profile.customer_id),
             html.H2(profile.name, className="mb-0", id="customer-name"),
             html.Div(
-                _("Account manager: {name}").format(name=manager),
+                [
+                    html.Span(
+                        _("Account manager: {name}").format(name=manager),
+                        id="customer-manager-name",
+                    ),
+                    " · ",
+                    html.A(
+                        _("Meeting pack (PDF)"),
+                        href=meeting_pack_href(profile.customer_id),
+                        id="customer-pack",
+                    ),
+                ],
                 className="text-body-secondary mb-3",
-                id="customer-manager-name",
             ),
             customer_nav.tabs("/customer", you, profile.customer_id),
             dbc.Row(

@@ -21,6 +21,7 @@ from lounge.labels import ACTION_OWNERS, MEETING_STATES, label
 from lounge.meetings import MeetingError, MeetingForm
 from lounge.notify import contacts
 from lounge.web.context import db_session, viewer
+from lounge.web.downloads import meeting_pack_href
 
 dash.register_page(__name__, path="/meeting", title="Business Lounge")
 
@@ -163,16 +164,24 @@ def _actions(meeting: Meeting, you: Viewer) -> dbc.Card:
     )
 
 
-def _pack_placeholder() -> dbc.Card:
-    # The meeting pack (a PDF of the customer's year) comes with the slice that builds it on
-    # the forecast, the requests and the bill comparison; its button belongs here.
+def _pack(meeting: Meeting) -> dbc.Card:
     return dbc.Card(
         dbc.CardBody(
             [
                 html.H5(_("Meeting pack")),
                 html.Div(
-                    _("The meeting pack (PDF) will be built here in one click."),
-                    className="small text-body-secondary",
+                    _(
+                        "The customer's year in one PDF, in the customer's language: membership, "
+                        "forecast, consumption, contracts, money, requests, notices and the "
+                        "previous meeting's actions."
+                    ),
+                    className="small text-body-secondary mb-2",
+                ),
+                html.A(
+                    _("Meeting pack (PDF)"),
+                    href=meeting_pack_href(meeting.customer_id),
+                    className="btn btn-outline-primary btn-sm",
+                    id="meeting-pack-pdf",
                 ),
             ]
         ),
@@ -209,7 +218,7 @@ def _planner_view(meeting: Meeting, name: str, you: Viewer) -> Any:
             dbc.Row(
                 [
                     dbc.Col(_form(meeting, people), lg=7),
-                    dbc.Col([_actions(meeting, you), _pack_placeholder()], lg=5),
+                    dbc.Col([_actions(meeting, you), _pack(meeting)], lg=5),
                 ],
                 class_name="g-3",
             ),

@@ -18,13 +18,14 @@ from dash import Input, Output, State, callback, ctx, dcc, html
 from flask_login import current_user
 
 from db.models import Role
-from lounge import access, localtime, meetings, settings
+from lounge import access, localtime, meeting_pack, meetings, settings
 from lounge.access import AccessDenied, Viewer
-from lounge.components import grid, meeting_view, widgets
+from lounge.components import grid, job_view, meeting_view, widgets
 from lounge.i18n import _, format_number
 from lounge.labels import PLAN_STATUSES, label
 from lounge.meetings import MeetingError, MeetingForm
 from lounge.notify import contacts
+from lounge.web import jobs
 from lounge.web.context import db_session, viewer
 
 dash.register_page(__name__, path="/meetings", title="Business Lounge")
@@ -216,6 +217,7 @@ def _planner(you: Viewer) -> Any:
             html.H2(_("Annual meetings"), className="mb-1"),
             html.P(rule, className="text-body-secondary small", id="meetings-rule"),
             kpis,
+            _packs(),
             dbc.Card(
                 dbc.CardBody(
                     [
@@ -254,6 +256,36 @@ def _planner(you: Viewer) -> Any:
             ),
             _schedule_form(),
         ]
+    )
+
+
+def _packs() -> dbc.Card:
+    """The portfolio's meeting packs in one ZIP, built in a background job."""
+    return dbc.Card(
+        dbc.CardBody(
+            [
+                html.Div(
+                    [
+                        dbc.Button(
+                            _("Meeting packs of the whole portfolio (ZIP)"),
+                            id="meetings-packs",
+                            color="primary",
+                            outline=True,
+                            size="sm",
+                        ),
+                        html.Span(
+                            _("One PDF per customer, each in the customer's language."),
+                            className="small text-body-secondary",
+                        ),
+                    ],
+                    className="d-flex flex-wrap gap-2 align-items-center",
+                ),
+                job_view.progress("meetings-packs"),
+                html.Div(id="meetings-packs-result"),
+                dcc.Download(id="meetings-packs-zip"),
+            ]
+        ),
+        class_name="shadow-sm mb-3",
     )
 
 
@@ -345,3 +377,43 @@ def schedule(_clicks: Any, customer_id: Any, duration: Any, *values: Any) -> Any
     except AccessDenied:
         return dash.no_update, None
     return target, None
+
+
+def _zip(set_progress: Any, caller: object) -> Any:
+    """The ZIP of the caller's portfolio's packs, as ``caller`` (the domain checks the role)."""
+    with jobs.acting_as(caller) as (database, who):
+
+        def progress(done: int, total: int) -> None:
+            set_progress((round(100 * done / total), f"{done} / {total}"))
+
+        today = localtime.today()
+        with database.session() as db:
+            data = meeting_pack.portfolio_zip(db, who, today, progress)
+    name = f"meeting-packs-{today:%Y%m%d}.zip"
+    return dcc.send_bytes(data, name), dbc.Alert(
+        _("The meeting packs are ready: {file}").format(file=name),
+        color="success",
+        id="meetings-packs-ready",
+    )
+
+
+@callback(
+    Output("meetings-packs-zip", "data"),
+    Output("meetings-packs-result", "children"),
+    Input("meetings-packs", "n_clicks"),
+    background=True,
+    progress=[
+        Output("meetings-packs-progress", "value"),
+        Output("meetings-packs-progress", "label"),
+    ],
+    running=job_view.running("meetings-packs", "meetings-packs", "disabled"),
+    cancel=[Input("meetings-packs-cancel", "n_clicks")],
+    on_error=lambda error: (None, job_view.failed(error)),
+    prevent_initial_call=True,
+)
+def packs(set_progress: Any, caller: object, _clicks: Any) -> Any:
+    """Build every pack of the caller's portfolio in a background job, then download the ZIP."""
+    try:
+        return _zip(set_progress, caller)
+    except AccessDenied:
+        return None, widgets.not_allowed()

@@ -23,6 +23,7 @@ from lounge import (
     exports,
     i18n,
     localtime,
+    meeting_pack,
     meetings,
     membership,
     reporting,
@@ -215,6 +216,24 @@ def meeting_file(meeting_id: str) -> Any:
         with db_session() as db:
             data = meetings.ics(db, viewer(), meeting_id)
         return data, f"meeting-{meeting_id}.ics", "text/calendar; charset=utf-8"
+
+    return _guarded(build)
+
+
+def meeting_pack_href(customer_id: str) -> str:
+    return f"/download/meeting-pack/{customer_id}.pdf"
+
+
+@blueprint.get("/download/meeting-pack/<customer_id>.pdf")
+def meeting_pack_file(customer_id: str) -> Any:
+    """A customer's meeting pack, in the customer's language, for its manager or an admin."""
+
+    def build() -> tuple[bytes, str, str]:
+        with db_session() as db:
+            customer = access.get_customer(db, viewer(), customer_id)
+            data = meeting_pack.pdf(db, viewer(), customer_id, localtime.today())
+            name = meeting_pack.filename(customer)
+        return data, name, PDF
 
     return _guarded(build)
 
