@@ -405,3 +405,18 @@ def test_staff_preview_the_request_messages_in_both_languages():
     assert english.subject == "Member fault: Ofek Industries Ltd., Store 12"
     with pytest.raises(AccessDenied):
         status.preview(Viewer(2, "c@x", Role.FAULT_DESK), "request_update", "en")
+
+
+def test_a_rolled_back_upload_leaves_no_file_behind(db, people, tmp_path: Path):
+    request_id = _open(db, people["client"], "C1", _fault())
+    with pytest.raises(RequestError), db.session() as session:
+        attachments.add(session, people["client"], request_id, "a.pdf", PDF, tmp_path, 1000)
+        assert len(list(tmp_path.iterdir())) == 1
+        raise RequestError(["the unit of work fails after the file was stored"])
+    assert list(tmp_path.iterdir()) == []
+
+    with db.session() as session:  # a committed file stays
+        attachments.add(session, people["client"], request_id, "b.pdf", PDF, tmp_path, 1000)
+    with pytest.raises(RequestError), db.session() as session:
+        raise RequestError(["a later unit of work fails"])
+    assert len(list(tmp_path.iterdir())) == 1

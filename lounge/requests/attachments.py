@@ -14,6 +14,7 @@ import re
 import secrets
 from pathlib import Path
 
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from db.models import RequestAttachment, RequestState
@@ -78,6 +79,7 @@ def add(
         raise RequestError([_("Only PDF, PNG and JPEG files can be attached.")])
     stored_as = secrets.token_hex(16)
     settings.create_private_file(folder / stored_as, data)
+    _removed_on_rollback(session, folder / stored_as)
     name = safe_name(filename, mimetype)
     attachment = RequestAttachment(
         request_id=request.id,
@@ -91,6 +93,28 @@ def add(
     session.add(attachment)
     session.flush()
     return attachment
+
+
+def _removed_on_rollback(session: Session, path: Path) -> None:
+    """Delete the stored file if the upload's transaction rolls back.
+
+    The file is written before its row commits (the row must not name a file that is not there);
+    without this, a failure later in the same unit of work (a refused second file, a lost
+    connection) left the first file behind with no row pointing at it, readable by nobody and
+    never cleaned up.
+    """
+    committed = False
+
+    def keep(_session: Session) -> None:
+        nonlocal committed
+        committed = True
+
+    def remove(_session: Session) -> None:
+        if not committed:
+            path.unlink(missing_ok=True)
+
+    event.listen(session, "after_commit", keep, once=True)
+    event.listen(session, "after_rollback", remove, once=True)
 
 
 def read(
