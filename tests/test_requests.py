@@ -67,6 +67,23 @@ def test_sla_status_breached_due_today_this_week_and_met():
     assert sla.status(request, dt.date(2026, 5, 1)) is sla.Sla.BREACHED
 
 
+@pytest.mark.parametrize(
+    ("since", "resumed_on", "due"),
+    [
+        # asked on Sunday 22 March, answered on Tuesday: two working days more
+        (dt.date(2026, 3, 22), dt.date(2026, 3, 24), dt.date(2026, 3, 30)),
+        # answered the same day: no change
+        (dt.date(2026, 3, 22), dt.date(2026, 3, 22), dt.date(2026, 3, 26)),
+        # waiting over the weekend only (Thursday to Saturday): the Friday and Saturday count not
+        (dt.date(2026, 3, 26), dt.date(2026, 3, 28), dt.date(2026, 3, 26)),
+        # Wednesday 1 April to Monday 6 April: the holiday and the weekend do not count (5, 6)
+        (dt.date(2026, 4, 1), dt.date(2026, 4, 6), dt.date(2026, 3, 30)),
+    ],
+)
+def test_waiting_for_the_customer_stops_the_clock(since, resumed_on, due):
+    assert sla.resumed(dt.date(2026, 3, 26), since, resumed_on) == due
+
+
 # --- a small world ---------------------------------------------------------------------------
 
 
@@ -192,6 +209,28 @@ def test_a_fault_lives_from_received_to_closed_with_its_timeline_and_messages(db
     assert len({m.source for m in updates}) == 7
     crew = [m for m in updates if m.channel == "email" and "crew" in m.body]
     assert len(crew) == 1
+
+
+def test_the_due_date_moves_by_the_working_days_the_request_waited_for_the_customer(db, people):
+    sunday = utc(2026, 3, 22, 7)  # a fault is due the next working day: Monday 23 March
+    with db.session() as session:
+        request_id = workflow.open_request(
+            session, people["client"], "C1", _fault(), BASE, now=sunday
+        ).id
+    with db.session() as session:
+        workflow.change_state(
+            session, people["desk"], request_id, "in_progress", "", BASE, now=sunday
+        )
+        workflow.change_state(
+            session, people["desk"], request_id, "waiting_for_customer", "Gate?", BASE, now=sunday
+        )
+    with db.session() as session:  # the customer answers on Wednesday: three days waited
+        workflow.comment(
+            session, people["client"], request_id, "Open", BASE, now=utc(2026, 3, 25, 9)
+        )
+    with db.session() as session:
+        request = workflow.get_request(session, people["client"], request_id)
+        assert (request.state, request.due_date) == ("in_progress", dt.date(2026, 3, 26))
 
 
 def test_a_client_sees_and_changes_only_its_own_requests(db, people):

@@ -2,8 +2,10 @@
 
 Working days are those of :mod:`lounge.calendar` (Sunday to Thursday, public holidays off), so a
 fault opened on a Thursday with one working day is due on Sunday, and one opened on the eve of a
-holiday is due after the holiday. The clock keeps running while a request waits for the customer
-(the company answers for the whole time: a simple rule a customer can check).
+holiday is due after the holiday. The clock stops while a request waits for the customer: when it
+leaves that state, its due date moves by the working days it waited (:func:`resumed`), so a desk
+that asked for the gate to be opened is not in breach while the gate stays shut, and the
+customer's reply does not come back to a request already late through no one's fault.
 """
 
 from __future__ import annotations
@@ -42,6 +44,17 @@ _SATURDAY = 5
 def due_date(kind: str, opened_on: dt.date) -> dt.date:
     """The last working day of the SLA of ``kind`` for a request opened on ``opened_on``."""
     return calendar.add_working_days(opened_on, KINDS[kind].sla_days)
+
+
+def resumed(due: dt.date, waiting_since: dt.date, resumed_on: dt.date) -> dt.date:
+    """The due date of a request that waited for the customer from ``waiting_since`` until
+    ``resumed_on``: later by the working days after the day it began waiting, up to and
+    including the day it resumed (a request asked on Sunday and answered on Tuesday gains two)."""
+    waited = sum(
+        calendar.is_working_day(waiting_since + dt.timedelta(days=n))
+        for n in range(1, (resumed_on - waiting_since).days + 1)
+    )
+    return calendar.add_working_days(due, waited) if waited else due
 
 
 def end_of_week(day: dt.date) -> dt.date:

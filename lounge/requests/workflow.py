@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from db.models import (
@@ -270,6 +270,24 @@ def _closed(session: Session, request: ServiceRequest) -> None:
     """A request was closed. The satisfaction survey (a later slice) starts here."""
 
 
+def _leave_state(
+    session: Session, request: ServiceRequest, new: RequestState, now: dt.datetime
+) -> None:
+    """Move ``request`` to ``new``; leaving "waiting for the customer" restarts the SLA's clock
+    (:func:`lounge.requests.sla.resumed`) from the day it began waiting."""
+    if request.state == RequestState.WAITING and new != RequestState.WAITING:
+        since = session.scalar(
+            select(func.max(RequestEvent.at)).where(
+                RequestEvent.request_id == request.id, RequestEvent.state == RequestState.WAITING
+            )
+        )
+        if since is not None:
+            request.due_date = sla.resumed(
+                request.due_date, localtime.local_day(since), localtime.local_day(now)
+            )
+    request.state = new
+
+
 def change_state(
     session: Session,
     viewer: Viewer,
@@ -292,7 +310,7 @@ def change_state(
         raise RequestError([_("The note is longer than {limit} characters.").format(limit=5000)])
     internal = internal and is_staff(viewer)
     now = now or utcnow()
-    request.state = new
+    _leave_state(session, request, new, now)
     if new is RequestState.ASSIGNED and is_staff(viewer):
         request.assignee_id = viewer.user_id or None
     if new is RequestState.RESOLVED:
@@ -330,7 +348,7 @@ def comment(
         raise RequestError([_("The request is closed.")])
     event = _event(session, viewer, request, None, text, internal and is_staff(viewer), now)
     if not is_staff(viewer) and request.state == RequestState.WAITING:
-        request.state = RequestState.IN_PROGRESS
+        _leave_state(session, request, RequestState.IN_PROGRESS, event.at)
         moved = _event(session, viewer, request, RequestState.IN_PROGRESS, "", at=now)
         service.state_changed(session, request, moved.id, "", base_url)
     return event
