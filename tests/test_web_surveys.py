@@ -185,7 +185,9 @@ def test_a_client_answers_its_own_survey_in_the_lounge_and_no_one_elses(client, 
     assert [r for r in _rows(db) if r[1] is not None] == [(own, 4, "good", False)]
 
 
-@pytest.mark.parametrize("email", ["client@a.test", "client@b.test", "demand@a.test", "desk@a.test"])
+@pytest.mark.parametrize(
+    "email", ["client@a.test", "client@b.test", "demand@a.test", "desk@a.test"]
+)
 def test_forged_survey_callbacks_of_other_roles_change_nothing(client, db, surveyed, email):
     with db.session() as session:
         session.execute(update(Survey).values(score=1, answered_at=Survey.sent_at))
