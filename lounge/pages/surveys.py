@@ -110,16 +110,29 @@ def _chart(months: list[results.Month]) -> Any:
     )
 
 
-def _month_rows(months: list[results.Month], show_manager: bool) -> Any:
-    headers = [_("Month"), _("Answers"), _("Average score"), _("Scores of 1 or 2")]
-    if show_manager:
-        headers.insert(0, _("Account manager"))
-    rows = [
-        ([m.manager] if show_manager else [])
-        + [format_month(m.month), format_number(m.answers), format_number(m.average, 2), m.low]
-        for m in reversed(months)
+def _month_rows(months: list[results.Month], side_by_side: bool) -> Any:
+    """Newest month first: its answers, average and low scores; for an administrator, a column
+    per manager ("average (answers)") so that managers compare side by side."""
+    if not side_by_side:
+        headers = [_("Month"), _("Answers"), _("Average score"), _("Scores of 1 or 2")]
+        own: list[list[Any]] = [
+            [format_month(m.month), format_number(m.answers), format_number(m.average, 2), m.low]
+            for m in sorted(months, key=lambda m: m.month, reverse=True)
+        ]
+        return widgets.table(headers, own, "surveys-months", hover=True)
+    managers = list(dict.fromkeys(m.manager for m in months))
+    cells = {(m.month, m.manager): m for m in months}
+    rows: list[list[Any]] = [
+        [format_month(month)]
+        + [
+            f"{format_number(cells[(month, name)].average, 2)} ({cells[(month, name)].answers})"
+            if (month, name) in cells
+            else "–"
+            for name in managers
+        ]
+        for month in sorted({m.month for m in months}, reverse=True)
     ]
-    return widgets.table(headers, rows, "surveys-months", hover=True)
+    return widgets.table([_("Month"), *managers], rows, "surveys-months", hover=True)
 
 
 def _waiting(found: list[results.Answer]) -> Any:
