@@ -26,6 +26,7 @@ from lounge.web.context import DATABASE_KEY
 from lounge.web.downloads import init_downloads
 from lounge.web.hooks import init_hooks
 from lounge.web.security import init_security, trust_inline_scripts
+from lounge.web.survey_link import init_survey_link
 
 PAGES = settings.ROOT / "lounge" / "pages"
 ASSETS = settings.ROOT / "assets"
@@ -66,6 +67,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> LoungeDash:
     init_downloads(server)
     init_hooks(server)
     init_acknowledge(server)
+    init_survey_link(server)
 
     app = LoungeDash(
         __name__,

@@ -40,6 +40,7 @@ from db import (
     demo_openadr,
     demo_reduction,
     demo_requests,
+    demo_surveys,
 )
 from db.models import (
     ClassificationRun,
@@ -927,7 +928,9 @@ def _notes(session: Session, today: dt.date) -> None:
 
 # --- entry points ----------------------------------------------------------------
 
-_PLAN, _SITES, _WEATHER, _LOAD, _MASTER, _PORTFOLIO, _BILLING, _MEETINGS, _EVENTS = range(9)
+_PLAN, _SITES, _WEATHER, _LOAD, _MASTER, _PORTFOLIO, _BILLING, _MEETINGS, _EVENTS, _SURVEYS = range(
+    10
+)
 
 
 def _rng(seed: int, stream: int) -> np.random.Generator:
@@ -1007,6 +1010,7 @@ def generate(
         # a customer of another manager (none when only the special customers are generated)
         elsewhere = next(iter(portfolios["manager2@demo.lounge"]), None)
         demo_requests.write(session, today, CHAIN_ID, FACTORY_CLIENT_ID, "C10003", elsewhere)
+        demo_surveys.write(session, _rng(seed, _SURVEYS), today, CHAIN_ID)
         _notes(session, today)
         demo_notices.write(session, today, CHAIN_ID, FACTORY_CLIENT_ID)
         demo_openadr.write(session, CHAIN_ID, FACTORY_CLIENT_ID)

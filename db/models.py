@@ -1088,3 +1088,50 @@ class OpenADRDelivery(Base):
     opt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     ven: Mapped[VenRegistration] = relationship()
+
+
+class SurveySubject(StrEnum):
+    """What a satisfaction survey asks about."""
+
+    MEETING = "meeting"
+    REQUEST = "request"
+
+
+class Survey(Base):
+    """One satisfaction survey sent to one recipient after a meeting held or a request closed.
+
+    A row per invitation: each of the customer's contacts (reached on their channels, with a
+    signed link naming this row) and each of its users (in the lounge). ``subject`` and
+    ``subject_id`` name the meeting or request; with ``recipient`` they are unique, so that a
+    meeting recorded as held twice, or a repeated close, invites nobody twice. ``manager_id`` is
+    the customer's manager when it was sent: results stay with the manager who served, whatever
+    reassignments come later. The score is answered once; a score of 1 or 2 waits on the
+    manager's week until someone records the follow-up.
+    """
+
+    __tablename__ = "survey"
+    __table_args__ = (
+        Index("uq_survey_subject_recipient", "subject", "subject_id", "recipient", unique=True),
+        Index("ix_survey_manager_answered", "manager_id", "answered_at"),
+        CheckConstraint("score IS NULL OR (score >= 1 AND score <= 5)", name="score_1_to_5"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customer.id"), index=True)
+    subject: Mapped[str] = mapped_column(String(10))
+    subject_id: Mapped[int] = mapped_column(BigInteger)
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    #: ``contact:<id>`` or ``user:<id>``: whom this invitation went to.
+    recipient: Mapped[str] = mapped_column(String(40))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id", ondelete="SET NULL"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    score: Mapped[int | None] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: ``lounge`` (signed in) or ``link`` (the signed link of a message).
+    answered_via: Mapped[str | None] = mapped_column(String(10))
+    follow_up_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    follow_up_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    #: The follow-up's author's name as it was then.
+    follow_up_by: Mapped[str | None] = mapped_column(String(200))

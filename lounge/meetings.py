@@ -55,6 +55,7 @@ from lounge.notify import fanout, outbox
 from lounge.notify.outbox import Message
 from lounge.notify.templates import language_for, render
 from lounge.settings import TIMEZONE
+from lounge.surveys import invitations
 
 #: Who plans and records meetings: account managers (their portfolio) and admins.
 PLANNERS = access.PORTFOLIO_ROLES
@@ -475,6 +476,8 @@ def update(
         if meeting.starts_at > utcnow():
             raise MeetingError([_("A meeting can be recorded as held once it has started.")])
         meeting.state = MeetingState.HELD
+        session.flush()
+        invitations.after_meeting(session, meeting, base_url)  # once: a repeat invites nobody
     elif moved and meeting.state == MeetingState.SCHEDULED:
         meeting.sequence += 1
         session.flush()

@@ -3,8 +3,8 @@
 Nothing here reads the database by itself: each section is what its own module already answers
 (the meeting planner, the requests list with their SLA, the debts by age, the forecast, the
 membership events, the notices not acknowledged), narrowed to the week and to what needs a
-manager. Every line names a customer and opens it. Satisfaction surveys are not built yet: their
-section is fed by :func:`low_survey_scores`, which returns nothing until they exist.
+manager. Every line names a customer and opens it; a low survey score also carries its survey, for
+the manager to record the follow-up.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from lounge.labels import EVENTS, PLAN_STATUSES, label, notice_title
 from lounge.notify import service
 from lounge.requests import sla, workflow
 from lounge.requests.kinds import KINDS
+from lounge.surveys import results
 
 #: Who has a week: the portfolio's roles (an admin's is every customer's).
 ROLES = access.PORTFOLIO_ROLES
@@ -43,6 +44,8 @@ class Line:
     day: dt.date | None = None
     #: How urgent it looks: danger, warning, info, success (Bootstrap's colours).
     tone: str = "info"
+    #: The survey whose low score this line asks to follow up.
+    survey_id: int | None = None
 
     @property
     def href(self) -> str:
@@ -168,9 +171,21 @@ def unacknowledged_notices(
 
 
 def low_survey_scores(session: Session, viewer: Viewer, today: dt.date) -> list[Line]:
-    """Survey answers of 1 or 2 waiting for a follow-up: none until surveys exist (built apart)."""
+    """Survey answers of 1 or 2 not followed up yet, the longest waiting first; each opens the
+    customer, and leaves the week once the follow-up is recorded (:mod:`lounge.surveys`)."""
     access.require(viewer, *ROLES)
-    return []
+    return [
+        Line(
+            found.customer_id,
+            found.customer,
+            _("Scored {score} of 5: {about}").format(score=found.score, about=found.about)
+            + (f" · “{found.comment}”" if found.comment else ""),
+            localtime.local_day(found.answered_at),
+            "danger",
+            found.survey_id,
+        )
+        for found in results.low_scores(session, viewer)
+    ]
 
 
 def _forecast(session: Session, viewer: Viewer) -> list[Line]:

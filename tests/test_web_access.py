@@ -122,6 +122,8 @@ DEMAND_FORM = {
     "demand-sites.value": "SB1",
 }
 NOTICE_ACK = '{"index":["MATCH"],"type":"notices-ack-status"}.children'
+SURVEY_SEND = '{"index":["MATCH"],"type":"surveys-status"}.children'
+SURVEY_FOLLOW_UP = '{"index":["MATCH"],"type":"survey-follow-up-status"}.children'
 PAY = (
     "..billing-pay-result.children...billing-key.data...billing-card.value...billing-cvc.value"
     "...billing-invoices.rowData...billing-payments.rowData...billing-kpis.children"
@@ -405,6 +407,9 @@ SCENARIOS = {
     ),
     # pattern-matching ids: tests/test_web_demand.py forges the other customer's notice id
     NOTICE_ACK: None,
+    # pattern-matching ids: tests/test_web_surveys.py forges another customer's survey ids
+    SURVEY_SEND: None,
+    SURVEY_FOLLOW_UP: None,
     CONTACT_SAVE: (
         {"contact-save.n_clicks": 1, "contact-delete.n_clicks": None},
         {

@@ -7,6 +7,7 @@ show it in the reader's language (קוט"ש, קו"ט).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any, Literal
@@ -325,3 +326,28 @@ def projection(
     figure = _figure(traces, {"xaxis": axis}, height=340, unit="kWh")
     _threshold_lines(figure, thresholds, divide)
     return figure
+
+
+def score_lines(
+    months: Sequence[dt.date], series: Mapping[str, Sequence[float | None]]
+) -> go.Figure:
+    """Average survey scores (1 to 5) by month, a line per manager; a month without answers is
+    a gap, not a zero."""
+    labels = [format_month(month) for month in months]
+    return _figure(
+        [
+            {
+                "type": "scatter",
+                "x": labels,
+                "y": list(values),
+                "name": name,
+                "mode": "lines+markers",
+                "connectgaps": False,
+                "line": {"color": PALETTE[i % len(PALETTE)], "width": 2},
+                "hovertemplate": "%{x}: %{y:.2f}<extra>%{fullData.name}</extra>",
+            }
+            for i, (name, values) in enumerate(series.items())
+        ],
+        {"yaxis": {"range": [0.8, 5.2], "dtick": 1}, "xaxis": {"type": "category"}},
+        height=280,
+    )

@@ -30,6 +30,7 @@ NAV = (
     ("/requests", N_("Requests"), {Role.CLIENT, Role.ACCOUNT_MANAGER, Role.ADMIN}),
     ("/fault-desk", N_("Fault desk"), {Role.FAULT_DESK, Role.ADMIN}),
     ("/notices", N_("Warnings"), {Role.CLIENT, Role.ACCOUNT_MANAGER}),
+    ("/surveys", N_("Surveys"), {Role.CLIENT, Role.ACCOUNT_MANAGER, Role.ADMIN}),
     ("/demand", N_("Demand"), {Role.DEMAND_STAFF, Role.ADMIN}),
     ("/regions", N_("Regions"), {Role.DEMAND_STAFF, Role.ADMIN}),
     ("/vens", N_("Automated sites"), {Role.DEMAND_STAFF, Role.ADMIN}),

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from itsdangerous import BadSignature, URLSafeSerializer
-
 from lounge import settings
+from lounge.signed_links import LinkKind
 
-SALT = "notice-acknowledgement"
 ACK_PREFIX = "/ack/"
+ACK = LinkKind(ACK_PREFIX, "notice-acknowledgement")
 
 
 @dataclass(frozen=True)
@@ -28,8 +27,7 @@ class Links:
         return cls(config.public_url, config.secret_key)
 
     def ack(self, notice_id: int, customer_id: str, contact_id: int | None) -> str:
-        token = URLSafeSerializer(self.secret, SALT).dumps([notice_id, customer_id, contact_id])
-        return f"{self.base_url.rstrip('/')}{ACK_PREFIX}{token}"
+        return ACK.url(self.base_url, self.secret, [notice_id, customer_id, contact_id])
 
     def lounge(self) -> str:
         return f"{self.base_url.rstrip('/')}/notices"
@@ -44,10 +42,10 @@ class AckToken:
 
 def read(secret: str, token: str) -> AckToken | None:
     """What a signed link names, or None for a token that was not signed by us."""
-    try:
-        notice_id, customer_id, contact_id = URLSafeSerializer(secret, SALT).loads(token)
-    except (BadSignature, ValueError, TypeError):
+    payload = ACK.read(secret, token)
+    if payload is None or len(payload) != 3:
         return None
+    notice_id, customer_id, contact_id = payload
     if not isinstance(notice_id, int) or not isinstance(customer_id, str):
         return None
     return AckToken(notice_id, customer_id, contact_id if isinstance(contact_id, int) else None)

@@ -37,6 +37,7 @@ from lounge.notify import (
 )
 from lounge.notify.letters import STAFF
 from lounge.notify.templates import TEMPLATES, Rendered, language_for, render
+from lounge.surveys import invitations
 
 Columns = TypeVarTuple("Columns")
 
@@ -78,6 +79,8 @@ def sample_facts(kind: str, language: str) -> dict[str, str]:
         return assignment.sample_facts(kind, language, name, customer, manager)
     if kind in demand.KINDS_OF_MESSAGE:
         return demand.sample_facts(kind, language, name, customer)
+    if kind in invitations.KINDS_OF_MESSAGE:
+        return invitations.sample_facts(kind, language, name, customer)
     event = SAMPLE_EVENTS["exit" if kind in EXITS else "enter"]
     people = Customer(name=customer), User(full_name=manager), "https://lounge.example"
     with i18n.use(language):

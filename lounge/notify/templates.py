@@ -155,6 +155,18 @@ TEMPLATES: dict[str, Template] = {
         ),
         sms=N_("{customer}: your account manager is now {manager}. {link}"),
     ),
+    "survey_invitation": Template(
+        subject=N_("How did we do? {about}"),
+        text=N_(
+            "Dear {name},\n\n"
+            "{about} is behind us. How satisfied are you with it, from 1 (not at all) to 5 "
+            "(very)? A word on what we could do better helps us too. It takes a minute, and the "
+            "survey stays open for {days} days.\n\n"
+            "Answer here: {link}\n\n"
+            "{company}, for {customer}"
+        ),
+        sms=N_("How did we do? Rate us 1 to 5: {link}"),
+    ),
     # Demand-management notices: one set for every kind; {title} names the kind (an emergency
     # outage says so), {ask} the reduction asked for, {link} the signed acknowledgement link.
     "notice_issued": Template(

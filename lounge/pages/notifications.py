@@ -42,6 +42,7 @@ KINDS = {
     "manager_new_request": N_("To the account manager: a new request"),
     "manager_assigned": N_("To the account manager: a customer assigned"),
     "manager_changed": N_("The customer's account manager changed"),
+    "survey_invitation": N_("A satisfaction survey"),
     "notice_issued": N_("A peak-load warning or outage notice"),
     "notice_updated": N_("An update of a notice"),
     "notice_cancelled": N_("A cancellation of a notice"),

@@ -6,6 +6,7 @@ A client sees its own customer; an account manager or admin passes
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import dash
@@ -17,10 +18,11 @@ from dash import Input, Output, State, callback, dcc, html
 from lounge import access, consumption, customers, forecast, localtime, membership
 from lounge.access import Viewer
 from lounge.classification import SITE_THRESHOLD_WH, TOTAL_THRESHOLD_WH
-from lounge.components import charts, customer_nav, forecast_view, grid, widgets
+from lounge.components import charts, customer_nav, forecast_view, grid, survey_view, widgets
 from lounge.i18n import _, format_change, format_date, format_kwh, format_month, ngettext
 from lounge.labels import EVENTS, REGIONS, RULES, SEGMENTS, label
 from lounge.membership import Membership
+from lounge.surveys import answers
 from lounge.web.context import db_session, viewer
 
 dash.register_page(__name__, path="/overview", title="Business Lounge")
@@ -135,6 +137,7 @@ def layout(you: Viewer, customer_id: str) -> Any:
         history = membership.events(db, you, customer_id)
         months = consumption.monthly(db, you, customer_id, _chart_end(), MONTHS_SHOWN)
         outlook = forecast.forecast(db, you, customer_id)
+        waiting = answers.awaiting(db, you, dt.datetime.now(dt.UTC))
     last_complete = months.iloc[-2] if len(months) > 1 else None
     year_before = months.iloc[-14] if len(months) > 13 else None
     change = (
@@ -236,6 +239,7 @@ def layout(you: Viewer, customer_id: str) -> Any:
             dcc.Store(id="overview-customer", data=card.customer_id),
             header,
             customer_nav.tabs("/overview", you, customer_id),
+            survey_view.waiting_card(len(waiting)),
             kpis,
             dbc.Row(
                 [

@@ -15,7 +15,7 @@ from dash import dcc, html
 
 from lounge import access, localtime
 from lounge import week as weeks
-from lounge.components import widgets
+from lounge.components import survey_view, widgets
 from lounge.i18n import _, format_date, format_number
 from lounge.web.context import db_session, viewer
 
@@ -23,16 +23,17 @@ dash.register_page(__name__, path="/week", title="Business Lounge")
 
 
 def _line(line: weeks.Line, index: int, section: str) -> html.Li:
+    opens = dcc.Link(
+        [
+            html.Span(line.customer, className="fw-semibold me-2"),
+            html.Span(line.text, className="text-body-secondary"),
+        ],
+        href=line.href,
+        className="d-block text-decoration-none text-body",
+        id=f"week-{section}-{index}",
+    )
     return html.Li(
-        dcc.Link(
-            [
-                html.Span(line.customer, className="fw-semibold me-2"),
-                html.Span(line.text, className="text-body-secondary"),
-            ],
-            href=line.href,
-            className="d-block text-decoration-none text-body",
-            id=f"week-{section}-{index}",
-        ),
+        [opens, survey_view.follow_up_button(line.survey_id)] if line.survey_id else opens,
         className="list-group-item list-group-item-action week-line",
         style={"borderInlineStart": f"4px solid var(--bs-{line.tone})"},
     )
@@ -152,7 +153,7 @@ def layout(**_query: Any) -> Any:
             "surveys",
             _("Low survey scores"),
             found.surveys,
-            _("Surveys are not in the lounge yet."),
+            _("No low score waits for a follow-up."),
         ),
     ]
     return html.Div(

@@ -48,6 +48,7 @@ from lounge.requests.kinds import (
     TRANSITIONS,
     Field,
 )
+from lounge.surveys import invitations
 
 #: Who opens requests: the customer, and the staff who serve it commercially.
 OPENERS = (Role.CLIENT, Role.ACCOUNT_MANAGER, Role.ADMIN)
@@ -266,10 +267,6 @@ def next_states(viewer: Viewer, request: ServiceRequest) -> tuple[RequestState, 
     return CLIENT_TRANSITIONS.get(request.state, ())
 
 
-def _closed(session: Session, request: ServiceRequest) -> None:
-    """A request was closed. The satisfaction survey (a later slice) starts here."""
-
-
 def _leave_state(
     session: Session, request: ServiceRequest, new: RequestState, now: dt.datetime
 ) -> None:
@@ -323,7 +320,7 @@ def change_state(
     event = _event(session, viewer, request, new, note, internal, now)
     service.state_changed(session, request, event.id, "" if internal else note, base_url)
     if new is RequestState.CLOSED:
-        _closed(session, request)
+        invitations.after_request(session, request, base_url, now)
     return request
 
 

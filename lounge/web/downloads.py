@@ -32,6 +32,7 @@ from lounge.demand import baseline
 from lounge.demand import report as reduction_report
 from lounge.notify import letters, status
 from lounge.requests import attachments
+from lounge.surveys import results
 from lounge.web.context import attachment_store, db_session, viewer
 from reports.bill import build_bill
 from reports.documents import ReportDocument
@@ -172,6 +173,21 @@ def portfolio_file(fmt: str) -> Any:
             document = membership.document(db, viewer(), i18n.current())
         render, mimetype = REPORT_FORMATS[fmt]
         return render(document), f"portfolio-{localtime.today():%Y%m%d}.{fmt}", mimetype
+
+    return _guarded(build)
+
+
+@blueprint.get("/download/surveys.<fmt>")
+def surveys_file(fmt: str) -> Any:
+    """The survey results and answers the viewer may read (managers: the portfolio's)."""
+    if fmt not in REPORT_FORMATS:
+        abort(404)
+
+    def build() -> tuple[bytes, str, str]:
+        with db_session() as db:
+            document = results.document(db, viewer(), i18n.current())
+        render, mimetype = REPORT_FORMATS[fmt]
+        return render(document), f"surveys-{localtime.today():%Y%m%d}.{fmt}", mimetype
 
     return _guarded(build)
 
