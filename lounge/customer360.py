@@ -22,6 +22,8 @@ from db.models import (
     Notification,
     RequestEvent,
     ServiceRequest,
+    Survey,
+    SurveySubject,
     User,
     VipEvent,
     utcnow,
@@ -49,7 +51,7 @@ class Entry:
     """One line of the timeline."""
 
     at: dt.datetime
-    #: contact, meeting, request, notice, membership, assignment
+    #: contact, meeting, request, survey, membership, assignment
     kind: str
     title: str
     detail: str
@@ -96,8 +98,8 @@ def _day_start(day: dt.date) -> dt.datetime:
 
 
 def timeline(session: Session, viewer: Viewer, customer_id: object) -> list[Entry]:
-    """The customer's contacts, meetings, requests, membership events and changes of manager,
-    newest first: one query per kind."""
+    """The customer's contacts, meetings, requests, answered surveys, membership events and
+    changes of manager, newest first: one query per kind."""
     access.require(viewer, *ROLES)
     customer = access.get_customer(session, viewer, customer_id)
     entries: list[Entry] = []
@@ -154,6 +156,24 @@ def timeline(session: Session, viewer: Viewer, customer_id: object) -> list[Entr
     for vip in session.scalars(select(VipEvent).where(VipEvent.customer_id == customer.id)):
         entries.append(
             Entry(_day_start(vip.effective_date), "membership", label(EVENTS, vip.event), "")
+        )
+    for survey in session.scalars(
+        select(Survey).where(Survey.customer_id == customer.id, Survey.answered_at.is_not(None))
+    ):
+        entries.append(
+            Entry(
+                survey.answered_at or survey.sent_at,
+                "survey",
+                (
+                    _("Survey after a meeting: {score} of 5")
+                    if survey.subject == SurveySubject.MEETING
+                    else _("Survey after a request: {score} of 5")
+                ).format(score=survey.score),
+                survey.comment,
+                f"/meeting?id={survey.subject_id}"
+                if survey.subject == SurveySubject.MEETING
+                else f"/requests/{survey.subject_id}",
+            )
         )
     changes = session.scalars(
         select(AssignmentHistory).where(AssignmentHistory.customer_id == customer.id)

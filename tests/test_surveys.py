@@ -22,7 +22,7 @@ from db.models import (
     User,
     utcnow,
 )
-from lounge import i18n, localtime, meetings, settings, week
+from lounge import customer360, i18n, localtime, meetings, settings, week
 from lounge.access import AccessDenied, NotFound, Viewer
 from lounge.meetings import MeetingForm
 from lounge.notify import templates
@@ -217,6 +217,19 @@ def test_a_low_score_is_on_the_week_until_followed_up(db, people):
         assert results.follow_up(session, manager, low.id).follow_up_at == done.follow_up_at
         assert week.low_survey_scores(session, manager, today) == []
         assert week.week(session, manager, today).surveys == ()
+
+
+def test_answered_surveys_are_on_the_customers_timeline(db, people):
+    with db.session() as session:
+        request_id = _closed_request(session)
+        answered, unanswered = _surveys(session, customer_id="CA")[:2]
+        _answer_all(session, [answered.id], 2, "too slow")
+        lines = [
+            (e.title, e.detail, e.href)
+            for e in customer360.timeline(session, _viewer(session, "manager@a.test"), "CA")
+            if e.kind == "survey"
+        ]
+    assert lines == [("Survey after a request: 2 of 5", "too slow", f"/requests/{request_id}")]
 
 
 def test_a_client_answers_only_its_own_surveys(db, people):

@@ -29,6 +29,7 @@ TIMELINE_KINDS = {
     "contact": N_("Message"),
     "meeting": N_("Meeting"),
     "request": N_("Request"),
+    "survey": N_("Survey"),
     "notice": N_("Notice"),
     "membership": N_("Membership"),
     "assignment": N_("Assignment"),
