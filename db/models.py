@@ -656,7 +656,7 @@ class Notification(Base):
     last_error: Mapped[str | None] = mapped_column(String(500))
     provider_id: Mapped[str | None] = mapped_column(String(200))
     #: The failed electronic message a letter replaces.
-    fallback_for_id: Mapped[int | None] = mapped_column(ForeignKey("notification.id"))
+    fallback_for_id: Mapped[int | None] = mapped_column(ForeignKey("notification.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
