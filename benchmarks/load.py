@@ -83,6 +83,7 @@ CLIENT_PAGES = (
     "/inbox",
     "/requests",
     "/notices",
+    "/surveys",
 )
 
 
@@ -155,6 +156,7 @@ class AccountManager(LoungeUser):
         "/meetings",
         "/requests",
         "/notices",
+        "/surveys",
         "/notifications",
         "/inbox",
     )
@@ -169,7 +171,15 @@ class DemandStaff(LoungeUser):
 class Administrator(LoungeUser):
     weight = 2
     emails = ("admin@demo.lounge",)
-    pages = ("/admin", "/portfolio", "/meetings", "/regions", "/demand", "/notifications")
+    pages = (
+        "/admin",
+        "/portfolio",
+        "/meetings",
+        "/surveys",
+        "/regions",
+        "/demand",
+        "/notifications",
+    )
 
 
 ROLES = (Client, AccountManager, DemandStaff, Administrator)

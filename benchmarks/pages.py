@@ -78,6 +78,7 @@ def _pages(database: Database) -> tuple[tuple[str, str, str], ...]:
         (CLIENT, "/requests", "#requests-list"),
         (CLIENT, f"/requests/{request}", "#request-status"),
         (CLIENT, "/notices", "#notices-panel"),
+        (CLIENT, "/surveys", "#surveys-mine, #surveys-none"),
         (MANAGER, "/week", "#week-span"),
         (MANAGER, "/portfolio", "#portfolio-grid .ag-row"),
         (MANAGER, f"/overview?customer={chain}", "#overview-name"),
@@ -87,12 +88,14 @@ def _pages(database: Database) -> tuple[tuple[str, str, str], ...]:
         (MANAGER, "/requests", "#requests-list"),
         (MANAGER, "/notices", "#notices-waiting .ag-row"),
         (MANAGER, "/notifications", "#outbox-grid .ag-row"),
+        (MANAGER, "/surveys", "#surveys-chart .main-svg"),
         (DESK, "/fault-desk", "#fault-desk-queue"),
         (DEMAND, "/regions", "#regions-summary"),
         (DEMAND, "/demand", "#demand-list .ag-row"),
         (DEMAND, "/vens", "#vens-box"),
         (DEMAND, f"/load-reduction/{notice}", "#reduction-chart .main-svg"),
         (ADMIN, "/admin", "#admin-upload"),
+        (ADMIN, "/surveys", "#surveys-chart .main-svg"),
     )
 
 
