@@ -185,9 +185,12 @@ def seed(db: Database) -> None:
         add_customer(session, "B", "B1")
 
 
-def issue_notice(db: Database, *site_ids: str) -> int:
-    """A peak warning (level 2) for tomorrow afternoon reaching ``site_ids``, issued by staff."""
-    start = (utcnow() + dt.timedelta(days=1)).replace(hour=12, minute=0, second=0, microsecond=0)
+def issue_notice(db: Database, *site_ids: str, start: dt.datetime | None = None) -> int:
+    """A peak warning (level 2) of 3 hours reaching ``site_ids``, issued by staff: from
+    ``start``, by default tomorrow afternoon."""
+    if start is None:
+        start = (utcnow() + dt.timedelta(days=1)).replace(hour=12, minute=0, second=0)
+    start = start.replace(microsecond=0)
     draft = Draft(
         kind=NoticeKind.PEAK_WARNING,
         starts_at=start,
@@ -215,6 +218,15 @@ def cancel_notice(db: Database, notice_id: int) -> None:
     with db.session() as session:
         notice = notices.get(session, STAFF, notice_id)
         notices.cancel(session, STAFF, notice_id, notice.revision, LINKS, utcnow())
+
+
+def complete_notice(db: Database, notice_id: int) -> dt.datetime:
+    """Staff complete the notice now; returns when (whole seconds, as OpenADR carries it)."""
+    now = utcnow().replace(microsecond=0)
+    with db.session() as session:
+        notice = notices.get(session, STAFF, notice_id)
+        notices.complete(session, STAFF, notice_id, notice.revision, LINKS, now)
+    return now
 
 
 def approve_pending(db: Database, site_id: str) -> str:
@@ -320,6 +332,27 @@ def test_a_ven_registers_is_approved_and_follows_an_event_through_a_restart(
             assert cancelled["event_descriptor"]["event_status"] == "cancelled"
             assert (await ven_a.client.request_event())[0] == "oadrResponse"  # nothing left to tell
 
+            # completing a running event early ends it now: the VEN is told the cut window
+            running = issue_notice(db, "A1", start=utcnow() - dt.timedelta(minutes=30))
+            began = await ven_a.next_event()
+            assert began["event_descriptor"]["event_status"] == "active"
+            assert await until(opt_of, db, running, "A1", 0) == "optIn"
+            ended_at = complete_notice(db, running)
+            ended = await ven_a.next_event()
+            period = ended["active_period"]
+            assert ended["event_descriptor"]["modification_number"] == 1
+            assert ended["event_descriptor"]["event_status"] == "completed"
+            assert period["dtstart"] + period["duration"] == ended_at
+            # and completing one that has not begun calls it off
+            upcoming = issue_notice(db, "A1")
+            assert (await ven_a.next_event())["event_descriptor"]["event_status"] == "far"
+            assert await until(opt_of, db, upcoming, "A1", 0) == "optIn"
+            complete_notice(db, upcoming)
+            called_off = await ven_a.next_event()
+            assert called_off["event_descriptor"]["modification_number"] == 1
+            assert called_off["event_descriptor"]["event_status"] == "cancelled"
+            assert (await ven_a.client.request_event())[0] == "oadrResponse"
+
             # VEN B was told nothing of A's site and cannot answer for it
             assert ven_b.received.empty()
             await ven_b.client.created_event("r1", openadr.event_id_of(notice_id), "optOut", 2)
@@ -337,7 +370,12 @@ def test_a_ven_registers_is_approved_and_follows_an_event_through_a_restart(
             await vtn.stop()
 
     asyncio.run(scenario())
-    assert deliveries(db) == [("A1", str(deliveries(db)[0][1]), 2, "optIn", 1)]
+    first = int(deliveries(db)[0][1])
+    assert deliveries(db) == [
+        ("A1", str(first), 2, "optIn", 1),
+        ("A1", str(first + 1), 1, "optIn", 0),
+        ("A1", str(first + 2), 1, "optIn", 0),
+    ]
 
 
 def test_the_vtn_does_not_start_without_its_certificates(db: Database, pki: Pki, monkeypatch):
