@@ -93,6 +93,7 @@ VEN_STATES: dict[str, str] = {
     VenState.PENDING: N_("Waiting for approval"),
     VenState.APPROVED: N_("Approved"),
     VenState.REJECTED: N_("Rejected"),
+    VenState.CANCELLED: N_("Cancelled by the site's system"),
 }
 #: A VEN's answer to an OpenADR event.
 OPT_TYPES = {"optIn": N_("Opted in"), "optOut": N_("Opted out")}

@@ -7,7 +7,8 @@ database, so a restart of the VTN loses nothing:
 - a VEN asks to register naming its site (``venName`` is the site's id) over TLS with its
   client certificate; the certificate's fingerprint identifies it from then on. The request
   makes a *pending* registration; demand staff approve it (:func:`approve`), which gives the
-  VEN a unique ``ven_id``; only then does it get events.
+  VEN a unique ``ven_id``; only then does it get events. The VEN may cancel its registration
+  (:func:`cancel_registration`): it gets no more events, and staff see it cancelled.
 - issuing a notice makes it an OpenADR event (:func:`publish`, called by the notices' own
   issue, update, cancel and complete in the same transaction): an update bumps the event's
   modification number, a cancellation marks it cancelled and bumps it again. Completing a
@@ -87,7 +88,8 @@ def request_registration(
     A request without a client certificate, or naming no known site, is refused and leaves
     nothing behind. A first request from a certificate makes a pending registration for the
     site; asking again changes nothing until staff decide. A certificate already registered for
-    another site is refused: one certificate, one VEN, one site.
+    another site is refused: one certificate, one VEN, one site. A VEN that cancelled its
+    registration and asks again is pending again, for staff to approve anew.
     """
     if not fingerprint or not ven_name:
         return None
@@ -108,9 +110,41 @@ def request_registration(
             )
         )
         return None
+    if known.site_id == site.id and known.state == VenState.CANCELLED:
+        known.state = VenState.PENDING
+        known.requested_at = utcnow()
+        known.ven_id = known.registration_id = known.decided_at = known.decided_by = None
+        return None
     if known.site_id != site.id or known.state != VenState.APPROVED:
         return None
     return known
+
+
+def cancel_registration(session: Session, ven_id: object, registration_id: object) -> bool:
+    """An approved VEN cancels its own registration (``oadrCancelPartyRegistration``).
+
+    The VTN has already checked that the message comes with the certificate of ``ven_id``; the
+    registration id must be that VEN's too. The registration is marked cancelled (kept, with
+    its answers, for the notices it took part in) and the VEN gets no more events. False, and
+    nothing changes, for a VEN that is not approved or a registration id that is not its own.
+    """
+    ven = _approved(session, ven_id)
+    if ven is None or registration_id != ven.registration_id:
+        return False
+    ven.state = VenState.CANCELLED
+    ven.decided_at = utcnow()
+    ven.decided_by = None
+    session.flush()
+    audit.record(
+        session,
+        f"ven:{ven.ven_id}",
+        "ven.cancel",
+        f"site:{ven.site_id}",
+        ven_name=ven.ven_name,
+        fingerprint=ven.fingerprint,
+        registration_id=ven.registration_id,
+    )
+    return True
 
 
 def identity(session: Session, ven_id: object) -> VenIdentity | None:
