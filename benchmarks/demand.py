@@ -57,7 +57,7 @@ from db.models import (
 from db.session import Database
 from lounge import localtime, rollups
 from lounge.access import Viewer
-from lounge.demand import baseline
+from lounge.demand import baseline, similar
 from lounge.settings import TIMEZONE
 
 REGIONS = ("North", "Haifa", "Center", "Tel Aviv", "Jerusalem", "South")
@@ -272,18 +272,18 @@ def naive(database: Database, notice_id: int) -> Figures:
     sums = sums.reset_index()
     event = sums[sums["day"] == EVENT_DAY].set_index("site_id")
     days = pd.Series(sums["day"].unique())
-    similar = days[
-        days.map(lambda day: day < EVENT_DAY and baseline.is_similar(day, EVENT_DAY))
-        & (days >= EVENT_DAY - dt.timedelta(days=baseline.LOOKBACK_DAYS))
+    like = days[
+        days.map(lambda day: day < EVENT_DAY and similar.is_similar(day, EVENT_DAY))
+        & (days >= EVENT_DAY - dt.timedelta(days=similar.LOOKBACK_DAYS))
     ]
     others["day"] = pd.to_datetime(others["starts_at"], utc=True).dt.tz_convert(TIMEZONE).dt.date
-    candidates = sums[sums["day"].isin(set(similar))].merge(
+    candidates = sums[sums["day"].isin(set(like))].merge(
         others[["site_id", "day"]].drop_duplicates(), how="left", indicator=True
     )
     candidates = candidates[candidates["_merge"] == "left_only"].sort_values(
         ["site_id", "day"], ascending=[True, False]
     )
-    chosen = candidates[candidates.groupby("site_id").cumcount() < baseline.SIMILAR_DAYS]
+    chosen = candidates[candidates.groupby("site_id").cumcount() < similar.SIMILAR_DAYS]
     base = chosen.groupby("site_id").agg(
         days=("day", "size"), adjust=("adjust", "sum"), window=("window", "sum")
     )

@@ -50,7 +50,7 @@ from db.models import (  # noqa: E402
 from db.session import Database  # noqa: E402
 from lounge import rollups  # noqa: E402
 from lounge.access import Viewer  # noqa: E402
-from lounge.demand import notices, targeting  # noqa: E402
+from lounge.demand import notices, similar, targeting  # noqa: E402
 from lounge.demand.links import Links  # noqa: E402
 from lounge.demand.notices import Draft  # noqa: E402
 from lounge.demand.targeting import Targeting  # noqa: E402
@@ -134,7 +134,7 @@ def _fill(database: Database, customers: int) -> None:
 
 def _naive_loads(database: Database, site_ids: list[str]) -> dict[str, int]:
     """The load at stake one site at a time: a query each, decoded and averaged in Python."""
-    days = targeting.similar_days(EVENT.date())
+    days = similar.similar_days(EVENT.date(), similar.SIMILAR_DAYS)
     loads = {}
     with database.session() as session:
         for site in site_ids:

@@ -25,7 +25,7 @@ from db.models import (
 from db.session import Database
 from lounge import i18n, users, week
 from lounge.access import AccessDenied, NotFound, Viewer
-from lounge.demand import acknowledgements, notices, rules, targeting
+from lounge.demand import acknowledgements, notices, rules, similar, targeting
 from lounge.demand.links import Links
 from lounge.demand.notices import AlreadyIssued, Change, Draft
 from lounge.demand.rules import NoticeRefused
@@ -318,7 +318,7 @@ def test_the_preview_names_whom_the_notice_reaches_and_the_load_at_stake(db: Dat
     # the weekend days are quiet all day, so an average over all days would be lower.
     import_readings(db, *_quarter_rows("S1", dt.date(2026, 6, 1), 44, 2.0, 0.5))
     event = local(2026, 7, 14, 14)  # a Tuesday
-    assert targeting.similar_days(event.date())[:3] == [
+    assert similar.similar_days(event.date())[:3] == [
         dt.date(2026, 7, 13),
         dt.date(2026, 7, 12),
         dt.date(2026, 7, 9),
