@@ -30,6 +30,7 @@ from lounge.demand.links import Links
 from lounge.demand.notices import AlreadyIssued, Change, Draft
 from lounge.demand.rules import NoticeRefused
 from lounge.demand.targeting import Targeting
+from lounge.notify import sms
 from lounge.settings import TIMEZONE
 from tests.factories import add_customer, import_readings
 
@@ -170,9 +171,10 @@ def test_a_notice_goes_to_the_chosen_channels_of_the_targeted_customers_only(db:
     assert {m.customer_id for m in sent} == {"C1"}
     assert all(m.topic == Topic.WARNINGS and m.language == "he" for m in sent)
     email = next(m for m in sent if m.recipient == "dana@c1.example")
-    assert "150" in email.body and "https://lounge.example/ack/" in email.body
-    sms = next(m for m in sent if m.channel == Channel.SMS)
-    assert "https://lounge.example/ack/" in sms.body and len(sms.body) < len(email.body)
+    assert "150" in email.body and "https://lounge.example/a/" in email.body
+    text = next(m for m in sent if m.channel == Channel.SMS)
+    assert text.link and "https://lounge.example/a/" in text.link and text.body.endswith(text.link)
+    assert sms.segment(text.body).count == 1
     with db.session() as session:
         actions = session.scalars(select(AuditLog.action).order_by(AuditLog.id)).all()
     assert [a for a in actions if a.startswith("notice.")] == ["notice.draft", "notice.issue"]

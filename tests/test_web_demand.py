@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from db.models import Notice, NoticeAcknowledgement, NoticeKind, NoticeState, Notification
+from db.models import Contact, Notice, NoticeAcknowledgement, NoticeKind, NoticeState, Notification
 from lounge.access import Viewer
 from lounge.demand import notices
 from lounge.demand.links import Links
@@ -175,3 +175,27 @@ def test_the_signed_link_acknowledges_without_signing_in_and_a_forged_one_is_ref
     assert client.get(forged.removeprefix("http://lounge.test")).status_code == 404
     other_notice = Links("http://lounge.test", secret).ack(notice_id, world.own, None)
     assert client.get(other_notice.removeprefix("http://lounge.test")).status_code == 404
+
+
+def test_the_short_link_of_a_text_message_names_the_contacts_customer(client, db, world, app):
+    secret = app.server.config["SECRET_KEY"]
+    notice_id = _issued(db, (world.other_site,), secret)
+    with db.session() as session:
+        theirs = Contact(customer_id=world.other, name="Noa", language="en")
+        ours = Contact(customer_id=world.own, name="Ido", language="en")
+        session.add_all([theirs, ours])
+        session.flush()
+        theirs_id, ours_id = theirs.id, ours.id
+    links = Links("http://lounge.test", secret)
+    path = links.ack(notice_id, world.other, theirs_id).removeprefix("http://lounge.test")
+    assert path.startswith("/a/") and len(path) < 20
+    assert client.get(path).status_code == 200
+    done = client.post(path, data={"planned_kw": ""}, headers={"Origin": "http://localhost"})
+    assert done.status_code == 200 and _acks(db) == [(notice_id, world.other, None)]
+    # the contact names the customer: a contact of a customer the notice does not touch finds
+    # nothing, and a signature moved onto another contact's ids is refused
+    mine = links.ack(notice_id, world.own, ours_id).removeprefix("http://lounge.test")
+    assert client.get(mine).status_code == 404
+    assert client.get(mine[:-8] + path[-8:]).status_code == 404
+    guessed = Links("http://lounge.test", "guessed").ack(notice_id, world.other, theirs_id)
+    assert client.get(guessed.removeprefix("http://lounge.test")).status_code == 404

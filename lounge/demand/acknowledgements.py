@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db.models import (
+    Contact,
     Customer,
     Notice,
     NoticeAcknowledgement,
@@ -208,11 +209,18 @@ def acknowledge(
     return shown
 
 
+def _read_link(session: Session, secret: str, token: str) -> links.AckToken | None:
+    def customer_of(contact_id: int) -> str | None:
+        return session.scalar(select(Contact.customer_id).where(Contact.id == contact_id))
+
+    return links.read(secret, token, customer_of)
+
+
 def by_link(
     session: Session, secret: str, token: str, now: dt.datetime
 ) -> tuple[links.AckToken, CustomerNotice] | None:
     """What a signed link names (None for a forged one or a notice it does not touch)."""
-    named = links.read(secret, token)
+    named = _read_link(session, secret, token)
     if named is None:
         return None
     shown = _customer_notices(session, named.customer_id, now, named.notice_id)
@@ -223,7 +231,7 @@ def acknowledge_by_link(
     session: Session, secret: str, token: str, planned_kw: object, now: dt.datetime
 ) -> CustomerNotice:
     """Acknowledge with the signed link of a message, without signing in."""
-    named = links.read(secret, token)
+    named = _read_link(session, secret, token)
     if named is None:
         raise access.NotFound(token)
     planned = _planned(planned_kw)

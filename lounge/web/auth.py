@@ -49,9 +49,9 @@ HOME = {
     Role.ADMIN: "/admin",
     Role.FAULT_DESK: "/fault-desk",
 }
-#: Open without signing in: ``/hooks/`` callers (providers) and ``/ack/`` links (a contact
-#: acknowledging a notice from a message) prove themselves by a signature instead.
-_PUBLIC_PREFIXES = ("/assets/", "/healthz", "/hooks/", "/ack/")
+#: Open without signing in: ``/hooks/`` callers (providers) and ``/ack/`` and ``/a/`` links (a
+#: contact acknowledging a notice from a message) prove themselves by a signature instead.
+_PUBLIC_PREFIXES = ("/assets/", "/healthz", "/hooks/", "/ack/", "/a/")
 
 
 class HttpsAwareSessionInterface(SecureCookieSessionInterface):
