@@ -96,6 +96,21 @@ def test_a_client_sees_and_acknowledges_only_its_own_notices(client, db, world):
     assert _acks(db) == [(ours, world.own, 80)]
 
 
+def test_a_manager_sees_the_portfolios_events_and_who_has_acknowledged_only(client, db, world):
+    both = _issued(db, (world.own_site, world.other_site))
+    theirs = _issued(db, (world.other_site,))
+    sign_in(client, "manager@a.test")
+    panel = call(
+        client,
+        ROUTER,
+        {"_pages_location.pathname": "/notices", "_pages_location.search": ""},
+        triggered="_pages_location.pathname",
+    ).get_data(as_text=True)
+    assert f"notices-notice-{both}" in panel and f"notices-notice-{theirs}" not in panel
+    assert "Acme" in panel and world.other_name not in panel
+    assert "Not acknowledged yet" in panel and "Acknowledged by 0 of 1 customers." in panel
+
+
 @pytest.mark.parametrize("email", ["client@a.test", "manager@a.test"])
 def test_only_demand_staff_move_notices(client, db, world, email):
     notice_id = _issued(db, (world.own_site,))

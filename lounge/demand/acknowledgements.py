@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.exc import IntegrityError
@@ -407,3 +408,78 @@ def unacknowledged(
         Unacknowledged(nid, kind, level, reason, start, end, cid, name)
         for cid, nid, kind, level, reason, start, end, name in rows
     ]
+
+
+@dataclass(frozen=True)
+class CustomerAnswer:
+    """One targeted customer of a notice and its acknowledgement, if any."""
+
+    customer_id: str
+    customer: str
+    acknowledged_at: dt.datetime | None
+    planned_kw: int | None
+
+
+@dataclass(frozen=True)
+class FollowedNotice:
+    """A notice touching customers the viewer follows, with who has acknowledged and who not."""
+
+    notice_id: int
+    kind: str
+    state: str
+    level: int | None
+    reason: str | None
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    customers: tuple[CustomerAnswer, ...]
+
+    @property
+    def waiting(self) -> tuple[CustomerAnswer, ...]:
+        return tuple(c for c in self.customers if c.acknowledged_at is None)
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN
+
+
+def followed(
+    session: Session, viewer: Viewer, now: dt.datetime | None = None
+) -> list[FollowedNotice]:
+    """Current, upcoming and recent notices (ended within :data:`RECENT`) touching customers the
+    viewer follows (an account manager: the portfolio), each with every such customer and its
+    acknowledgement; open notices first by start, then the others, latest first."""
+    access.require(viewer, *FOLLOWERS)
+    moment = now or dt.datetime.now(dt.UTC)
+    rows = session.execute(
+        access.restrict(
+            select(
+                NoticeTarget.customer_id,
+                Customer.name,
+                NoticeAcknowledgement.at,
+                NoticeAcknowledgement.planned_kw,
+                Notice.id,
+                Notice.kind,
+                Notice.state,
+                Notice.level,
+                Notice.reason,
+                Notice.starts_at,
+                Notice.ends_at,
+            )
+            .join(Notice, Notice.id == NoticeTarget.notice_id)
+            .join(Customer, Customer.id == NoticeTarget.customer_id)
+            .outerjoin(NoticeAcknowledgement, _acknowledged_target())
+            .where(Notice.state.in_(SHOWN), Notice.ends_at >= moment - RECENT)
+            .distinct()
+            .order_by(Notice.id, Customer.name, NoticeTarget.customer_id),
+            viewer,
+        )
+    ).all()
+    heads: dict[int, tuple[Any, ...]] = {}
+    answers: dict[int, list[CustomerAnswer]] = {}
+    for customer_id, name, at, planned, *notice in rows:
+        heads.setdefault(notice[0], tuple(notice))
+        answers.setdefault(notice[0], []).append(CustomerAnswer(customer_id, name, at, planned))
+    found = [FollowedNotice(*heads[n], customers=tuple(answers[n])) for n in heads]
+    current = sorted((f for f in found if f.is_open), key=lambda f: (f.starts_at, f.notice_id))
+    past = sorted((f for f in found if not f.is_open), key=lambda f: (f.starts_at, f.notice_id))
+    return current + past[::-1]
