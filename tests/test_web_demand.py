@@ -15,6 +15,7 @@ from lounge.demand import notices
 from lounge.demand.links import Links
 from lounge.demand.notices import Draft
 from lounge.demand.targeting import Targeting
+from lounge.settings import TIMEZONE
 from lounge.users import find_by_email
 from tests.test_web_access import (
     DEMAND_ACT,
@@ -109,6 +110,19 @@ def test_a_manager_sees_the_portfolios_events_and_who_has_acknowledged_only(clie
     assert f"notices-notice-{both}" in panel and f"notices-notice-{theirs}" not in panel
     assert "Acme" in panel and world.other_name not in panel
     assert "Not acknowledged yet" in panel and "Acknowledged by 0 of 1 customers." in panel
+
+
+def test_the_time_fields_suggest_tomorrow_in_israel(client, db, world):
+    sign_in(client, "demand@a.test")
+    page = call(
+        client,
+        ROUTER,
+        {"_pages_location.pathname": "/demand", "_pages_location.search": ""},
+        triggered="_pages_location.pathname",
+    ).get_data(as_text=True)
+    tomorrow = dt.datetime.now(TIMEZONE).date() + dt.timedelta(days=1)
+    assert f'"placeholder": "e.g. {tomorrow.isoformat()} 08:00"' in page.replace('":"', '": "')
+    assert f"e.g. {tomorrow.isoformat()} 14:00" in page and "2026-07-14" not in page
 
 
 @pytest.mark.parametrize("email", ["client@a.test", "manager@a.test"])
