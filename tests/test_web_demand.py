@@ -30,6 +30,16 @@ from tests.web_fixtures import call, sign_in
 SOON = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
 
 
+def _routed(client, path: str) -> str:
+    """What the pages' router renders at ``path`` for the signed-in user."""
+    return call(
+        client,
+        ROUTER,
+        {"_pages_location.pathname": path, "_pages_location.search": ""},
+        triggered="_pages_location.pathname",
+    ).get_data(as_text=True)
+
+
 def _issued(db, site_ids: tuple[str, ...], secret: str = "") -> int:
     """A warning for ``site_ids``, issued by demand staff; returns its id."""
     with db.session() as session:
@@ -82,12 +92,7 @@ def test_a_client_sees_and_acknowledges_only_its_own_notices(client, db, world):
     sign_in(client, "client@a.test")
     page = client.get("/notices")
     assert page.status_code == 200
-    panel = call(
-        client,
-        ROUTER,
-        {"_pages_location.pathname": "/notices", "_pages_location.search": ""},
-        triggered="_pages_location.pathname",
-    ).get_data(as_text=True)
+    panel = _routed(client, "/notices")
     assert "Acme Ashdod Plant" in panel and world.other_site_name not in panel
     forged = _ack(client, theirs)
     assert forged.status_code == 200 and world.other_site_name not in forged.get_data(True)
@@ -101,12 +106,7 @@ def test_a_manager_sees_the_portfolios_events_and_who_has_acknowledged_only(clie
     both = _issued(db, (world.own_site, world.other_site))
     theirs = _issued(db, (world.other_site,))
     sign_in(client, "manager@a.test")
-    panel = call(
-        client,
-        ROUTER,
-        {"_pages_location.pathname": "/notices", "_pages_location.search": ""},
-        triggered="_pages_location.pathname",
-    ).get_data(as_text=True)
+    panel = _routed(client, "/notices")
     assert f"notices-notice-{both}" in panel and f"notices-notice-{theirs}" not in panel
     assert "Acme" in panel and world.other_name not in panel
     assert "Not acknowledged yet" in panel and "Acknowledged by 0 of 1 customers." in panel
@@ -114,12 +114,7 @@ def test_a_manager_sees_the_portfolios_events_and_who_has_acknowledged_only(clie
 
 def test_the_time_fields_suggest_tomorrow_in_israel(client, db, world):
     sign_in(client, "demand@a.test")
-    page = call(
-        client,
-        ROUTER,
-        {"_pages_location.pathname": "/demand", "_pages_location.search": ""},
-        triggered="_pages_location.pathname",
-    ).get_data(as_text=True)
+    page = _routed(client, "/demand")
     tomorrow = dt.datetime.now(TIMEZONE).date() + dt.timedelta(days=1)
     assert f'"placeholder": "e.g. {tomorrow.isoformat()} 08:00"' in page.replace('":"', '": "')
     assert f"e.g. {tomorrow.isoformat()} 14:00" in page and "2026-07-14" not in page
@@ -146,12 +141,7 @@ def test_only_demand_staff_move_notices(client, db, world, email):
 
 def test_demand_staff_draft_issue_and_see_acknowledgements_without_money(client, db, world):
     sign_in(client, "demand@a.test")
-    page = call(
-        client,
-        ROUTER,
-        {"_pages_location.pathname": "/demand", "_pages_location.search": ""},
-        triggered="_pages_location.pathname",
-    ).get_data(as_text=True)
+    page = _routed(client, "/demand")
     assert "demand-save" in page and "₪" not in page
     saved = call(client, DEMAND_SAVE, {"demand-save.n_clicks": 1}, DEMAND_FORM)
     with db.session() as session:

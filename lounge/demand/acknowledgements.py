@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -381,33 +381,44 @@ def unacknowledged(
     moment = now or dt.datetime.now(dt.UTC)
     rows = session.execute(
         access.restrict(
-            select(
-                NoticeTarget.customer_id,
-                Notice.id,
-                Notice.kind,
-                Notice.level,
-                Notice.reason,
-                Notice.starts_at,
-                Notice.ends_at,
-                Customer.name,
-            )
-            .join(Notice, Notice.id == NoticeTarget.notice_id)
-            .join(Customer, Customer.id == NoticeTarget.customer_id)
-            .outerjoin(NoticeAcknowledgement, _acknowledged_target())
+            _answers()
             .where(
                 Notice.state.in_(OPEN),
                 Notice.ends_at > moment,
                 NoticeAcknowledgement.customer_id.is_(None),
             )
-            .distinct()
             .order_by(Notice.starts_at, Notice.id, Customer.name),
             viewer,
         )
     ).all()
     return [
         Unacknowledged(nid, kind, level, reason, start, end, cid, name)
-        for cid, nid, kind, level, reason, start, end, name in rows
+        for cid, name, _at, _kw, nid, kind, _state, level, reason, start, end in rows
     ]
+
+
+def _answers() -> Select[*tuple[Any, ...]]:
+    """Each customer a notice reached (once, whatever its sites) with its acknowledgement, if
+    any, and the notice: what the followers' lists are made of."""
+    return (
+        select(
+            NoticeTarget.customer_id,
+            Customer.name,
+            NoticeAcknowledgement.at,
+            NoticeAcknowledgement.planned_kw,
+            Notice.id,
+            Notice.kind,
+            Notice.state,
+            Notice.level,
+            Notice.reason,
+            Notice.starts_at,
+            Notice.ends_at,
+        )
+        .join(Notice, Notice.id == NoticeTarget.notice_id)
+        .join(Customer, Customer.id == NoticeTarget.customer_id)
+        .outerjoin(NoticeAcknowledgement, _acknowledged_target())
+        .distinct()
+    )
 
 
 @dataclass(frozen=True)
@@ -452,34 +463,19 @@ def followed(
     moment = now or dt.datetime.now(dt.UTC)
     rows = session.execute(
         access.restrict(
-            select(
-                NoticeTarget.customer_id,
-                Customer.name,
-                NoticeAcknowledgement.at,
-                NoticeAcknowledgement.planned_kw,
-                Notice.id,
-                Notice.kind,
-                Notice.state,
-                Notice.level,
-                Notice.reason,
-                Notice.starts_at,
-                Notice.ends_at,
-            )
-            .join(Notice, Notice.id == NoticeTarget.notice_id)
-            .join(Customer, Customer.id == NoticeTarget.customer_id)
-            .outerjoin(NoticeAcknowledgement, _acknowledged_target())
+            _answers()
             .where(Notice.state.in_(SHOWN), Notice.ends_at >= moment - RECENT)
-            .distinct()
             .order_by(Notice.id, Customer.name, NoticeTarget.customer_id),
             viewer,
         )
     ).all()
-    heads: dict[int, tuple[Any, ...]] = {}
+    heads: dict[int, FollowedNotice] = {}
     answers: dict[int, list[CustomerAnswer]] = {}
-    for customer_id, name, at, planned, *notice in rows:
-        heads.setdefault(notice[0], tuple(notice))
-        answers.setdefault(notice[0], []).append(CustomerAnswer(customer_id, name, at, planned))
-    found = [FollowedNotice(*heads[n], customers=tuple(answers[n])) for n in heads]
+    for customer_id, name, at, planned, notice_id, kind, state, level, reason, start, end in rows:
+        if notice_id not in heads:
+            heads[notice_id] = FollowedNotice(notice_id, kind, state, level, reason, start, end, ())
+        answers.setdefault(notice_id, []).append(CustomerAnswer(customer_id, name, at, planned))
+    found = [replace(head, customers=tuple(answers[n])) for n, head in heads.items()]
     current = sorted((f for f in found if f.is_open), key=lambda f: (f.starts_at, f.notice_id))
     past = sorted((f for f in found if not f.is_open), key=lambda f: (f.starts_at, f.notice_id))
     return current + past[::-1]

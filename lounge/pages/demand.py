@@ -269,7 +269,7 @@ def _actions(options: list[dict[str, Any]]) -> dbc.Card:
                             type="text",
                             placeholder=_example(_tomorrow_at(8)),
                             class_name="d-inline-block me-2",
-                            style={"width": "13rem"},
+                            style={"width": "15rem", "maxWidth": "100%"},
                         ),
                         dbc.Button(
                             _("Schedule"),

@@ -44,18 +44,9 @@ def _acknowledged(notice: CustomerNotice) -> str:
     return said
 
 
-def _card(notice: CustomerNotice) -> dbc.Card:
-    emergency = notice.kind == NoticeKind.EMERGENCY_OUTAGE
-    ask = ""
-    if notice.reduction_kw:
-        ask = _("Please reduce your load by {kw} kW in this window.").format(
-            kw=format_number(notice.reduction_kw)
-        )
-    elif notice.reduction_pct:
-        ask = _("Please reduce your load by {pct}% in this window.").format(
-            pct=notice.reduction_pct
-        )
-    body: list[Any] = [
+def _heading(notice: CustomerNotice | FollowedNotice) -> list[html.Div]:
+    """A notice's state, what it is and its window."""
+    return [
         html.Div(
             [
                 dbc.Badge(
@@ -68,6 +59,22 @@ def _card(notice: CustomerNotice) -> dbc.Card:
             className="mb-1",
         ),
         html.Div(messages.window(notice.starts_at, notice.ends_at), className="mb-1"),
+    ]
+
+
+def _card(notice: CustomerNotice) -> dbc.Card:
+    emergency = notice.kind == NoticeKind.EMERGENCY_OUTAGE
+    ask = ""
+    if notice.reduction_kw:
+        ask = _("Please reduce your load by {kw} kW in this window.").format(
+            kw=format_number(notice.reduction_kw)
+        )
+    elif notice.reduction_pct:
+        ask = _("Please reduce your load by {pct}% in this window.").format(
+            pct=notice.reduction_pct
+        )
+    body: list[Any] = [
+        *_heading(notice),
         html.Div(
             _("Your sites: {sites}").format(sites=messages.name_sites(notice.sites, 6)),
             className="small mb-1",
@@ -160,18 +167,7 @@ def _followed_card(notice: FollowedNotice) -> dbc.Card:
     more = len(ordered) - len(shown)
     done = len(notice.customers) - len(waiting)
     body: list[Any] = [
-        html.Div(
-            [
-                dbc.Badge(
-                    label(NOTICE_STATES, notice.state),
-                    color=STATE_COLORS.get(NoticeState(notice.state), "info"),
-                    class_name="me-2",
-                ),
-                html.Strong(labels.notice_title(notice.kind, notice.level, notice.reason)),
-            ],
-            className="mb-1",
-        ),
-        html.Div(messages.window(notice.starts_at, notice.ends_at), className="mb-1"),
+        *_heading(notice),
         html.Div(
             _("Acknowledged by {done} of {total} customers.").format(
                 done=format_number(done), total=format_number(len(notice.customers))
