@@ -1,4 +1,18 @@
-"""Benchmark of demand management: the measured load reduction of an event.
+"""Benchmark of demand management, the issue's benchmark in two parts (``--part``, default both).
+
+**Notices** (``--part notices``): ``--customers`` business customers (default 4,000) in two
+regions, one site each and 3 contacts each (e-mail, text message, both; half in Hebrew), and a
+quarter as many elsewhere, with 14 days of quarter-hour profiles in the daily rollup. A warning
+to the two regions, timed as the median of ``--repeat`` interleaved rounds against a baseline
+taken in the same run:
+
+1. the preview (:func:`lounge.demand.targeting.preview`: customers, sites, contacts, channels
+   and the load at stake, set-wise) against the naive computation of the same load at stake:
+   one query per site for its similar days, decoded and averaged in Python (the totals must
+   agree, or the script stops);
+2. the issue (:func:`lounge.demand.notices.issue`: targets with their load, every message
+   rendered in its reader's language, recipients stored, the outbox written) against a bare
+   Core ``INSERT`` of as many prepared outbox rows.
 
 **Baseline and reduction** (``--part baseline``): ``--sites`` sites (default 2,000) of 500
 customers in six regions, with 15-minute data for the 61 local days up to a peak-load warning
@@ -22,12 +36,13 @@ least 10 times faster than the baseline.
 
 Usage::
 
-    .venv/bin/python -m benchmarks.demand                    # temporary SQLite file
-    .venv/bin/python -m benchmarks.demand --sites 200        # smoke run
+    .venv/bin/python -m benchmarks.demand                    # both parts, temporary SQLite files
+    .venv/bin/python -m benchmarks.demand --part notices --customers 400   # smoke run
+    .venv/bin/python -m benchmarks.demand --part baseline --sites 200      # smoke run
     .venv/bin/python -m benchmarks.demand \\
         --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench_scratch
 
-A ``--database-url`` database must be empty; it is emptied again afterwards.
+A ``--database-url`` database must be empty; it is emptied again after each part.
 """
 
 from __future__ import annotations
@@ -40,24 +55,33 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 
 from benchmarks.classify import check_empty, describe, empty_tables, timed, vacuum_analyze
+from benchmarks.notify import _bare_rows
 from db import migrate
 from db.models import (
     ConsumptionDaily,
+    Contact,
+    ContactChannel,
     Customer,
     Notice,
     NoticeKind,
+    NoticeRecipient,
     NoticeState,
     NoticeTarget,
+    Notification,
     Role,
     Site,
+    Topic,
 )
 from db.session import Database
 from lounge import localtime, rollups
 from lounge.access import Viewer
-from lounge.demand import baseline
+from lounge.demand import baseline, notices, similar, targeting
+from lounge.demand.links import Links
+from lounge.demand.notices import Draft
+from lounge.demand.targeting import Targeting
 from lounge.settings import TIMEZONE
 
 REGIONS = ("North", "Haifa", "Center", "Tel Aviv", "Jerusalem", "South")
@@ -73,6 +97,180 @@ EARLIER = (
 HOURLY_SHAPE = np.r_[np.full(7, 0.4), np.full(12, 1.3), np.full(5, 0.6)]
 TARGET_RATIO = 10
 STAFF = Viewer(1, "bench@example.com", Role.DEMAND_STAFF)
+#: The notices part: a warning on a Tuesday, 14:00 to 18:00, to every customer of two regions.
+WARNING = dt.datetime(2026, 7, 14, 14, tzinfo=TIMEZONE)
+WARNED_REGIONS = ("North", "South")
+LINKS = Links("https://lounge.example", "a secret")
+
+
+# --- notices: the preview and the issue of a warning to two regions ----------------------
+
+
+def fill_customers(database: Database, customers: int) -> None:
+    """``customers`` customers in the two regions and a quarter as many elsewhere, one site and
+    3 contacts each, with 14 days of random quarter-hour profiles."""
+    rng = np.random.default_rng(10)
+    total = customers + customers // 4
+    region = [WARNED_REGIONS[n % 2] if n < customers else "Center" for n in range(total)]
+    days = [WARNING.date() - dt.timedelta(days=d) for d in range(1, 15)]
+    with database.session() as session:
+        session.execute(
+            insert(Customer),
+            [{"id": f"C{n}", "name": f"Customer {n}", "tax_id": f"T{n}"} for n in range(total)],
+        )
+        session.execute(
+            insert(Site),
+            [
+                {"id": f"S{n}", "customer_id": f"C{n}", "name": f"Site {n}", "region": region[n]}
+                for n in range(total)
+            ],
+        )
+        session.execute(
+            insert(Contact),
+            [
+                {
+                    "id": n * 3 + k + 1,
+                    "customer_id": f"C{n}",
+                    "name": f"Contact {n}-{k}",
+                    "email": f"c{n}-{k}@example.com",
+                    "phone": f"+97250{n * 3 + k:07d}",
+                    "language": "he" if k % 2 else "en",
+                    "role": "other",
+                }
+                for n in range(total)
+                for k in range(3)
+            ],
+        )
+        choices = (("email",), ("sms",), ("email", "sms"))
+        session.execute(
+            insert(ContactChannel),
+            [
+                {"contact_id": n * 3 + k + 1, "topic": Topic.WARNINGS, "channel": channel}
+                for n in range(total)
+                for k in range(3)
+                for channel in choices[k]
+            ],
+        )
+        for day in days:  # one day at a time: a few MB of profiles per statement
+            quarters = rng.integers(500, 5000, size=(total, rollups.MAX_QUARTERS))
+            blobs = rollups.encode_quarters(quarters, np.full(total, 96))
+            session.execute(
+                insert(ConsumptionDaily),
+                [
+                    {
+                        "site_id": f"S{n}",
+                        "day": day,
+                        "wh": int(quarters[n, :96].sum()),
+                        "estimated_wh": 0,
+                        "peak_w": 0,
+                        "quarter_wh": blobs[n],
+                    }
+                    for n in range(total)
+                ],
+            )
+
+
+def naive_loads(database: Database, sites: list[str]) -> dict[str, int]:
+    """The load at stake one site at a time: a query each, decoded and averaged in Python."""
+    days = similar.similar_days(WARNING.date(), similar.SIMILAR_DAYS)
+    loads = {}
+    with database.session() as session:
+        for site in sites:
+            found = []
+            for day, blob in session.execute(
+                select(ConsumptionDaily.day, ConsumptionDaily.quarter_wh).where(
+                    ConsumptionDaily.site_id == site, ConsumptionDaily.day.in_(days)
+                )
+            ):
+                values = np.frombuffer(blob, dtype="<i4" if len(blob) <= 400 else "<i8")
+                midnight = dt.datetime.combine(day, dt.time(), TIMEZONE)
+                start = dt.datetime.combine(day, WARNING.timetz().replace(tzinfo=None), TIMEZONE)
+                first = int((start - midnight).total_seconds()) // rollups.QUARTER_S
+                found.append(values[first : first + 16].sum() / 4)
+            if found:
+                loads[site] = int(round(float(np.mean(found))))
+    return loads
+
+
+def preview(database: Database, end: dt.datetime) -> targeting.Preview:
+    with database.session() as session:
+        chosen = Targeting(regions=WARNED_REGIONS)
+        return targeting.preview(session, STAFF, chosen, NoticeKind.PEAK_WARNING, WARNING, end)
+
+
+def draft(database: Database, end: dt.datetime) -> int:
+    """A new warning to the two regions, a draft: its id."""
+    chosen = Targeting(regions=WARNED_REGIONS)
+    with database.session() as session:
+        warning = Draft(NoticeKind.PEAK_WARNING, WARNING, end, chosen, level=2, reason="heat")
+        return notices.create(session, STAFF, warning).id
+
+
+def issue(database: Database, notice_id: int) -> notices.Issued:
+    """Issue the warning: targets, load at stake, messages rendered, recipients, the outbox."""
+    with database.session() as session:
+        return notices.issue(session, STAFF, notice_id, LINKS, WARNING - dt.timedelta(days=1))
+
+
+def bare_insert(database: Database, count: int) -> None:
+    """As many prepared outbox rows, one Core INSERT."""
+    with database.session() as session:
+        session.execute(insert(Notification), _bare_rows(count))
+
+
+def empty_outbox(database: Database) -> None:
+    """Each round issues into the same outbox: the last round's messages go."""
+    with database.session() as session:
+        session.execute(delete(Notification))
+        session.execute(delete(NoticeRecipient))
+
+
+def run_notices(url: str, customers: int, repeat: int) -> None:
+    database = Database(url)
+    try:
+        check_empty(database.engine)
+        migrate.upgrade(database.engine)
+        seconds, _ = timed(lambda: fill_customers(database, customers))
+        vacuum_analyze(database)
+        print(
+            f"== {describe(database)}: a warning to {customers} customers of two regions"
+            f" (3 contacts each) and {customers // 4} elsewhere (built in {seconds:.1f} s)"
+        )
+        end = WARNING + dt.timedelta(hours=4)
+        sites = [f"S{n}" for n in range(customers)]
+        times: dict[str, list[float]] = {
+            name: [] for name in ("preview", "naive load", "issue", "bare INSERT")
+        }
+        for _round in range(repeat):  # interleaved: a busy machine slows both alike
+            elapsed, shown = timed(lambda: preview(database, end))
+            times["preview"].append(elapsed)
+            elapsed, naive = timed(lambda: naive_loads(database, sites))
+            times["naive load"].append(elapsed)
+            if shown.load_w != sum(naive.values()):
+                raise SystemExit(f"the load at stake differs: {shown.load_w} against naive")
+            notice_id = draft(database, end)
+            elapsed, issued = timed(lambda notice=notice_id: issue(database, notice))
+            times["issue"].append(elapsed)
+            elapsed, _ = timed(lambda count=issued.messages: bare_insert(database, count))
+            times["bare INSERT"].append(elapsed)
+            empty_outbox(database)
+        median = {name: statistics.median(values) for name, values in times.items()}
+        for name, values in times.items():
+            runs = " ".join(f"{value * 1000:.0f}" for value in values)
+            print(f"  {name:28s} {median[name] * 1000:7.0f} ms   runs (ms): {runs}")
+        print(
+            f"  preview of {len(shown.customers)} customers, {shown.contacts} contacts:"
+            f" {median['naive load'] / median['preview']:.1f}x faster than the naive load at"
+            f" stake, same figure ({shown.load_w / 1e6:.1f} MW); issue of {issued.messages}"
+            f" messages: {median['issue'] / median['bare INSERT']:.1f}x a bare INSERT"
+        )
+    finally:
+        if not url.startswith("sqlite"):
+            empty_tables(database.engine)
+        database.dispose()
+
+
+# --- baseline and reduction ---------------------------------------------------------------
 
 
 def at(day: dt.date, hour: int) -> dt.datetime:
@@ -272,18 +470,18 @@ def naive(database: Database, notice_id: int) -> Figures:
     sums = sums.reset_index()
     event = sums[sums["day"] == EVENT_DAY].set_index("site_id")
     days = pd.Series(sums["day"].unique())
-    similar = days[
-        days.map(lambda day: day < EVENT_DAY and baseline.is_similar(day, EVENT_DAY))
-        & (days >= EVENT_DAY - dt.timedelta(days=baseline.LOOKBACK_DAYS))
+    like = days[
+        days.map(lambda day: day < EVENT_DAY and similar.is_similar(day, EVENT_DAY))
+        & (days >= EVENT_DAY - dt.timedelta(days=similar.LOOKBACK_DAYS))
     ]
     others["day"] = pd.to_datetime(others["starts_at"], utc=True).dt.tz_convert(TIMEZONE).dt.date
-    candidates = sums[sums["day"].isin(set(similar))].merge(
+    candidates = sums[sums["day"].isin(set(like))].merge(
         others[["site_id", "day"]].drop_duplicates(), how="left", indicator=True
     )
     candidates = candidates[candidates["_merge"] == "left_only"].sort_values(
         ["site_id", "day"], ascending=[True, False]
     )
-    chosen = candidates[candidates.groupby("site_id").cumcount() < baseline.SIMILAR_DAYS]
+    chosen = candidates[candidates.groupby("site_id").cumcount() < similar.SIMILAR_DAYS]
     base = chosen.groupby("site_id").agg(
         days=("day", "size"), adjust=("adjust", "sum"), window=("window", "sum")
     )
@@ -308,7 +506,7 @@ def naive(database: Database, notice_id: int) -> Figures:
     return figures
 
 
-def run(url: str, sites: int, repeat: int, seed: int) -> None:
+def run_baseline(url: str, sites: int, repeat: int, seed: int) -> None:
     database = Database(url)
     try:
         check_empty(database.engine)
@@ -352,15 +550,20 @@ def run(url: str, sites: int, repeat: int, seed: int) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database-url", help="an empty database (default: temp SQLite file)")
-    parser.add_argument("--part", choices=["baseline"], default="baseline")
+    parser.add_argument("--database-url", help="an empty database (default: temp SQLite files)")
+    parser.add_argument("--part", choices=["notices", "baseline", "all"], default="all")
+    parser.add_argument("--customers", type=int, default=4000)
     parser.add_argument("--sites", type=int, default=2000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="lounge-bench-") as tmp:
-        url = args.database_url or f"sqlite:///{Path(tmp) / 'demand.db'}"
-        run(url, args.sites, args.repeat, args.seed)
+        if args.part in ("notices", "all"):
+            url = args.database_url or f"sqlite:///{Path(tmp) / 'notices.db'}"
+            run_notices(url, args.customers, args.repeat)
+        if args.part in ("baseline", "all"):
+            url = args.database_url or f"sqlite:///{Path(tmp) / 'demand.db'}"
+            run_baseline(url, args.sites, args.repeat, args.seed)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ recipients, acknowledgements and the audit log are what the lounge makes of real
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, case, select, update
 from sqlalchemy.orm import Session
@@ -50,11 +52,6 @@ def _sent_back_then(session: Session, notice_id: int, at: dt.datetime, now: dt.d
     )
 
 
-def _ack(session: Session, links: Links, notice_id: int, customer: str, kw: int | None, at):
-    token = links.ack(notice_id, customer, None).rsplit("/", 1)[1]
-    acknowledgements.acknowledge_by_link(session, links.secret, token, kw, at)
-
-
 def _others(session: Session, notice_id: int, count: int, *skip: str) -> list[str]:
     """The first ``count`` customers the notice reached, other than ``skip``."""
     return list(
@@ -68,127 +65,123 @@ def _others(session: Session, notice_id: int, count: int, *skip: str) -> list[st
     )
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """Demand staff's steps at the plan's times, each step's messages sent back then."""
+
+    session: Session
+    staff: Viewer
+    links: Links
+    now: dt.datetime
+
+    def draft(
+        self, kind: str, day: dt.date, hours: tuple[int, int], targeting: Targeting, **fields: Any
+    ) -> int:
+        """A notice on ``day`` from ``hours[0]`` to ``hours[1]`` o'clock, Israel time."""
+        window = _at(day, hours[0]), _at(day, hours[1])
+        return notices.create(
+            self.session, self.staff, Draft(kind, *window, targeting, **fields)
+        ).id
+
+    def issue(self, notice_id: int, at: dt.datetime) -> None:
+        notices.issue(self.session, self.staff, notice_id, self.links, at)
+        _sent_back_then(self.session, notice_id, at, self.now)
+
+    def change(self, notice_id: int, new: Change, at: dt.datetime) -> None:
+        notices.change(self.session, self.staff, notice_id, 0, new, self.links, at)
+        _sent_back_then(self.session, notice_id, at, self.now)
+
+    def cancel(self, notice_id: int, at: dt.datetime) -> None:
+        notices.cancel(self.session, self.staff, notice_id, 0, self.links, at)
+        _sent_back_then(self.session, notice_id, at, self.now)
+
+    def complete(self, notice_id: int, at: dt.datetime) -> None:
+        notices.complete(self.session, self.staff, notice_id, 0, self.links, at)
+        _sent_back_then(self.session, notice_id, at, self.now)
+
+    def ack(self, notice_id: int, customer: str, kw: int | None, at: dt.datetime) -> None:
+        """The customer acknowledges by the link of a message."""
+        token = self.links.ack(notice_id, customer, None).rsplit("/", 1)[1]
+        acknowledgements.acknowledge_by_link(self.session, self.links.secret, token, kw, at)
+
+
 def write(session: Session, today: dt.date, chain: str, factory: str) -> int:
     """The demo's notices; returns how many."""
     config = settings.load()
-    links = Links(config.public_url, config.secret_key)
     # the real clock on the real day (the scheduled warning then goes out tomorrow morning)
     now = dt.datetime.now(dt.UTC) if today == localtime.today() else _at(today, 10)
     staff = Viewer.of(_first(session, User.role == Role.DEMAND_STAFF))
+    plan = _Plan(session, staff, Links(config.public_url, config.secret_key), now)
     client = Viewer.of(_first(session, User.customer_id == chain))
     regions = sorted(set(session.scalars(select(Site.region).where(Site.customer_id == chain))))
     factory_regions = session.scalars(select(Site.region).where(Site.customer_id == factory)).all()
     home = regions[:1]
     days = dt.timedelta
+    peak, planned_outage = NoticeKind.PEAK_WARNING, NoticeKind.PLANNED_OUTAGE
     # 1. a heat warning 20 days ago, acknowledged by some, completed
     past = today - days(20)
-    heat = notices.create(
-        session,
-        staff,
-        Draft(
-            NoticeKind.PEAK_WARNING,
-            _at(past, 14),
-            _at(past, 18),
-            Targeting(regions=tuple(home)),
-            level=2,
-            reason="heat",
-            reduction_pct=15,
-        ),
-    ).id
-    notices.issue(session, staff, heat, links, _at(past - days(1), 9))
-    _sent_back_then(session, heat, _at(past - days(1), 9), now)
-    _ack(session, links, heat, chain, 300, _at(past - days(1), 11))
+    heat = plan.draft(
+        peak,
+        past,
+        (14, 18),
+        Targeting(regions=tuple(home)),
+        level=2,
+        reason="heat",
+        reduction_pct=15,
+    )
+    plan.issue(heat, _at(past - days(1), 9))
+    plan.ack(heat, chain, 300, _at(past - days(1), 11))
     for n, customer in enumerate(_others(session, heat, 6, chain)):
-        _ack(session, links, heat, customer, [None, 120, 40][n % 3], _at(past - days(1), 12 + n))
-    notices.complete(session, staff, heat, 0, links, _at(past, 18))
-    _sent_back_then(session, heat, _at(past, 18), now)
+        plan.ack(heat, customer, [None, 120, 40][n % 3], _at(past - days(1), 12 + n))
+    plan.complete(heat, _at(past, 18))
     # 2. planned works announced 16 days ago for 9 days ago, then cancelled
-    works_day = today - days(9)
-    works = notices.create(
-        session,
-        staff,
-        Draft(
-            NoticeKind.PLANNED_OUTAGE,
-            _at(works_day, 8),
-            _at(works_day, 12),
-            Targeting(regions=tuple(factory_regions[:1])),
-            note="Replacement of a 161 kV transformer.",
-        ),
-    ).id
-    notices.issue(session, staff, works, links, _at(today - days(16), 10))
-    _sent_back_then(session, works, _at(today - days(16), 10), now)
-    _ack(session, links, works, factory, None, _at(today - days(15), 8))
-    notices.cancel(session, staff, works, 0, links, _at(today - days(12), 15))
-    _sent_back_then(session, works, _at(today - days(12), 15), now)
+    works = plan.draft(
+        planned_outage,
+        today - days(9),
+        (8, 12),
+        Targeting(regions=tuple(factory_regions[:1])),
+        note="Replacement of a 161 kV transformer.",
+    )
+    plan.issue(works, _at(today - days(16), 10))
+    plan.ack(works, factory, None, _at(today - days(15), 8))
+    plan.cancel(works, _at(today - days(12), 15))
     # 3. a level-3 warning for tomorrow, updated once; the chain acknowledged, the factory not
     tomorrow = today + days(1)
-    warning = notices.create(
-        session,
-        staff,
-        Draft(
-            NoticeKind.PEAK_WARNING,
-            _at(tomorrow, 13),
-            _at(tomorrow, 17),
-            Targeting(regions=tuple(sorted({*home, *factory_regions[:1]}))),
-            level=3,
-            reason="heat",
-            reduction_kw=250,
-        ),
-    ).id
-    issued_at = min(now - days(hours=2), _at(tomorrow, 9))
-    notices.issue(session, staff, warning, links, issued_at)
-    _sent_back_then(session, warning, issued_at, now)
-    notices.change(
-        session,
-        staff,
-        warning,
-        0,
-        Change(_at(tomorrow, 14), _at(tomorrow, 18), level=3, reduction_kw=250),
-        links,
-        issued_at + days(minutes=30),
+    both_regions = Targeting(regions=tuple(sorted({*home, *factory_regions[:1]})))
+    warning = plan.draft(
+        peak, tomorrow, (13, 17), both_regions, level=3, reason="heat", reduction_kw=250
     )
-    _sent_back_then(session, warning, issued_at + days(minutes=30), now)
+    issued_at = min(now - days(hours=2), _at(tomorrow, 9))
+    plan.issue(warning, issued_at)
+    later_window = Change(_at(tomorrow, 14), _at(tomorrow, 18), level=3, reduction_kw=250)
+    plan.change(warning, later_window, issued_at + days(minutes=30))
     acknowledgements.acknowledge(session, client, warning, 250, issued_at + days(hours=1))
     for n, customer in enumerate(_others(session, warning, 3, chain, factory)):
-        _ack(session, links, warning, customer, 60 * n or None, issued_at + days(hours=1 + n))
-    # 4. planned works in eight days, announced today
-    soon = today + days(8)
-    planned = notices.create(
-        session,
-        staff,
-        Draft(
-            NoticeKind.PLANNED_OUTAGE,
-            _at(soon, 7),
-            _at(soon, 11),
-            Targeting(regions=tuple(home), members_only=True),
-            note="Maintenance of the substation feeding the area.",
-        ),
-    ).id
-    notices.issue(session, staff, planned, links, now)
+        plan.ack(warning, customer, 60 * n or None, issued_at + days(hours=1 + n))
+    # 4. planned works in eight days, announced today (to members only)
+    planned = plan.draft(
+        planned_outage,
+        today + days(8),
+        (7, 11),
+        Targeting(regions=tuple(home), members_only=True),
+        note="Maintenance of the substation feeding the area.",
+    )
+    plan.issue(planned, now)
     # 5. a warning scheduled for the day after tomorrow, and a draft
-    later = today + days(2)
-    scheduled = notices.create(
-        session,
-        staff,
-        Draft(
-            NoticeKind.PEAK_WARNING,
-            _at(later, 13),
-            _at(later, 17),
-            Targeting(regions=tuple(regions)),
-            level=1,
-            reason="heat",
-            reduction_pct=10,
-        ),
-    ).id
+    scheduled = plan.draft(
+        peak,
+        today + days(2),
+        (13, 17),
+        Targeting(regions=tuple(regions)),
+        level=1,
+        reason="heat",
+        reduction_pct=10,
+    )
     notices.schedule(session, staff, scheduled, _at(tomorrow, 8), now)
-    notices.create(
-        session,
-        staff,
-        Draft(
-            NoticeKind.POSSIBLE_OUTAGE,
-            _at(today + days(3), 16),
-            _at(today + days(3), 20),
-            Targeting(regions=tuple(factory_regions[:1])),
-        ),
+    plan.draft(
+        NoticeKind.POSSIBLE_OUTAGE,
+        today + days(3),
+        (16, 20),
+        Targeting(regions=tuple(factory_regions[:1])),
     )
     return 6

@@ -1002,11 +1002,13 @@ class NoticeAcknowledgement(Base):
 
 
 class VenState(StrEnum):
-    """Where a site's OpenADR registration stands: only approved VENs get events."""
+    """Where a site's OpenADR registration stands: only approved VENs get events. A VEN may
+    cancel its own registration (``cancelled``); asking to register again makes it pending."""
 
     PENDING = "pending"
     APPROVED = "approved"
     REJECTED = "rejected"
+    CANCELLED = "cancelled"
 
 
 class VenRegistration(Base):

@@ -80,6 +80,13 @@ NOTICE_KINDS: dict[str, str] = {
     NoticeKind.PLANNED_OUTAGE: N_("Planned outage"),
     NoticeKind.EMERGENCY_OUTAGE: N_("EMERGENCY OUTAGE"),
 }
+#: The kinds as a text message names them: a message in Hebrew holds 70 characters.
+NOTICE_KINDS_SHORT: dict[str, str] = {
+    NoticeKind.PEAK_WARNING: N_("Peak load, level {level}"),
+    NoticeKind.POSSIBLE_OUTAGE: N_("Possible outage"),
+    NoticeKind.PLANNED_OUTAGE: N_("Planned power cut"),
+    NoticeKind.EMERGENCY_OUTAGE: N_("EMERGENCY OUTAGE"),
+}
 NOTICE_STATES: dict[str, str] = {
     NoticeState.DRAFT: N_("Draft"),
     NoticeState.SCHEDULED: N_("Scheduled"),
@@ -93,6 +100,7 @@ VEN_STATES: dict[str, str] = {
     VenState.PENDING: N_("Waiting for approval"),
     VenState.APPROVED: N_("Approved"),
     VenState.REJECTED: N_("Rejected"),
+    VenState.CANCELLED: N_("Cancelled by the site's system"),
 }
 #: A VEN's answer to an OpenADR event.
 OPT_TYPES = {"optIn": N_("Opted in"), "optOut": N_("Opted out")}
@@ -105,6 +113,11 @@ def notice_title(kind: str, level: int | None = None, reason: str | None = None)
             level=level, reason=label(NOTICE_REASONS, reason)
         )
     return label(NOTICE_KINDS, kind)
+
+
+def notice_short_title(kind: str, level: int | None = None) -> str:
+    """What a notice is in a text message: "Peak load, level 2", "Planned outage"."""
+    return label(NOTICE_KINDS_SHORT, kind).format(level=level or "")
 
 
 def band_split_method(code: str | None) -> str:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from lounge import access, billing, calendar, forecast, localtime, meetings, membership
 from lounge.access import Viewer
 from lounge.demand import acknowledgements
-from lounge.i18n import _, format_date, format_kwh, format_money, format_month
+from lounge.i18n import _, format_date, format_kwh, format_money, format_month, ngettext
 from lounge.labels import EVENTS, PLAN_STATUSES, label, notice_title
 from lounge.notify import service
 from lounge.requests import sla, workflow
@@ -46,10 +46,12 @@ class Line:
     tone: str = "info"
     #: The survey whose low score this line asks to follow up.
     survey_id: int | None = None
+    #: Where the line opens when not the customer (a notice's line: the portfolio's notices).
+    link: str | None = None
 
     @property
     def href(self) -> str:
-        return customer_href(self.customer_id)
+        return self.link or customer_href(self.customer_id)
 
 
 @dataclass(frozen=True)
@@ -150,24 +152,44 @@ def _requests(session: Session, viewer: Viewer, today: dt.date) -> dict[sla.Sla,
     return found
 
 
+#: Customers named in a notice's line before "and N more".
+CUSTOMERS_NAMED = 3
+
+
 def unacknowledged_notices(
     session: Session, viewer: Viewer, today: dt.date, now: dt.datetime | None = None
 ) -> list[Line]:
-    """Open warnings and outage notices (not over yet) that a customer of the portfolio has not
-    acknowledged: the manager calls before the event (:mod:`lounge.demand.acknowledgements`)."""
+    """Open warnings and outage notices (not over yet) that customers of the portfolio have not
+    acknowledged, one line per notice with how many and which (the manager calls them before
+    the event, :mod:`lounge.demand.acknowledgements`); a line opens the portfolio's notices."""
     access.require(viewer, *ROLES)
-    return [
-        Line(
-            found.customer_id,
-            found.customer,
-            _("{notice}, not acknowledged yet").format(
-                notice=notice_title(found.kind, found.level, found.reason)
-            ),
-            localtime.local_day(found.starts_at),
-            "danger" if localtime.local_day(found.starts_at) <= today else "warning",
+    waiting: dict[int, list[acknowledgements.Unacknowledged]] = {}
+    for found in acknowledgements.unacknowledged(session, viewer, now):
+        waiting.setdefault(found.notice_id, []).append(found)
+    lines = []
+    for customers in waiting.values():
+        first = customers[0]
+        named = ", ".join(c.customer for c in customers[:CUSTOMERS_NAMED])
+        if len(customers) > CUSTOMERS_NAMED:
+            named = _("{named} and {count} more").format(
+                named=named, count=len(customers) - CUSTOMERS_NAMED
+            )
+        day = localtime.local_day(first.starts_at)
+        lines.append(
+            Line(
+                first.customer_id,
+                notice_title(first.kind, first.level, first.reason),
+                ngettext(
+                    "{count} customer has not acknowledged: {customers}",
+                    "{count} customers have not acknowledged: {customers}",
+                    len(customers),
+                ).format(count=len(customers), customers=named),
+                day,
+                "danger" if day <= today else "warning",
+                link=f"/notices#notices-notice-{first.notice_id}",
+            )
         )
-        for found in acknowledgements.unacknowledged(session, viewer, now)
-    ]
+    return lines
 
 
 def low_survey_scores(session: Session, viewer: Viewer, today: dt.date) -> list[Line]:

@@ -25,11 +25,12 @@ from db.models import (
 from db.session import Database
 from lounge import i18n, users, week
 from lounge.access import AccessDenied, NotFound, Viewer
-from lounge.demand import acknowledgements, notices, rules, targeting
+from lounge.demand import acknowledgements, notices, rules, similar, targeting
 from lounge.demand.links import Links
 from lounge.demand.notices import AlreadyIssued, Change, Draft
 from lounge.demand.rules import NoticeRefused
 from lounge.demand.targeting import Targeting
+from lounge.notify import sms
 from lounge.settings import TIMEZONE
 from tests.factories import add_customer, import_readings
 
@@ -170,9 +171,10 @@ def test_a_notice_goes_to_the_chosen_channels_of_the_targeted_customers_only(db:
     assert {m.customer_id for m in sent} == {"C1"}
     assert all(m.topic == Topic.WARNINGS and m.language == "he" for m in sent)
     email = next(m for m in sent if m.recipient == "dana@c1.example")
-    assert "150" in email.body and "https://lounge.example/ack/" in email.body
-    sms = next(m for m in sent if m.channel == Channel.SMS)
-    assert "https://lounge.example/ack/" in sms.body and len(sms.body) < len(email.body)
+    assert "150" in email.body and "https://lounge.example/a/" in email.body
+    text = next(m for m in sent if m.channel == Channel.SMS)
+    assert text.link and "https://lounge.example/a/" in text.link and text.body.endswith(text.link)
+    assert sms.segment(text.body).count == 1
     with db.session() as session:
         actions = session.scalars(select(AuditLog.action).order_by(AuditLog.id)).all()
     assert [a for a in actions if a.startswith("notice.")] == ["notice.draft", "notice.issue"]
@@ -318,7 +320,7 @@ def test_the_preview_names_whom_the_notice_reaches_and_the_load_at_stake(db: Dat
     # the weekend days are quiet all day, so an average over all days would be lower.
     import_readings(db, *_quarter_rows("S1", dt.date(2026, 6, 1), 44, 2.0, 0.5))
     event = local(2026, 7, 14, 14)  # a Tuesday
-    assert targeting.similar_days(event.date())[:3] == [
+    assert similar.similar_days(event.date())[:3] == [
         dt.date(2026, 7, 13),
         dt.date(2026, 7, 12),
         dt.date(2026, 7, 9),
@@ -450,17 +452,63 @@ def test_a_manager_sees_who_in_the_portfolio_has_not_acknowledged(db: Database):
         waiting = acknowledgements.unacknowledged(session, viewer, now)
         assert [(w.notice_id, w.customer_id) for w in waiting] == [(both, "C1")]
         [line] = week.unacknowledged_notices(session, viewer, now.date(), now)
-        assert (line.customer_id, line.day) == ("C1", dt.date(2026, 7, 14))
-        assert "not acknowledged" in line.text and line.href.endswith("/C1")
+        assert line.day == dt.date(2026, 7, 14) and line.href == f"/notices#notices-notice-{both}"
+        assert line.text.startswith("1 customer has not acknowledged")
         assert [r.customer_id for r in acknowledgements.by_customer(session, viewer, both)] == [
             "C1"
         ]
         everyone = acknowledgements.unacknowledged(session, STAFF, now)
         assert sorted(w.customer_id for w in everyone) == ["C1", "C2"]
+        admin = Viewer(1, "admin@power.example", Role.ADMIN)
+        [grouped] = week.unacknowledged_notices(session, admin, now.date(), now)
+        assert grouped.text.startswith("2 customers have not acknowledged")
         with pytest.raises(AccessDenied):
             notices.issue(session, viewer, both, LINKS, now)
     with db.session() as session:
         assert acknowledgements.unacknowledged(session, viewer, local(2026, 7, 14, 19)) == []
+
+
+def test_a_manager_follows_the_portfolios_notices_and_who_has_acknowledged(db: Database):
+    _world(db)
+    with db.session() as session:
+        for email, customers in (("am@power.example", ["C1", "C2"]), ("am2@power.example", [])):
+            users.create_user(
+                session,
+                email=email,
+                role="account_manager",
+                password="a long enough password",
+                actor="test",
+            )
+            users.assign_manager(session, email, customers, "test")
+        manager = Viewer.of(users.find_by_email(session, "am@power.example"))  # type: ignore[arg-type]
+        other = Viewer.of(users.find_by_email(session, "am2@power.example"))  # type: ignore[arg-type]
+    both = _new(db, _draft(regions=("North", "South")))
+    north = _new(db, _draft(start=local(2026, 7, 15, 14)))
+    cancelled = _new(db, _draft(regions=("South",), start=local(2026, 7, 13, 12)))
+    old = _new(db, _draft(start=local(2026, 7, 1, 14)))
+    with db.session() as session:
+        for notice_id in (both, north, cancelled):
+            notices.issue(session, STAFF, notice_id, LINKS, local(2026, 7, 10, 9))
+        notices.issue(session, STAFF, old, LINKS, local(2026, 6, 30, 9))
+        notices.cancel(session, STAFF, cancelled, 0, LINKS, local(2026, 7, 12, 9))
+    now = local(2026, 7, 13, 10)
+    with db.session() as session:
+        client = Viewer.of(users.find_by_email(session, "client@c2.example"))  # type: ignore[arg-type]
+        acknowledgements.acknowledge(session, client, both, 40, now)
+    with db.session() as session:
+        shown = acknowledgements.followed(session, manager, now)
+        # open ones first by start, then the recent others; the one over for 12 days is gone
+        assert [(n.notice_id, n.state) for n in shown] == [
+            (both, "issued"),
+            (north, "issued"),
+            (cancelled, "cancelled"),
+        ]
+        answers = {(a.customer_id, a.planned_kw) for a in shown[0].customers}
+        assert answers == {("C1", None), ("C2", 40)}
+        assert [a.customer_id for a in shown[0].waiting] == ["C1"]
+        assert acknowledgements.followed(session, other, now) == []
+        with pytest.raises(AccessDenied):
+            acknowledgements.followed(session, client, now)
 
 
 @pytest.mark.parametrize("kind", ["notice_issued", "notice_updated", "notice_cancelled"])

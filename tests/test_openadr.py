@@ -185,9 +185,12 @@ def seed(db: Database) -> None:
         add_customer(session, "B", "B1")
 
 
-def issue_notice(db: Database, *site_ids: str) -> int:
-    """A peak warning (level 2) for tomorrow afternoon reaching ``site_ids``, issued by staff."""
-    start = (utcnow() + dt.timedelta(days=1)).replace(hour=12, minute=0, second=0, microsecond=0)
+def issue_notice(db: Database, *site_ids: str, start: dt.datetime | None = None) -> int:
+    """A peak warning (level 2) of 3 hours reaching ``site_ids``, issued by staff: from
+    ``start``, by default tomorrow afternoon."""
+    if start is None:
+        start = (utcnow() + dt.timedelta(days=1)).replace(hour=12, minute=0, second=0)
+    start = start.replace(microsecond=0)
     draft = Draft(
         kind=NoticeKind.PEAK_WARNING,
         starts_at=start,
@@ -215,6 +218,15 @@ def cancel_notice(db: Database, notice_id: int) -> None:
     with db.session() as session:
         notice = notices.get(session, STAFF, notice_id)
         notices.cancel(session, STAFF, notice_id, notice.revision, LINKS, utcnow())
+
+
+def complete_notice(db: Database, notice_id: int) -> dt.datetime:
+    """Staff complete the notice now; returns when (whole seconds, as OpenADR carries it)."""
+    now = utcnow().replace(microsecond=0)
+    with db.session() as session:
+        notice = notices.get(session, STAFF, notice_id)
+        notices.complete(session, STAFF, notice_id, notice.revision, LINKS, now)
+    return now
 
 
 def approve_pending(db: Database, site_id: str) -> str:
@@ -320,6 +332,27 @@ def test_a_ven_registers_is_approved_and_follows_an_event_through_a_restart(
             assert cancelled["event_descriptor"]["event_status"] == "cancelled"
             assert (await ven_a.client.request_event())[0] == "oadrResponse"  # nothing left to tell
 
+            # completing a running event early ends it now: the VEN is told the cut window
+            running = issue_notice(db, "A1", start=utcnow() - dt.timedelta(minutes=30))
+            began = await ven_a.next_event()
+            assert began["event_descriptor"]["event_status"] == "active"
+            assert await until(opt_of, db, running, "A1", 0) == "optIn"
+            ended_at = complete_notice(db, running)
+            ended = await ven_a.next_event()
+            period = ended["active_period"]
+            assert ended["event_descriptor"]["modification_number"] == 1
+            assert ended["event_descriptor"]["event_status"] == "completed"
+            assert period["dtstart"] + period["duration"] == ended_at
+            # and completing one that has not begun calls it off
+            upcoming = issue_notice(db, "A1")
+            assert (await ven_a.next_event())["event_descriptor"]["event_status"] == "far"
+            assert await until(opt_of, db, upcoming, "A1", 0) == "optIn"
+            complete_notice(db, upcoming)
+            called_off = await ven_a.next_event()
+            assert called_off["event_descriptor"]["modification_number"] == 1
+            assert called_off["event_descriptor"]["event_status"] == "cancelled"
+            assert (await ven_a.client.request_event())[0] == "oadrResponse"
+
             # VEN B was told nothing of A's site and cannot answer for it
             assert ven_b.received.empty()
             await ven_b.client.created_event("r1", openadr.event_id_of(notice_id), "optOut", 2)
@@ -337,7 +370,80 @@ def test_a_ven_registers_is_approved_and_follows_an_event_through_a_restart(
             await vtn.stop()
 
     asyncio.run(scenario())
-    assert deliveries(db) == [("A1", str(deliveries(db)[0][1]), 2, "optIn", 1)]
+    first = int(deliveries(db)[0][1])
+    assert deliveries(db) == [
+        ("A1", str(first), 2, "optIn", 1),
+        ("A1", str(first + 1), 1, "optIn", 0),
+        ("A1", str(first + 2), 1, "optIn", 0),
+    ]
+
+
+def test_a_ven_cancels_its_registration_and_gets_no_more_events(
+    db: Database, pki: Pki, vtn_settings: settings.Settings, caplog: pytest.LogCaptureFixture
+):
+    caplog.set_level(logging.WARNING, "openleadr")
+    seed(db)
+
+    async def scenario() -> tuple[str, str]:
+        vtn = VTN(db, vtn_settings)
+        await vtn.start()
+        ven = Ven(pki, vtn, "A1")
+        try:
+            await ven.run()
+            await ven.stop()
+            ven_id = approve_pending(db, "A1")
+            ven = Ven(pki, vtn, "A1")
+            await ven.run()
+            registration_id = ven.client.registration_id
+            assert ven.client.ven_id == ven_id and registration_id
+            await ven.client.cancel_party_registration()
+            assert ven.client.registration_id is None  # the VTN answered 200
+            # from now on the VTN does not know it: no events, a request to register again
+            issue_notice(db, "A1")
+            assert (await ven.client.request_event())[0] == "oadrRequestReregistration"
+            return ven_id, registration_id
+        finally:
+            await ven.stop()
+            await vtn.stop()
+
+    ven_id, registration_id = asyncio.run(scenario())
+    with db.session() as session:
+        registration = session.scalars(select(VenRegistration)).one()
+        assert (registration.state, registration.ven_id) == (VenState.CANCELLED, ven_id)
+        assert openadr.identity(session, ven_id) is None
+        assert openadr.events_for(session, ven_id, only_if_changed=False) is None
+        assert session.scalar(select(func.count()).select_from(OpenADRDelivery)) == 0
+        (row,) = openadr.registrations(session, STAFF)
+        assert (row.state, row.decided_at is not None) == ("cancelled", True)
+        cancelled = session.scalars(select(AuditLog).where(AuditLog.action == "ven.cancel")).one()
+        assert cancelled.actor == f"ven:{ven_id}"
+        assert cancelled.details and cancelled.details["registration_id"] == registration_id
+
+
+def test_only_the_ven_itself_cancels_its_registration_and_may_ask_again(db: Database):
+    seed(db)
+    with db.session() as session:
+        for site, fingerprint in (("A1", "AA:01"), ("B1", "BB:02")):
+            openadr.request_registration(session, site, fingerprint)
+    ven_a, ven_b = approve_pending(db, "A1"), approve_pending(db, "B1")
+    with db.session() as session:
+        identity_a = openadr.identity(session, ven_a)
+        assert identity_a is not None
+        # another VEN, a wrong registration id, an unknown VEN: refused, nothing changes
+        assert not openadr.cancel_registration(session, ven_b, identity_a.registration_id)
+        assert not openadr.cancel_registration(session, ven_a, "reg-forged")
+        assert not openadr.cancel_registration(session, "ven-nobody", identity_a.registration_id)
+        assert openadr.identity(session, ven_a) is not None
+        assert openadr.cancel_registration(session, ven_a, identity_a.registration_id)
+        assert not openadr.cancel_registration(session, ven_a, identity_a.registration_id)
+        assert openadr.identity(session, ven_b) is not None
+        # asking to register again with its certificate: pending, for staff to approve anew
+        assert openadr.request_registration(session, "A1", "AA:01") is None
+        again = session.scalars(
+            select(VenRegistration).where(VenRegistration.site_id == "A1")
+        ).one()
+        assert (again.state, again.ven_id, again.registration_id) == ("pending", None, None)
+        assert openadr.approve(session, STAFF, again.id).ven_id not in (None, ven_a)
 
 
 def test_the_vtn_does_not_start_without_its_certificates(db: Database, pki: Pki, monkeypatch):

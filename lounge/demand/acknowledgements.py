@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db.models import (
+    Contact,
     Customer,
     Notice,
     NoticeAcknowledgement,
@@ -225,11 +227,18 @@ def acknowledge(
     return shown
 
 
+def _read_link(session: Session, secret: str, token: str) -> links.AckToken | None:
+    def customer_of(contact_id: int) -> str | None:
+        return session.scalar(select(Contact.customer_id).where(Contact.id == contact_id))
+
+    return links.read(secret, token, customer_of)
+
+
 def by_link(
     session: Session, secret: str, token: str, now: dt.datetime
 ) -> tuple[links.AckToken, CustomerNotice] | None:
     """What a signed link names (None for a forged one or a notice it does not touch)."""
-    named = links.read(secret, token)
+    named = _read_link(session, secret, token)
     if named is None:
         return None
     shown = _customer_notices(session, named.customer_id, now, named.notice_id)
@@ -240,7 +249,7 @@ def acknowledge_by_link(
     session: Session, secret: str, token: str, planned_kw: object, now: dt.datetime
 ) -> CustomerNotice:
     """Acknowledge with the signed link of a message, without signing in."""
-    named = links.read(secret, token)
+    named = _read_link(session, secret, token)
     if named is None:
         raise access.NotFound(token)
     planned = _planned(planned_kw)
@@ -389,30 +398,101 @@ def unacknowledged(
     moment = now or dt.datetime.now(dt.UTC)
     rows = session.execute(
         access.restrict(
-            select(
-                NoticeTarget.customer_id,
-                Notice.id,
-                Notice.kind,
-                Notice.level,
-                Notice.reason,
-                Notice.starts_at,
-                Notice.ends_at,
-                Customer.name,
-            )
-            .join(Notice, Notice.id == NoticeTarget.notice_id)
-            .join(Customer, Customer.id == NoticeTarget.customer_id)
-            .outerjoin(NoticeAcknowledgement, _acknowledged_target())
+            _answers()
             .where(
                 Notice.state.in_(OPEN),
                 Notice.ends_at > moment,
                 NoticeAcknowledgement.customer_id.is_(None),
             )
-            .distinct()
             .order_by(Notice.starts_at, Notice.id, Customer.name),
             viewer,
         )
     ).all()
     return [
         Unacknowledged(nid, kind, level, reason, start, end, cid, name)
-        for cid, nid, kind, level, reason, start, end, name in rows
+        for cid, name, _at, _kw, nid, kind, _state, level, reason, start, end in rows
     ]
+
+
+def _answers() -> Select[*tuple[Any, ...]]:
+    """Each customer a notice reached (once, whatever its sites) with its acknowledgement, if
+    any, and the notice: what the followers' lists are made of."""
+    return (
+        select(
+            NoticeTarget.customer_id,
+            Customer.name,
+            NoticeAcknowledgement.at,
+            NoticeAcknowledgement.planned_kw,
+            Notice.id,
+            Notice.kind,
+            Notice.state,
+            Notice.level,
+            Notice.reason,
+            Notice.starts_at,
+            Notice.ends_at,
+        )
+        .join(Notice, Notice.id == NoticeTarget.notice_id)
+        .join(Customer, Customer.id == NoticeTarget.customer_id)
+        .outerjoin(NoticeAcknowledgement, _acknowledged_target())
+        .distinct()
+    )
+
+
+@dataclass(frozen=True)
+class CustomerAnswer:
+    """One targeted customer of a notice and its acknowledgement, if any."""
+
+    customer_id: str
+    customer: str
+    acknowledged_at: dt.datetime | None
+    planned_kw: int | None
+
+
+@dataclass(frozen=True)
+class FollowedNotice:
+    """A notice touching customers the viewer follows, with who has acknowledged and who not."""
+
+    notice_id: int
+    kind: str
+    state: str
+    level: int | None
+    reason: str | None
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    customers: tuple[CustomerAnswer, ...]
+
+    @property
+    def waiting(self) -> tuple[CustomerAnswer, ...]:
+        return tuple(c for c in self.customers if c.acknowledged_at is None)
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN
+
+
+def followed(
+    session: Session, viewer: Viewer, now: dt.datetime | None = None
+) -> list[FollowedNotice]:
+    """Current, upcoming and recent notices (ended within :data:`RECENT`) touching customers the
+    viewer follows (an account manager: the portfolio), each with every such customer and its
+    acknowledgement; open notices first by start, then the others, latest first."""
+    access.require(viewer, *FOLLOWERS)
+    moment = now or dt.datetime.now(dt.UTC)
+    rows = session.execute(
+        access.restrict(
+            _answers()
+            .where(Notice.state.in_(SHOWN), Notice.ends_at >= moment - RECENT)
+            .order_by(Notice.id, Customer.name, NoticeTarget.customer_id),
+            viewer,
+        )
+    ).all()
+    heads: dict[int, FollowedNotice] = {}
+    answers: dict[int, list[CustomerAnswer]] = {}
+    for customer_id, name, at, planned, notice_id, kind, state, level, reason, start, end in rows:
+        if notice_id not in heads:
+            heads[notice_id] = FollowedNotice(notice_id, kind, state, level, reason, start, end, ())
+        answers.setdefault(notice_id, []).append(CustomerAnswer(customer_id, name, at, planned))
+    found = [replace(head, customers=tuple(answers[n])) for n, head in heads.items()]
+    current = sorted((f for f in found if f.is_open), key=lambda f: (f.starts_at, f.notice_id))
+    past = sorted((f for f in found if not f.is_open), key=lambda f: (f.starts_at, f.notice_id))
+    return current + past[::-1]

@@ -4,9 +4,10 @@ For every site a peak-load warning reached (:class:`db.models.NoticeTarget`) tha
 data, once the event is over:
 
 * **Similar days**: the 10 most recent days before the event of the same kind, within
-  :data:`LOOKBACK_DAYS`: working days (Sunday to Thursday and not a public holiday,
-  :func:`lounge.calendar.is_working_day`) for an event on a working day, else Fridays, Saturdays
-  and public holidays. A day counts for a site when the site has data for it and was in no
+  :data:`~lounge.demand.similar.LOOKBACK_DAYS`: working days (Sunday to Thursday and not a
+  public holiday) for an event on a working day, else Fridays, Saturdays and public holidays
+  (:mod:`lounge.demand.similar`, the rule of the preview's load at stake too). A day counts
+  for a site when the site has data for it and was in no
   event that day (another notice that reached it, issued and not cancelled). Fewer days are
   used when fewer exist.
 * **Baseline** of each quarter hour of the event: the mean of the site's energy in the same
@@ -49,10 +50,10 @@ from db.models import (
     Site,
     utcnow,
 )
-from lounge import access, calendar, localtime, rollups
+from lounge import access, localtime, rollups
 from lounge.access import Viewer
 from lounge.consumption.periods import driver_days
-from lounge.demand.targeting import LOOKBACK_DAYS, SIMILAR_DAYS
+from lounge.demand import similar
 from lounge.i18n import N_, _
 from lounge.settings import TIMEZONE
 
@@ -70,17 +71,6 @@ NOT_OVER = N_("The event is not over yet: its reduction is measured once it has 
 
 class NotMeasured(ValueError):
     """The notice's reduction cannot be measured (yet); the message says why."""
-
-
-def is_similar(day: dt.date, event_day: dt.date) -> bool:
-    """Working days are like working days; Fridays, Saturdays and holidays like each other."""
-    return calendar.is_working_day(day) == calendar.is_working_day(event_day)
-
-
-def similar_candidates(event_day: dt.date) -> list[dt.date]:
-    """Days before ``event_day`` like it, within :data:`LOOKBACK_DAYS`, newest first."""
-    days = [event_day - dt.timedelta(days=n) for n in range(1, LOOKBACK_DAYS + 1)]
-    return [day for day in days if is_similar(day, event_day)]
 
 
 # --- the computation ----------------------------------------------------------------------
@@ -151,7 +141,7 @@ def days_to_read(start_s: int, end_s: int) -> list[dt.date]:
     return sorted(
         {
             day + dt.timedelta(days=offset)
-            for day in [event_day, *similar_candidates(event_day)]
+            for day in [event_day, *similar.similar_days(event_day)]
             for offset in range(lowest, highest + 1)
         }
     )
@@ -183,7 +173,7 @@ def compute(profiles: Profiles, excluded: np.ndarray, start_s: int, end_s: int) 
     event_day = localtime.local_date(start_s)
     instants, before = _instants(start_s, end_s)
     window = instants[before:]
-    candidates = similar_candidates(event_day)
+    candidates = similar.similar_days(event_day)
     day_index, slot = _positions(instants, event_day, [event_day, *candidates], profiles.first)
     # rows of every (site, candidate day, quarter hour), and the energy there
     rows = profiles.row[:, day_index]
@@ -193,7 +183,7 @@ def compute(profiles: Profiles, excluded: np.ndarray, start_s: int, end_s: int) 
     complete: np.ndarray = np.all(rows >= 0, axis=2)
     actual, has_actual = energy[:, 0], complete[:, 0]
     usable = complete[:, 1:] & ~excluded[:, day_index[1:, before]]
-    chosen = usable & (np.cumsum(usable, axis=1) <= SIMILAR_DAYS)
+    chosen = usable & (np.cumsum(usable, axis=1) <= similar.SIMILAR_DAYS)
     count = chosen.sum(axis=1)
     sums = np.einsum("skj,sk->sj", energy[:, 1:], chosen.astype(np.int64))
     base_adjust = sums[:, :before].sum(axis=1)

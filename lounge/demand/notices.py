@@ -368,7 +368,9 @@ def complete(
     links: Links,
     now: dt.datetime,
 ) -> Notice:
-    """The event is over: its recipients are thanked, and it leaves the clients' current list."""
+    """The event is over: its recipients are thanked, and it leaves the clients' current list.
+    Completed before its window's end, its OpenADR event ends now (or is called off, had it not
+    begun), so that automated sites stop shedding load too."""
     notice = _move(
         session,
         viewer,
@@ -378,6 +380,7 @@ def complete(
         {"state": NoticeState.COMPLETED, "completed_at": now},
     )
     written = messages.follow_up(session, notice, messages.COMPLETED, links)
+    openadr.publish(session, notice, now)
     audit.record(session, viewer.email, "notice.complete", f"notice:{notice.id}", messages=written)
     return notice
 

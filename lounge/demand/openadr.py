@@ -7,10 +7,14 @@ database, so a restart of the VTN loses nothing:
 - a VEN asks to register naming its site (``venName`` is the site's id) over TLS with its
   client certificate; the certificate's fingerprint identifies it from then on. The request
   makes a *pending* registration; demand staff approve it (:func:`approve`), which gives the
-  VEN a unique ``ven_id``; only then does it get events.
+  VEN a unique ``ven_id``; only then does it get events. The VEN may cancel its registration
+  (:func:`cancel_registration`): it gets no more events, and staff see it cancelled.
 - issuing a notice makes it an OpenADR event (:func:`publish`, called by the notices' own
-  issue, update and cancel in the same transaction): an update bumps the event's
-  modification number, a cancellation marks it cancelled and bumps it again.
+  issue, update, cancel and complete in the same transaction): an update bumps the event's
+  modification number, a cancellation marks it cancelled and bumps it again. Completing a
+  notice before its window ends is a change too: before the event began it cancels the event;
+  during it, the event's window is cut at the completion (:func:`event_window`), so that the
+  VENs stop shedding load now rather than at the planned end.
 - a VEN is given the events of notices that reached its site (:class:`NoticeTarget`), and
   only those; what was delivered, and the VEN's opt-in or opt-out, is kept per VEN and event.
 """
@@ -21,7 +25,7 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from db.models import (
@@ -84,7 +88,8 @@ def request_registration(
     A request without a client certificate, or naming no known site, is refused and leaves
     nothing behind. A first request from a certificate makes a pending registration for the
     site; asking again changes nothing until staff decide. A certificate already registered for
-    another site is refused: one certificate, one VEN, one site.
+    another site is refused: one certificate, one VEN, one site. A VEN that cancelled its
+    registration and asks again is pending again, for staff to approve anew.
     """
     if not fingerprint or not ven_name:
         return None
@@ -105,9 +110,41 @@ def request_registration(
             )
         )
         return None
+    if known.site_id == site.id and known.state == VenState.CANCELLED:
+        known.state = VenState.PENDING
+        known.requested_at = utcnow()
+        known.ven_id = known.registration_id = known.decided_at = known.decided_by = None
+        return None
     if known.site_id != site.id or known.state != VenState.APPROVED:
         return None
     return known
+
+
+def cancel_registration(session: Session, ven_id: object, registration_id: object) -> bool:
+    """An approved VEN cancels its own registration (``oadrCancelPartyRegistration``).
+
+    The VTN has already checked that the message comes with the certificate of ``ven_id``; the
+    registration id must be that VEN's too. The registration is marked cancelled (kept, with
+    its answers, for the notices it took part in) and the VEN gets no more events. False, and
+    nothing changes, for a VEN that is not approved or a registration id that is not its own.
+    """
+    ven = _approved(session, ven_id)
+    if ven is None or registration_id != ven.registration_id:
+        return False
+    ven.state = VenState.CANCELLED
+    ven.decided_at = utcnow()
+    ven.decided_by = None
+    session.flush()
+    audit.record(
+        session,
+        f"ven:{ven.ven_id}",
+        "ven.cancel",
+        f"site:{ven.site_id}",
+        ven_name=ven.ven_name,
+        fingerprint=ven.fingerprint,
+        registration_id=ven.registration_id,
+    )
+    return True
 
 
 def identity(session: Session, ven_id: object) -> VenIdentity | None:
@@ -244,10 +281,13 @@ def event_id_of(notice_id: int) -> str:
 def publish(
     session: Session, notice: Notice, now: dt.datetime | None = None
 ) -> OpenADREvent | None:
-    """Make the notice's current state the OpenADR event's: call after issue, update, cancel.
+    """Make the notice's current state the OpenADR event's: call after issue, update, cancel
+    and complete.
 
     Safe to call again: the modification number moves only when the notice changed (a new
-    revision, or its cancellation) since it was last published.
+    revision, its cancellation, or its completion before the window's end) since it was last
+    published. A completion is published once: the event's ``modified_at`` is then no earlier
+    than the notice's ``completed_at`` (both in the database, so a restarted VTN still knows).
     """
     if notice.state in (NoticeState.DRAFT, NoticeState.SCHEDULED):
         return None
@@ -263,7 +303,7 @@ def publish(
             notice_revision=notice.revision,
             created_at=now,
             modified_at=now,
-            cancelled_at=now if notice.state == NoticeState.CANCELLED else None,
+            cancelled_at=now if _calls_off(notice) else None,
         )
         session.add(event)
         session.flush()
@@ -272,8 +312,11 @@ def publish(
     if notice.revision != event.notice_revision:
         event.notice_revision = notice.revision
         changed = True
-    if notice.state == NoticeState.CANCELLED and event.cancelled_at is None:
-        event.cancelled_at = now
+    if _calls_off(notice):
+        if event.cancelled_at is None:
+            event.cancelled_at = now
+            changed = True
+    elif _cut_short(notice) and notice.completed_at and event.modified_at < notice.completed_at:
         changed = True
     if changed:
         event.modification_number += 1
@@ -282,15 +325,44 @@ def publish(
     return event
 
 
+def _calls_off(notice: Notice) -> bool:
+    """Cancelled, or completed before its window began: the event is not to happen."""
+    if notice.state == NoticeState.CANCELLED:
+        return True
+    return (
+        notice.state == NoticeState.COMPLETED
+        and notice.completed_at is not None
+        and notice.completed_at <= notice.starts_at
+    )
+
+
+def _cut_short(notice: Notice) -> bool:
+    """Completed while its window was running: the event ends at the completion."""
+    return (
+        notice.state == NoticeState.COMPLETED
+        and notice.completed_at is not None
+        and notice.starts_at < notice.completed_at < notice.ends_at
+    )
+
+
+def event_window(notice: Notice) -> tuple[dt.datetime, dt.datetime]:
+    """The event's window: the notice's, ended at its completion if that came first."""
+    if _cut_short(notice) and notice.completed_at is not None:
+        return notice.starts_at, notice.completed_at
+    return notice.starts_at, notice.ends_at
+
+
 def events_for(
     session: Session, ven_id: object, *, only_if_changed: bool, now: dt.datetime | None = None
 ) -> list[EventView] | None:
     """The events an approved VEN is to be told, recorded as delivered.
 
-    The events of notices that reached the VEN's site and have not ended, less cancellations
-    it was already told. With ``only_if_changed`` (a poll) None unless one of them is new to
-    the VEN or changed since it was told; otherwise (the VEN asks for its events) the list.
-    None as well for a VEN that is not approved.
+    The events of notices that reached the VEN's site and have not ended, and the last change
+    of those it was told that it has not been told yet (a cancellation, or an end brought
+    forward, even once the window is over). An event that is over (cancelled or ended) goes
+    only to VENs that were told it before, and once. With ``only_if_changed`` (a poll) None
+    unless one of them is new to the VEN or changed since it was told; otherwise (the VEN asks
+    for its events) the list. None as well for a VEN that is not approved.
     """
     ven = _approved(session, ven_id)
     if ven is None or ven.ven_id is None:
@@ -308,17 +380,25 @@ def events_for(
             (OpenADRDelivery.notice_id == OpenADREvent.notice_id)
             & (OpenADRDelivery.ven_registration_id == ven.id),
         )
-        .where(Notice.ends_at > now)
+        .where(
+            or_(
+                Notice.ends_at > now,
+                OpenADRDelivery.delivered_modification != OpenADREvent.modification_number,
+            )
+        )
         .order_by(Notice.starts_at, Notice.id)
     ).all()
 
     def told(event: OpenADREvent, delivery: OpenADRDelivery | None) -> bool:
         return delivery is not None and delivery.delivered_modification == event.modification_number
 
+    def over(event: OpenADREvent, notice: Notice) -> bool:
+        return event.cancelled_at is not None or event_window(notice)[1] <= now
+
     current = [
         (event, notice, delivery)
         for event, notice, delivery in rows
-        if not (event.cancelled_at is not None and told(event, delivery))
+        if not (over(event, notice) and (delivery is None or told(event, delivery)))
     ]
     if only_if_changed and all(told(event, delivery) for event, _, delivery in current):
         return None
@@ -340,11 +420,12 @@ def events_for(
 
 
 def _view(event: OpenADREvent, notice: Notice, ven: VenRegistration, now: dt.datetime) -> EventView:
+    starts_at, ends_at = event_window(notice)
     if event.cancelled_at is not None:
         status = "cancelled"
-    elif now >= notice.ends_at:
+    elif now >= ends_at:
         status = "completed"
-    elif now >= notice.starts_at:
+    elif now >= starts_at:
         status = "active"
     else:
         status = "far"
@@ -352,8 +433,8 @@ def _view(event: OpenADREvent, notice: Notice, ven: VenRegistration, now: dt.dat
         event_id=event.event_id,
         modification_number=event.modification_number,
         status=status,
-        starts_at=notice.starts_at,
-        ends_at=notice.ends_at,
+        starts_at=starts_at,
+        ends_at=ends_at,
         level=notice.level or OUTAGE_LEVELS.get(notice.kind, 1),
         ven_id=ven.ven_id or "",
         site_id=ven.site_id,

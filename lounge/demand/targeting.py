@@ -4,8 +4,8 @@ load at stake, shown in a preview before anything is sent.
 The targeting picks sites by place (regions, and sites named one by one; neither means every
 region), narrowed by the customer's segment, the site's type, and membership of the lounge. The
 load at stake of a site is its mean demand in the event window on the ten most recent similar
-days (days of the same type: working, short or rest, see :mod:`lounge.calendar`) before the
-event, read from the quarter-hour profiles of the daily rollup (the hourly profile where a day has
+days before the event (:mod:`lounge.demand.similar`, the rule the baseline uses too), read
+from the quarter-hour profiles of the daily rollup (the hourly profile where a day has
 no quarter hours), for all sites in one query and one array computation.
 """
 
@@ -32,9 +32,10 @@ from db.models import (
     Topic,
     VipStatus,
 )
-from lounge import access, calendar, localtime, rollups
+from lounge import access, localtime, rollups
 from lounge.access import Viewer
 from lounge.consumption.periods import driver_days
+from lounge.demand import similar
 from lounge.notify import fanout
 from lounge.settings import TIMEZONE
 
@@ -42,10 +43,6 @@ from lounge.settings import TIMEZONE
 _PROFILE_ROWS = np.dtype(
     [("site_id", object), ("day", object), ("quarter", object), ("hourly", object)]
 )
-#: How many similar days the load at stake averages.
-SIMILAR_DAYS = 10
-#: How far back similar days are looked for (ten rest days take about five weeks).
-LOOKBACK_DAYS = 60
 
 
 @dataclass(frozen=True)
@@ -105,13 +102,6 @@ def sites_query(targeting: Targeting) -> Select[str, str, str]:
     return query
 
 
-def similar_days(event_day: dt.date, count: int = SIMILAR_DAYS) -> list[dt.date]:
-    """The ``count`` most recent days before ``event_day`` of the same day type, newest first."""
-    wanted = calendar.day_type(event_day)
-    days = [event_day - dt.timedelta(days=n) for n in range(1, LOOKBACK_DAYS + 1)]
-    return [day for day in days if calendar.day_type(day) == wanted][:count]
-
-
 def _window_quarters(
     days: list[dt.date], starts_at: dt.datetime, ends_at: dt.datetime
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -135,7 +125,7 @@ def load_at_stake(
 ) -> dict[str, int]:
     """Mean demand in W of each of ``sites`` (a query of site ids) in the event window on the
     ten most recent similar days with data; sites without interval data are left out."""
-    days = similar_days(localtime.local_day(starts_at))
+    days = similar.similar_days(localtime.local_day(starts_at), similar.SIMILAR_DAYS)
     if not days:
         return {}
     query = select(

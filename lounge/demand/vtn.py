@@ -77,6 +77,7 @@ class VTN:
             show_fingerprint=False,
         )
         self.server.add_handler("on_create_party_registration", self._register)
+        self.server.add_handler("on_cancel_party_registration", self._cancel_registration)
         self.server.add_handler("on_poll", self._poll)
         self.server.add_handler("on_request_event", self._request_event)
         self.server.add_handler("on_created_event", self._created_event)
@@ -109,6 +110,17 @@ class VTN:
             _registration, payload.get("ven_name") or "", payload.get("fingerprint")
         )
         return ven if ven is not None else False
+
+    async def _cancel_registration(self, payload: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """The VEN cancels its registration (openleadr has checked its certificate already)."""
+        ven_id, registration_id = payload.get("ven_id"), payload.get("registration_id")
+        done = await self._in_session(openadr.cancel_registration, ven_id, registration_id)
+        if not done:
+            raise errors.InvalidIdError(f"no such registration for this VEN: {registration_id}")
+        return "oadrCanceledPartyRegistration", {
+            "registration_id": registration_id,
+            "ven_id": ven_id,
+        }
 
     async def _poll(self, ven_id: str) -> tuple[str, dict[str, Any]] | None:
         events = await self._in_session(_events, ven_id, True)

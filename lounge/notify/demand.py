@@ -35,9 +35,10 @@ from lounge.company import COMPANY
 from lounge.demand.links import Links
 from lounge.demand.targeting import topic_of
 from lounge.i18n import _
-from lounge.notify import fanout, outbox
+from lounge.notify import fanout, outbox, sms
 from lounge.notify.outbox import Message
 from lounge.notify.templates import Rendered, rendered
+from lounge.settings import TIMEZONE
 
 ISSUED, UPDATED, CANCELLED, COMPLETED = (
     "notice_issued",
@@ -106,8 +107,39 @@ def name_sites(sites: tuple[str, ...], count: int = SITES_NAMED) -> str:
     return named
 
 
-def facts(about: About) -> dict[str, str]:
-    """The facts of ``about`` as the active language writes them."""
+#: How much of the window a text message gives, most first: the whole window, its start, its day.
+SMS_DETAILS = (2, 1, 0)
+
+
+def sms_window(starts_at: dt.datetime, ends_at: dt.datetime, detail: int = 2) -> str:
+    """The window as a text message gives it, in Israel time: "24 Dec 14:00-18:00" (in Hebrew,
+    whose messages hold 70 characters, "24.12 14-18"); the end's day only when it differs; with
+    ``detail`` 1 the start only, 0 the day only. GSM characters only (a hyphen, not a dash)."""
+    compact = i18n.is_rtl()
+    start, end = starts_at.astimezone(TIMEZONE), ends_at.astimezone(TIMEZONE)
+
+    def day(moment: dt.datetime) -> str:
+        return (
+            f"{moment.day}.{moment.month}" if compact else i18n.format_date(moment.date(), "d MMM")
+        )
+
+    def clock(moment: dt.datetime) -> str:
+        if compact and moment.minute == 0:
+            return str(moment.hour)
+        return f"{moment.hour}:{moment.minute:02}" if compact else moment.strftime("%H:%M")
+
+    if detail == 0:
+        return day(start)
+    if detail == 1:
+        return f"{day(start)} {clock(start)}"
+    last = localtime.local_day(ends_at - dt.timedelta(seconds=1))
+    finish = clock(end) if last == start.date() else f"{day(end)} {clock(end)}"
+    return f"{day(start)} {clock(start)}-{finish}"
+
+
+def facts(about: About, sms_detail: int = 2) -> dict[str, str]:
+    """The facts of ``about`` as the active language writes them (``sms_detail``: how much of
+    the window the text message gives, :func:`sms_window`)."""
     ask = ""
     if about.reduction_kw:
         ask = " " + _("Please reduce your load by {kw} kW in this window.").format(
@@ -121,6 +153,8 @@ def facts(about: About) -> dict[str, str]:
     return {
         "title": labels.notice_title(about.kind, about.level, about.reason),
         "window": window(about.starts_at, about.ends_at),
+        "short": labels.notice_short_title(about.kind, about.level),
+        "when": sms_window(about.starts_at, about.ends_at, sms_detail),
         "ask": ask,
         "sites": named or "—",
         "customer": about.customer,
@@ -150,9 +184,19 @@ def sample_facts(kind: str, language: str, name: str, customer: str) -> dict[str
         return facts(about) | {"name": name}
 
 
-def _rendered(kind: str, wanted: str, name: str, about: About) -> Rendered:
-    """``kind`` about ``about`` to ``name`` in the reader's language."""
-    return rendered(kind, wanted, lambda: facts(about) | {"name": name})
+def _facts_to(about: About, detail: int, name: str) -> dict[str, str]:
+    return facts(about, detail) | {"name": name}
+
+
+def rendered_for(kind: str, wanted: str, name: str, about: About) -> Rendered:
+    """``kind`` about ``about`` to ``name`` in the reader's language, its text message in one
+    part: when the whole window does not fit (a long address, a window over several days), the
+    message gives its start, or else its day; the link is always there."""
+    for detail in SMS_DETAILS:
+        text = rendered(kind, wanted, functools.partial(_facts_to, about, detail, name))
+        if sms.segment(text.sms).count == 1:
+            break
+    return text
 
 
 def _source(notice: Notice, kind: str) -> str:
@@ -182,7 +226,7 @@ def _customer_names(session: Session, customer_ids: Iterable[str]) -> dict[str, 
 
 def _in_app(kind: str, notice: Notice, user: User, about: About) -> Message:
     name = user.full_name or user.email
-    text = _rendered(kind, user.language, name, about)
+    text = rendered_for(kind, user.language, name, about)
     return Message(
         topic=topic_of(notice.kind),
         kind=kind,
@@ -218,7 +262,7 @@ def issued(session: Session, notice: Notice, links: Links) -> int:
             sites[customer_id],
             links.ack(notice.id, customer_id, contact.id),
         )
-        text = _rendered(ISSUED, contact.language, contact.name, about)
+        text = rendered_for(ISSUED, contact.language, contact.name, about)
         messages.extend(
             fanout.to_contact(contact, text, topic, ISSUED, _source(notice, ISSUED), about.link)
         )
@@ -267,7 +311,7 @@ def follow_up(session: Session, notice: Notice, kind: str, links: Links) -> int:
         link = "/notices" if in_app else links.ack(notice.id, customer_id, recipient.contact_id)
         about = About.of(notice, customers[customer_id], sites.get(customer_id, ()), link)
         name = user_name or contact_name or customers[customer_id]
-        text = _rendered(kind, recipient.language, name, about)
+        text = rendered_for(kind, recipient.language, name, about)
         channel = Channel(recipient.channel)
         messages.append(
             Message(

@@ -169,6 +169,8 @@ TEMPLATES: dict[str, Template] = {
     ),
     # Demand-management notices: one set for every kind; {title} names the kind (an emergency
     # outage says so), {ask} the reduction asked for, {link} the signed acknowledgement link.
+    # A text message must stay one part (70 characters in Hebrew, the link included): it names
+    # the kind in short ({short}) and the window in short ({when}), nothing else.
     "notice_issued": Template(
         subject=N_("{title}: {window}"),
         text=N_(
@@ -177,7 +179,7 @@ TEMPLATES: dict[str, Template] = {
             "Please confirm that you received this notice, and tell us how much load you will "
             "reduce: {link}"
         ),
-        sms=N_("{title}, {window}. Confirm: {link}"),
+        sms=N_("{short}, {when}. Please confirm: {link}"),
     ),
     "notice_updated": Template(
         subject=N_("Updated: {title}: {window}"),
@@ -187,7 +189,7 @@ TEMPLATES: dict[str, Template] = {
             "{note}\n\n"
             "Details and confirmation: {link}"
         ),
-        sms=N_("Updated: {title} {window}. {link}"),
+        sms=N_("Updated: {short}, {when}. {link}"),
     ),
     "notice_cancelled": Template(
         subject=N_("Cancelled: {title}: {window}"),
@@ -196,7 +198,7 @@ TEMPLATES: dict[str, Template] = {
             "The {title} for {sites} of {customer}, {window}, is cancelled. Nothing more is "
             "needed from you.{note}\n\n{link}"
         ),
-        sms=N_("Cancelled: {title} {window}. {link}"),
+        sms=N_("Cancelled: {short}, {when}. {link}"),
     ),
     "notice_completed": Template(
         subject=N_("Ended: {title}"),
@@ -205,7 +207,7 @@ TEMPLATES: dict[str, Template] = {
             "The {title} for {sites} of {customer}, {window}, has ended. Thank you for your "
             "cooperation.{note}\n\n{link}"
         ),
-        sms=N_("Ended: {title}. {link}"),
+        sms=N_("Ended: {short}, {when}. {link}"),
     ),
 }
 

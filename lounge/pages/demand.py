@@ -31,7 +31,6 @@ dash.register_page(__name__, path="/demand", title="Business Lounge")
 #: How often the acknowledgements refresh while the page is open.
 REFRESH_MS = 15_000
 LOCAL_FORMAT = "%Y-%m-%d %H:%M"
-PLACEHOLDER = "2026-07-14 14:00"
 FORM = (
     "demand-kind",
     "demand-level",
@@ -68,6 +67,17 @@ def _local(value: Any) -> dt.datetime | None:
 
 def _input_value(moment: dt.datetime) -> str:
     return moment.astimezone(TIMEZONE).strftime(LOCAL_FORMAT)
+
+
+def _tomorrow_at(hour: int) -> dt.datetime:
+    """Tomorrow (in Israel) at ``hour`` o'clock: what the form offers and shows as examples."""
+    tomorrow = dt.datetime.now(TIMEZONE).date() + dt.timedelta(days=1)
+    return dt.datetime.combine(tomorrow, dt.time(hour), TIMEZONE)
+
+
+def _example(moment: dt.datetime) -> str:
+    """A time input's placeholder in its format, near today: "e.g. 2026-12-03 08:00"."""
+    return _("e.g. {time}").format(time=_input_value(moment))
 
 
 def _whole(value: Any) -> int | None:
@@ -118,8 +128,7 @@ def _multi(id_: str, table: dict[str, str], codes: list[str]) -> dcc.Dropdown:
 
 
 def _form(choices: targeting.Choices) -> dbc.Card:
-    tomorrow = dt.datetime.now(TIMEZONE).date() + dt.timedelta(days=1)
-    start = dt.datetime.combine(tomorrow, dt.time(14), TIMEZONE)
+    start = _tomorrow_at(14)
     kinds = [{"label": _(text), "value": code} for code, text in NOTICE_KINDS.items()]
     return dbc.Card(
         dbc.CardBody(
@@ -162,7 +171,7 @@ def _form(choices: targeting.Choices) -> dbc.Card:
                             dbc.Input(
                                 id="demand-start",
                                 type="text",
-                                placeholder=PLACEHOLDER,
+                                placeholder=_example(start),
                                 value=_input_value(start),
                             ),
                         ),
@@ -171,7 +180,7 @@ def _form(choices: targeting.Choices) -> dbc.Card:
                             dbc.Input(
                                 id="demand-end",
                                 type="text",
-                                placeholder=PLACEHOLDER,
+                                placeholder=_example(start + dt.timedelta(hours=4)),
                                 value=_input_value(start + dt.timedelta(hours=4)),
                             ),
                         ),
@@ -258,9 +267,9 @@ def _actions(options: list[dict[str, Any]]) -> dbc.Card:
                         dbc.Input(
                             id="demand-schedule-at",
                             type="text",
-                            placeholder=PLACEHOLDER,
+                            placeholder=_example(_tomorrow_at(8)),
                             class_name="d-inline-block me-2",
-                            style={"width": "11rem"},
+                            style={"width": "15rem", "maxWidth": "100%"},
                         ),
                         dbc.Button(
                             _("Schedule"),

@@ -1,6 +1,7 @@
 """Notices in the lounge: for a client, the current and upcoming notices touching its sites (the
 outage panel) with an acknowledge button and the reduction it plans; for an account manager, the
-events touching the portfolio and who has not acknowledged yet."""
+events touching the portfolio (current, upcoming and of the last week, with their state) and, per
+event, which customers have acknowledged and which have not."""
 
 from __future__ import annotations
 
@@ -9,19 +10,20 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import MATCH, Input, Output, State, callback, html
+from dash import MATCH, Input, Output, State, callback, dcc, html
 
 from db.models import NoticeKind, NoticeState, Role
 from lounge import access, labels
 from lounge.access import AccessDenied
-from lounge.components import grid, past_events, widgets
+from lounge.components import past_events, widgets
 from lounge.demand import acknowledgements
-from lounge.demand.acknowledgements import CustomerNotice
+from lounge.demand.acknowledgements import CustomerAnswer, CustomerNotice, FollowedNotice
 from lounge.demand.rules import NoticeRefused
 from lounge.i18n import _, format_datetime, format_number
 from lounge.labels import NOTICE_STATES, label
 from lounge.notify import demand as messages
 from lounge.web.context import db_session, viewer
+from lounge.week import customer_href
 
 dash.register_page(__name__, path="/notices", title="Business Lounge")
 
@@ -42,18 +44,9 @@ def _acknowledged(notice: CustomerNotice) -> str:
     return said
 
 
-def _card(notice: CustomerNotice) -> dbc.Card:
-    emergency = notice.kind == NoticeKind.EMERGENCY_OUTAGE
-    ask = ""
-    if notice.reduction_kw:
-        ask = _("Please reduce your load by {kw} kW in this window.").format(
-            kw=format_number(notice.reduction_kw)
-        )
-    elif notice.reduction_pct:
-        ask = _("Please reduce your load by {pct}% in this window.").format(
-            pct=notice.reduction_pct
-        )
-    body: list[Any] = [
+def _heading(notice: CustomerNotice | FollowedNotice) -> list[html.Div]:
+    """A notice's state, what it is and its window."""
+    return [
         html.Div(
             [
                 dbc.Badge(
@@ -66,6 +59,22 @@ def _card(notice: CustomerNotice) -> dbc.Card:
             className="mb-1",
         ),
         html.Div(messages.window(notice.starts_at, notice.ends_at), className="mb-1"),
+    ]
+
+
+def _card(notice: CustomerNotice) -> dbc.Card:
+    emergency = notice.kind == NoticeKind.EMERGENCY_OUTAGE
+    ask = ""
+    if notice.reduction_kw:
+        ask = _("Please reduce your load by {kw} kW in this window.").format(
+            kw=format_number(notice.reduction_kw)
+        )
+    elif notice.reduction_pct:
+        ask = _("Please reduce your load by {pct}% in this window.").format(
+            pct=notice.reduction_pct
+        )
+    body: list[Any] = [
+        *_heading(notice),
         html.Div(
             _("Your sites: {sites}").format(sites=messages.name_sites(notice.sites, 6)),
             className="small mb-1",
@@ -126,32 +135,74 @@ def _client(db: Any, you: access.Viewer) -> Any:
     return html.Div([_card(notice) for notice in shown], id="notices-panel")
 
 
-def _portfolio(db: Any, you: access.Viewer) -> Any:
-    waiting = acknowledgements.unacknowledged(db, you)
-    rows = [
-        {
-            "notice": f"{w.notice_id} · {labels.notice_title(w.kind, w.level, w.reason)}",
-            "window": messages.window(w.starts_at, w.ends_at),
-            "customer": f"{w.customer} ({w.customer_id})",
-        }
-        for w in waiting
+#: Customers listed under one notice before "and N more" (staff follow every customer).
+CUSTOMERS_SHOWN = 50
+
+
+def _answer_row(notice: FollowedNotice, answer: CustomerAnswer) -> list[Any]:
+    if answer.acknowledged_at is not None:
+        status: Any = html.Span(
+            _("Acknowledged on {at}.").format(at=format_datetime(answer.acknowledged_at, "short")),
+            className="text-success",
+        )
+    else:
+        status = html.Span(
+            _("Not acknowledged yet"),
+            className="text-danger fw-semibold" if notice.is_open else "text-body-secondary",
+        )
+    planned = _("{kw} kW").format(kw=format_number(answer.planned_kw)) if answer.planned_kw else ""
+    return [
+        dcc.Link(answer.customer, href=customer_href(answer.customer_id)),
+        status,
+        planned,
     ]
-    columns: list[dict[str, Any]] = [
-        {"field": "notice", "headerName": _("Notice"), "minWidth": 220},
-        {"field": "window", "headerName": _("Window"), "minWidth": 200},
-        {"field": "customer", "headerName": _("Customer"), "minWidth": 200},
-    ]
-    return dbc.Card(
-        dbc.CardBody(
-            [
-                html.H5(_("Not acknowledged yet")),
-                grid.data_grid("notices-waiting", rows, columns, height=None)
-                if rows
-                else widgets.empty(_("Every customer has acknowledged the open notices.")),
-            ]
+
+
+def _followed_card(notice: FollowedNotice) -> dbc.Card:
+    """One notice touching the portfolio: its state and window, and each customer's answer,
+    those who have not acknowledged first."""
+    waiting = notice.waiting
+    ordered = sorted(notice.customers, key=lambda a: (a.acknowledged_at is not None, a.customer))
+    shown = ordered[:CUSTOMERS_SHOWN]
+    more = len(ordered) - len(shown)
+    done = len(notice.customers) - len(waiting)
+    body: list[Any] = [
+        *_heading(notice),
+        html.Div(
+            _("Acknowledged by {done} of {total} customers.").format(
+                done=format_number(done), total=format_number(len(notice.customers))
+            ),
+            className="small mb-2" + (" text-danger" if waiting and notice.is_open else ""),
         ),
-        class_name="shadow-sm",
+        widgets.table(
+            [_("Customer"), _("Acknowledgement"), _("Planned reduction")],
+            [_answer_row(notice, answer) for answer in shown],
+            f"notices-followed-{notice.notice_id}",
+            class_name="mb-0 align-middle",
+        ),
+    ]
+    if more:
+        body.append(
+            html.Div(
+                _("and {count} more customers").format(count=format_number(more)),
+                className="small text-body-secondary",
+            )
+        )
+    return dbc.Card(
+        dbc.CardBody(body),
+        class_name="shadow-sm mb-2"
+        + (" border-danger" if notice.kind == NoticeKind.EMERGENCY_OUTAGE else ""),
+        id=f"notices-notice-{notice.notice_id}",
     )
+
+
+def _portfolio(db: Any, you: access.Viewer) -> Any:
+    found = acknowledgements.followed(db, you)
+    if not found:
+        return widgets.empty(
+            _("No warnings or outages touch the customers you serve now."), "notices-none"
+        )
+    return html.Div([_followed_card(notice) for notice in found], id="notices-followed")
 
 
 def layout(**_query: Any) -> Any:

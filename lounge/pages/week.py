@@ -132,7 +132,7 @@ def layout(**_query: Any) -> Any:
             "notices",
             _("Notices not acknowledged"),
             found.notices,
-            _("Demand-management notices are not in the lounge yet."),
+            _("Every customer has acknowledged the open notices."),
         ),
     ]
     right = [

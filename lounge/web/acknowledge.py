@@ -15,7 +15,7 @@ from flask import Blueprint, Flask, abort, current_app, render_template, request
 from db.models import Contact, utcnow
 from lounge import access, i18n, labels
 from lounge.demand import acknowledgements
-from lounge.demand.links import ACK_PREFIX
+from lounge.demand.links import ACK_PREFIX, SHORT_PREFIX
 from lounge.demand.rules import NoticeRefused
 from lounge.i18n import _
 from lounge.notify import demand as messages
@@ -29,6 +29,7 @@ def _secret() -> str:
 
 
 @blueprint.route(f"{ACK_PREFIX}<token>", methods=["GET", "POST"])
+@blueprint.route(f"{SHORT_PREFIX}<token>", methods=["GET", "POST"])
 def acknowledge(token: str) -> Any:
     now = utcnow()
     error = None

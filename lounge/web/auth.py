@@ -49,10 +49,10 @@ HOME = {
     Role.ADMIN: "/admin",
     Role.FAULT_DESK: "/fault-desk",
 }
-#: Open without signing in: ``/hooks/`` callers (providers), ``/ack/`` and ``/survey/`` links (a
-#: contact acknowledging a notice or answering a survey from a message) prove themselves by a
-#: signature instead.
-_PUBLIC_PREFIXES = ("/assets/", "/healthz", "/hooks/", "/ack/", "/survey/")
+#: Open without signing in: ``/hooks/`` callers (providers), ``/ack/`` and ``/a/`` links (a
+#: contact acknowledging a notice from a message) and ``/survey/`` links (a contact answering a
+#: survey) prove themselves by a signature instead.
+_PUBLIC_PREFIXES = ("/assets/", "/healthz", "/hooks/", "/ack/", "/a/", "/survey/")
 
 
 class HttpsAwareSessionInterface(SecureCookieSessionInterface):
