@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from db.models import (
     AuditLog,
@@ -408,6 +410,17 @@ def test_a_client_sees_and_acknowledges_only_notices_touching_its_own_sites(db: 
         assert [(r.customer_id, r.planned_kw, r.via) for r in rows] == [("C2", 120, "lounge")]
         regions = acknowledgements.by_region(session, STAFF, north)
         assert [(r.region, r.customers, r.acknowledged) for r in regions] == [("North", 1, 0)]
+
+
+def test_an_acknowledgement_the_database_refuses_is_an_error_not_a_silent_success(db: Database):
+    _world(db)
+    south = _new(db, _draft(regions=("South",)))
+    with db.session() as session:
+        notices.issue(session, STAFF, south, LINKS, local(2026, 7, 13, 9))
+        client = Viewer.of(users.find_by_email(session, "client@c2.example"))
+    gone = replace(client, user_id=10**9)  # a user deleted since the viewer was read
+    with pytest.raises(IntegrityError), db.session() as session:
+        acknowledgements.acknowledge(session, gone, south, 10, local(2026, 7, 13, 10))
 
 
 def test_acknowledging_by_the_signed_link_and_a_forged_one(db: Database):

@@ -198,6 +198,8 @@ def _record(
                 )
         except IntegrityError:  # acknowledged at the same moment by another hand
             existing = session.get(NoticeAcknowledgement, (notice_id, customer_id))
+            if existing is None:  # not a race: a row the database refuses (an unknown user)
+                raise
     if existing is not None:
         for key, value in values.items():
             setattr(existing, key, value)
