@@ -86,7 +86,7 @@ def _pages(database: Database) -> tuple[tuple[str, str, str], ...]:
         (MANAGER, "/meetings", "#meetings-grid .ag-row"),
         (MANAGER, f"/meeting?id={meeting}", "#meeting-state"),
         (MANAGER, "/requests", "#requests-list"),
-        (MANAGER, "/notices", "#notices-waiting .ag-row"),
+        (MANAGER, "/notices", "#notices-followed, #notices-none"),
         (MANAGER, "/notifications", "#outbox-grid .ag-row"),
         (MANAGER, "/surveys", "#surveys-chart .main-svg"),
         (DESK, "/fault-desk", "#fault-desk-queue"),
