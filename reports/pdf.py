@@ -67,6 +67,8 @@ MARGIN = 15 * mm
 #: Room under the frame for the footer line.
 BOTTOM_MARGIN = 20 * mm
 CELL_PADDING = 4
+#: Above and below a table cell's text.
+CELL_V_PADDING = 2.5
 
 
 @cache
@@ -94,13 +96,7 @@ class BidiText(Flowable):
         self.lines: list[str] = []
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
-        font, size = self.style.fontName, self.style.fontSize
-        logical = [
-            piece
-            for line in simpleSplit(self.text, font, size, avail_width)
-            for piece in _fit(line, font, size, avail_width)
-        ]
-        self.lines = [visual(line, self.rtl) for line in logical] or [""]
+        self.lines = wrapped(self.text, self.style, avail_width, self.rtl)
         self.width = avail_width
         self.height = len(self.lines) * self.style.leading
         return self.width, self.height
@@ -120,6 +116,17 @@ class BidiText(Flowable):
             else:
                 canvas.drawString(0, baseline, line)
             baseline -= style.leading
+
+
+def wrapped(text: str, style: ParagraphStyle, width: float, rtl: bool) -> list[str]:
+    """``text``'s lines within ``width``, broken in logical order, each then in visual order."""
+    font, size = style.fontName, style.fontSize
+    logical = [
+        piece
+        for line in simpleSplit(text, font, size, width)
+        for piece in _fit(line, font, size, width)
+    ]
+    return [visual(line, rtl) for line in logical] or [""]
 
 
 def _fit(line: str, font: str, size: float, width: float) -> list[str]:
@@ -297,17 +304,24 @@ def data_table(
 
     Cells are display strings in the columns' logical order; in Hebrew the
     columns are laid out right to left. Long tables split across pages.
+
+    Each cell is wrapped here, as :class:`BidiText` would wrap it, and handed to
+    the table as plain lines that the table's style sets in its font: a table of
+    forty sites by twelve months is thousands of cells, and a flowable per cell
+    (measured, wrapped and drawn on its own) was most of a report's drawing time.
     """
     all_rows = [*rows, *([totals] if totals is not None else [])]
     if widths is None:
         widths = fit_widths(
             [measure(c, [r[i] for r in all_rows], st) for i, c in enumerate(columns)], width
         )
-    aligns = [st.numbers if c.numeric else st.start for c in columns]
+    room = [w - 2 * CELL_PADDING for w in widths]
 
-    def cells(texts: Sequence[str], style: ParagraphStyle, rtl: bool | None = None) -> list[Any]:
-        styled = [st.aligned(style, a) for a in aligns]
-        return [text(t, s, rtl) for t, s in zip(texts, styled, strict=True)]
+    def cells(texts: Sequence[str], style: ParagraphStyle, rtl: bool | None = None) -> list[str]:
+        return [
+            "\n".join(wrapped(t, style, w, starts_rtl(t) if rtl is None else rtl))
+            for t, w in zip(texts, room, strict=True)
+        ]
 
     body = [cells([c.label for c in columns], st.cell_head, st.rtl)]
     body += [cells(row, st.cell) for row in rows]
@@ -318,20 +332,37 @@ def data_table(
         colWidths=left_to_right(widths, st.rtl),
         repeatRows=1,
     )
-    table.setStyle(_table_style(len(rows), totals is not None))
+    aligns = left_to_right([st.numbers if c.numeric else st.start for c in columns], st.rtl)
+    table.setStyle(_table_style(len(rows), totals is not None, st, aligns))
     return table
 
 
-def _table_style(rows: int, has_totals: bool) -> TableStyle:
+_ALIGN = {TA_LEFT: "LEFT", TA_RIGHT: "RIGHT", TA_CENTER: "CENTRE"}
+
+
+def _table_style(rows: int, has_totals: bool, st: Styles, aligns: Sequence[int]) -> TableStyle:
+    """Colours, rules and the cells' fonts: the header in the head style, the body in the
+    cell style, a totals row in bold; ``aligns`` of the columns as placed from the left."""
     commands: list[tuple[Any, ...]] = [
         ("BACKGROUND", (0, 0), (-1, 0), BRAND),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
         ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
-        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+        ("TOPPADDING", (0, 0), (-1, -1), CELL_V_PADDING),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), CELL_V_PADDING),
         ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
     ]
+    fonts = [(st.cell, (0, 1))]
+    if has_totals:
+        fonts.append((st.cell_bold, (0, -1)))
+    fonts.append((st.cell_head, (0, 0)))  # last: a table of no rows has the header only
+    for style, (first, row) in fonts:
+        cells = ((first, row), (-1, -1 if row == 1 else row))
+        commands += [
+            ("FONT", *cells, style.fontName, style.fontSize, style.leading),
+            ("TEXTCOLOR", *cells, style.textColor),
+        ]
+    commands += [("ALIGN", (i, 0), (i, -1), _ALIGN[a]) for i, a in enumerate(aligns)]
     commands += [("BACKGROUND", (0, r), (-1, r), ZEBRA) for r in range(2, rows + 1, 2)]
     if has_totals:
         commands.append(("LINEABOVE", (0, -1), (-1, -1), 1, BRAND))
@@ -640,9 +671,17 @@ class Page:
     def frame_width(self) -> float:
         return self.size[0] - 2 * MARGIN
 
+    @property
+    def frame_height(self) -> float:
+        return self.size[1] - MARGIN - BOTTOM_MARGIN
+
 
 def frame_width(is_landscape: bool) -> float:
     return Page("", rtl=False, landscape=is_landscape).frame_width
+
+
+def frame_height(is_landscape: bool) -> float:
+    return Page("", rtl=False, landscape=is_landscape).frame_height
 
 
 class _PagedCanvas(Canvas):
@@ -696,13 +735,12 @@ def render(story: Sequence[Flowable], page: Page) -> bytes:
     """The PDF of ``story``: A4 pages with footers, metadata and the document's language."""
     register_fonts()
     buffer = io.BytesIO()
-    height = page.size[1]
     # No frame padding: tables and rules span exactly ``page.frame_width``.
     frame = Frame(
         MARGIN,
         BOTTOM_MARGIN,
         page.frame_width,
-        height - MARGIN - BOTTOM_MARGIN,
+        page.frame_height,
         leftPadding=0,
         rightPadding=0,
         topPadding=0,

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, KeepTogether, Spacer
+from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer
 
 from lounge import i18n
 from lounge.i18n import _
@@ -21,6 +21,8 @@ from reports.documents import ColumnKind, ReportDocument, ReportSection
 CHART_HEIGHT = 60 * mm
 #: More columns than this go on landscape pages, where figures need not be squeezed.
 MAX_UPRIGHT_COLUMNS = 8
+#: A section's title goes to the next page unless this many of its rows fit under it.
+FIRST_ROWS = 3
 
 
 @dataclass(frozen=True)
@@ -71,16 +73,19 @@ def _row(section: ReportSection, row: dict[str, object]) -> list[str]:
 
 def _section(cells: _Cells, width: float, st: pdf.Styles) -> list[Flowable]:
     section = cells.section
-    # The title, warning and note stay with the table's first rows: each piece (and the
-    # spaces between them) is kept with the next, else a title could end a page alone.
     lead: list[Flowable] = [pdf.text(section.title, st.heading, st.rtl), Spacer(1, 1.5 * mm)]
     if section.warning:
         lead += [pdf.text(section.warning, st.strong, st.rtl), Spacer(1, 1.5 * mm)]
     if section.note:
         lead += [pdf.text(section.note, st.small, st.rtl), Spacer(1, 1.5 * mm)]
-    for flowable in lead:
-        flowable.keepWithNext = True
-    story: list[Flowable] = [Spacer(1, 4 * mm), *lead]
+    # The title, warning and note start a page unless they fit with the table's first rows,
+    # so a title never ends a page alone. (Keeping them "with next" kept them with the whole
+    # table: a table longer than a page then left the rest of the page before it empty.)
+    lead_height = sum(f.wrap(width, pdf.frame_height(False))[1] for f in lead)
+    # the header and the first rows, at two lines each at most (a header may wrap)
+    row_height = 2 * st.cell.leading + 2 * pdf.CELL_V_PADDING
+    rows_height = (1 + min(len(cells.rows), FIRST_ROWS)) * row_height
+    story: list[Flowable] = [Spacer(1, 4 * mm), CondPageBreak(lead_height + rows_height), *lead]
     widths = pdf.fit_widths(cells.widths, width)
     story.append(pdf.data_table(cells.columns, cells.rows, width, st, cells.totals, widths))
     if section.chart is not None and section.rows:
