@@ -525,8 +525,10 @@ def _notices(
         and n.ends_at <= utcnow()
     ]
     rows: list[dict[str, Any]] = []
-    for notice in events:
-        reduction = baseline.measure(session, viewer, notice.notice_id, customer_id=customer.id)
+    reductions = baseline.measure_many(
+        session, viewer, [n.notice_id for n in events], customer_id=customer.id
+    )
+    for notice, reduction in zip(events, reductions, strict=True):
         total = reduction.total
         rows.append(
             {
