@@ -287,7 +287,7 @@ def _consumption(
         },
     )
     request = reporting.ReportRequest("tou", customer.id, year.first, year.end)
-    tou = reporting.sections(session, viewer, request)
+    tou = reporting.time_of_use_sections(session, viewer, request, by_site=True)
     yoy = reporting.sections(
         session, viewer, reporting.ReportRequest("yoy", customer.id, year.first, year.end)
     )

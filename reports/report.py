@@ -98,10 +98,11 @@ def _chart(section: ReportSection, width: float, st: pdf.Styles) -> Flowable:
     kinds = {c.key: c.kind for c in section.columns}
     labels = {c.key: c.label for c in section.columns}
     x_kind = kinds.get(section.chart.x, "text")
+    rows = section.rows[: section.chart.rows]
     data = pdf.ChartData(
-        categories=[values.display(row.get(section.chart.x), x_kind) for row in section.rows],
+        categories=[values.display(row.get(section.chart.x), x_kind) for row in rows],
         series=[
-            [values.chart_number(row.get(key), kinds[key]) for row in section.rows]
+            [values.chart_number(row.get(key), kinds[key]) for row in rows]
             for key in section.chart.y
         ],
         names=[labels[key] for key in section.chart.y] if len(section.chart.y) > 1 else [],
