@@ -413,6 +413,7 @@ def _bill_comparison(
             rows=section.rows,
             note=f"{section.title}. {section.note}" if section.note else section.title,
             warning=section.warning,
+            chart=section.chart,
         )
     ]
 

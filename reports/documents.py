@@ -39,6 +39,9 @@ class Chart:
     stacked: bool = False
     #: Only the first rows (the largest, in a table sorted so), when there are too many.
     rows: int | None = None
+    #: ``waterfall``: the rows are a start total, the steps up or down from it and the end
+    #: total they come to, of the one ``y`` (a bill comparison's causes).
+    kind: Literal["bars", "waterfall"] = "bars"
 
 
 @dataclass(frozen=True)

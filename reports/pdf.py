@@ -15,6 +15,7 @@ and the shekel sign; reportlab embeds only the glyphs a document uses.
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache, partial
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from reportlab.graphics.charts.barcharts import VerticalBarChart
-from reportlab.graphics.shapes import Drawing, Group, Rect, String
+from reportlab.graphics.shapes import Drawing, Group, Line, Rect, String
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4, landscape
@@ -62,6 +63,8 @@ RULE = colors.HexColor("#C9D1D9")
 ZEBRA = colors.HexColor("#F2F5F8")
 #: Colours of a chart's series, in order.
 SERIES = (BRAND, ACCENT, colors.HexColor("#4F9D69"), colors.HexColor("#8E5EA2"))
+#: A waterfall's steps up and down (a bill's cost rising is the bad news, as on the screen).
+RISE, FALL = colors.HexColor("#C44E52"), SERIES[2]
 
 MARGIN = 15 * mm
 #: Room under the frame for the footer line.
@@ -595,7 +598,7 @@ def bar_chart(
         chart.bars[(0, category)].fillColor = ACCENT
     drawing.add(chart)
     if data.names:
-        drawing.add(_legend(data, width, height, st))
+        drawing.add(_legend(list(zip(SERIES, data.names, strict=False)), width, height, st))
     return drawing
 
 
@@ -603,8 +606,9 @@ def bar_chart(
 _SWATCH, _NAME_GAP, _ENTRY_GAP = 7.0, 3.0, 12.0
 
 
-def _legend(data: ChartData, width: float, height: float, st: Styles) -> Group:
-    """The series' names above the plot, from the reader's side, each next to its own swatch.
+def _legend(entries: Sequence[tuple[Any, str]], width: float, height: float, st: Styles) -> Group:
+    """``(colour, name)`` entries above the plot, from the reader's side, each name next to
+    its own swatch.
 
     Drawn entry by entry rather than with reportlab's ``Legend``: its columns put a
     right-to-left name right beside the next series' swatch, so the Hebrew legend
@@ -614,7 +618,7 @@ def _legend(data: ChartData, width: float, height: float, st: Styles) -> Group:
     y = height - _SWATCH - 1
     edge = width if st.rtl else 0.0  # where the next entry starts, on the reader's side
     step = -1 if st.rtl else 1
-    for colour, name in zip(SERIES, data.names, strict=False):
+    for colour, name in entries:
         shown = visual(name)
         swatch_x = edge - _SWATCH if st.rtl else edge
         name_x = edge + step * (_SWATCH + _NAME_GAP)
@@ -632,6 +636,154 @@ def _legend(data: ChartData, width: float, height: float, st: Styles) -> Group:
         entry = _SWATCH + _NAME_GAP + pdfmetrics.stringWidth(shown, FONT, 7) + _ENTRY_GAP
         edge += step * entry
     return group
+
+
+# --- waterfall -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Waterfall:
+    """A start total, the steps that move it up or down, and the end total it comes to.
+
+    ``categories`` and ``texts`` (the amounts as shown) run over all the bars: the start,
+    each step, the end. ``names`` label the legend: a rise, a fall, a total.
+    """
+
+    categories: Sequence[str]
+    start: float
+    steps: Sequence[float]
+    end: float
+    texts: Sequence[str]
+    names: tuple[str, str, str]
+
+
+@dataclass(frozen=True)
+class WaterfallBar:
+    """One bar, from ``low`` to ``high`` on the value axis; ``kind`` is total, rise or fall."""
+
+    low: float
+    high: float
+    kind: str
+
+
+def waterfall_bars(data: Waterfall) -> list[WaterfallBar]:
+    """The bars: the start from zero, each step from where the one before ended, the end
+    from zero. Rounding aside, the last step ends at the end total."""
+    bars = [WaterfallBar(min(0.0, data.start), max(0.0, data.start), "total")]
+    level = data.start
+    for step in data.steps:
+        bars.append(
+            WaterfallBar(
+                min(level, level + step), max(level, level + step), "rise" if step > 0 else "fall"
+            )
+        )
+        level += step
+    bars.append(WaterfallBar(min(0.0, data.end), max(0.0, data.end), "total"))
+    return bars
+
+
+def _ticks(low: float, high: float, count: int = 5) -> list[float]:
+    """Round values from at most ``low`` to at least ``high``, about ``count`` steps apart."""
+    span = (high - low) or abs(high) or 1.0
+    rough = span / count
+    power = 10 ** math.floor(math.log10(rough))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= rough)
+    first = math.floor(low / step) * step
+    return [first + n * step for n in range(math.ceil((high - first) / step - 1e-9) + 1)]
+
+
+#: Waterfall geometry: a row per bar, a bar's thickness, the room under the plot for ticks.
+_ROW, _BAR, _AXIS_ROOM = 15.0, 9.0, 14.0
+
+
+def waterfall_chart(
+    data: Waterfall, width: float, st: Styles, value_label: Callable[[float], str]
+) -> Drawing:
+    """A horizontal waterfall, the start at the top and the end at the bottom (as on the
+    screen, and long causes read beside their bars). The causes sit on the side a line
+    starts, beside the plot: on the left, on the right in Hebrew; amounts grow to the right
+    in both directions, as figures read."""
+    bars = waterfall_bars(data)
+    legend_height = 14.0
+    top = len(bars) * _ROW + _AXIS_ROOM
+    drawing = Drawing(width, top + legend_height + 4)
+    label_room = min(max(pdfmetrics.stringWidth(t, FONT, 7) for t in data.categories), width * 0.4)
+    gap = 6.0
+    plot_left, plot_right = (0.0, width - label_room - gap) if st.rtl else (label_room + gap, width)
+    ticks = _ticks(min(b.low for b in bars), max(b.high for b in bars))
+    low, high = ticks[0], ticks[-1]
+    # room for the amounts beside the bars, at both ends
+    text_room = max(pdfmetrics.stringWidth(t, FONT, 6.5) for t in data.texts) + 3
+    inner_left, inner_right = plot_left + text_room, plot_right - text_room
+
+    def x(value: float) -> float:
+        return inner_left + (value - low) / (high - low) * (inner_right - inner_left)
+
+    for tick in ticks:
+        drawing.add(Line(x(tick), _AXIS_ROOM, x(tick), top, strokeColor=RULE, strokeWidth=0.5))
+        drawing.add(_small(x(tick), _AXIS_ROOM - 9, value_label(tick), "middle"))
+    drawing.add(Line(x(0.0), _AXIS_ROOM, x(0.0), top, strokeColor=MUTED, strokeWidth=0.6))
+    colour = {"total": BRAND, "rise": RISE, "fall": FALL}
+    for n, (bar, label, amount) in enumerate(zip(bars, data.categories, data.texts, strict=True)):
+        middle = top - (n + 0.5) * _ROW
+        left, right = x(bar.low), x(bar.high)
+        drawing.add(
+            Rect(
+                left,
+                middle - _BAR / 2,
+                max(right - left, 0.5),
+                _BAR,
+                fillColor=colour[bar.kind],
+                strokeColor=None,
+            )
+        )
+        drawing.add(
+            String(
+                plot_right + gap if st.rtl else plot_left - gap,
+                middle - 2.5,
+                visual(_clipped(label, label_room)),
+                fontName=FONT,
+                fontSize=7,
+                textAnchor="start" if st.rtl else "end",
+            )
+        )
+        # the amount beyond the bar's end: right of a rise or a total, left of a fall
+        if bar.kind == "fall":
+            drawing.add(_small(left - 2, middle - 2.3, amount, "end"))
+        else:
+            drawing.add(_small(right + 2, middle - 2.3, amount, "start"))
+        if n < len(bars) - 1:  # a dotted line down to the next bar, where this one left off
+            level = x(data.start + sum(data.steps[:n]))
+            drawing.add(
+                Line(
+                    level,
+                    middle - _BAR / 2,
+                    level,
+                    middle - _ROW + _BAR / 2,
+                    strokeColor=MUTED,
+                    strokeWidth=0.4,
+                    strokeDashArray=[1, 1.5],
+                )
+            )
+    legend = ((RISE, data.names[0]), (FALL, data.names[1]), (BRAND, data.names[2]))
+    drawing.add(_legend(legend, width, drawing.height, st))
+    return drawing
+
+
+def _small(x: float, y: float, text: str, anchor: str) -> String:
+    """A figure in the chart's small muted type."""
+    return String(
+        x, y, visual(text), fontName=FONT, fontSize=6.5, textAnchor=anchor, fillColor=MUTED
+    )
+
+
+def _clipped(text: str, room: float) -> str:
+    """``text`` shortened with an ellipsis to fit ``room`` at the chart's label size."""
+    if pdfmetrics.stringWidth(text, FONT, 7) <= room:
+        return text
+    while text and pdfmetrics.stringWidth(text + "…", FONT, 7) > room:
+        text = text[:-1]
+    return text + "…"
 
 
 def chart_title(title: str, width: float, st: Styles) -> Drawing:

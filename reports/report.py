@@ -96,6 +96,9 @@ def _section(cells: _Cells, width: float, st: pdf.Styles) -> list[Flowable]:
 def _chart(section: ReportSection, width: float, st: pdf.Styles) -> Flowable:
     assert section.chart is not None
     kinds = {c.key: c.kind for c in section.columns}
+    if section.chart.kind == "waterfall":
+        label = _axis_label(kinds[section.chart.y[0]])
+        return pdf.waterfall_chart(waterfall_data(section), width, st, label)
     labels = {c.key: c.label for c in section.columns}
     x_kind = kinds.get(section.chart.x, "text")
     rows = section.rows[: section.chart.rows]
@@ -109,6 +112,23 @@ def _chart(section: ReportSection, width: float, st: pdf.Styles) -> Flowable:
         stacked=section.chart.stacked,
     )
     return pdf.bar_chart(data, width, CHART_HEIGHT, st, _axis_label(kinds[section.chart.y[0]]))
+
+
+def waterfall_data(section: ReportSection) -> pdf.Waterfall:
+    """A waterfall section's bars: its first row the start, its last the end, the steps
+    between, with the amounts as the table shows them."""
+    assert section.chart is not None
+    x, (y,) = section.chart.x, section.chart.y
+    kind = next(c.kind for c in section.columns if c.key == y)
+    amounts = [values.chart_number(row.get(y), kind) for row in section.rows]
+    return pdf.Waterfall(
+        categories=[values.display(row.get(x), "text") for row in section.rows],
+        start=amounts[0],
+        steps=amounts[1:-1],
+        end=amounts[-1],
+        texts=[values.display(row.get(y), kind) for row in section.rows],
+        names=(_("Increase"), _("Decrease"), _("Total")),
+    )
 
 
 def _axis_label(kind: ColumnKind) -> Callable[[float], str]:
