@@ -217,7 +217,6 @@ def time_of_use_sections(
     breakdown = consumption.time_of_use(
         session, viewer, request.customer_id, request.first, request.end
     )
-    found = consumption.coverage(session, viewer, request.customer_id, request.first, request.end)
     columns = _band_columns()
     keys = [column.key for column in columns[:-1]]
     rows = []
@@ -238,7 +237,7 @@ def time_of_use_sections(
         totals=totals,
         chart=Chart(x="month", y=tuple(keys), stacked=True),
         note=note,
-        warning=coverage_warning(found),
+        warning=coverage_warning(breakdown.coverage),
     )
     return [by_month, _tou_by_site(breakdown, columns, note)] if by_site else [by_month]
 

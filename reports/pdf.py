@@ -124,6 +124,8 @@ class BidiText(Flowable):
 def wrapped(text: str, style: ParagraphStyle, width: float, rtl: bool) -> list[str]:
     """``text``'s lines within ``width``, broken in logical order, each then in visual order."""
     font, size = style.fontName, style.fontSize
+    if "\n" not in text and pdfmetrics.stringWidth(text, font, size) <= width:
+        return [visual(text, rtl)]  # most cells: one measure instead of one per word
     logical = [
         piece
         for line in simpleSplit(text, font, size, width)

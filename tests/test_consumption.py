@@ -235,6 +235,8 @@ def test_time_of_use_per_site_adds_up_to_the_months(session: Session):
     assert sum(sites["S2"][band] for band in tou.BANDS) == 0
     columns = [*tou.BANDS, consumption.UNBANDED]
     assert (breakdown.sites[columns].sum() == breakdown.months[columns].sum()).all()
+    assert breakdown.coverage == consumption.coverage(session, C1_CLIENT, "C1", JULY, AUGUST)
+    assert breakdown.coverage.metered_sites == 2 and not breakdown.coverage.complete
 
 
 def test_every_cut_of_an_interval_only_group_adds_up_to_the_same_total(session: Session):

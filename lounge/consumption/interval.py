@@ -143,6 +143,8 @@ class TouBreakdown:
     months: pd.DataFrame
     unbanded_sites: tuple[str, ...]
     sites: pd.DataFrame
+    #: What the cut covers (:func:`coverage`), from the same reads.
+    coverage: Coverage
 
 
 @scoped
@@ -169,7 +171,10 @@ def time_of_use(session: Session, found: Scope, start: dt.date, end: dt.date) ->
     consumed = set(monthly.loc[monthly["wh"] > 0, "site_id"])
     unbanded = consumed - metered
     return TouBreakdown(
-        frame, tuple(sorted(unbanded)), _site_bands(found, monthly, site_of, bands, metered)
+        frame,
+        tuple(sorted(unbanded)),
+        _site_bands(found, monthly, site_of, bands, metered),
+        _coverage(session, found, start, end, int(total.sum()), metered),
     )
 
 
@@ -319,19 +324,23 @@ def coverage(session: Session, found: Scope, start: dt.date, end: dt.date) -> Co
             ConsumptionMonthly.month < end,
         )
     )
-    metered = session.scalar(
+    return _coverage(
+        session, found, start, end, int(total or 0), _metered_sites(session, found, start, end)
+    )
+
+
+def _coverage(
+    session: Session, found: Scope, start: dt.date, end: dt.date, wh: int, metered: set[str]
+) -> Coverage:
+    """:class:`Coverage` of a scope whose energy (``wh``) and metered sites are known."""
+    metered_wh = session.scalar(
         select(func.coalesce(func.sum(ConsumptionDaily.wh), 0)).where(
             found.covers(ConsumptionDaily.site_id),
             ConsumptionDaily.day >= start,
             ConsumptionDaily.day < end,
         )
     )
-    return Coverage(
-        len(found.sites),
-        len(_metered_sites(session, found, start, end)),
-        int(total or 0),
-        int(metered or 0),
-    )
+    return Coverage(len(found.sites), len(metered), wh, int(metered_wh or 0))
 
 
 @scoped
