@@ -31,6 +31,7 @@ Energies are summed as integers; the adjusted figures are rounded to whole Wh an
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -114,20 +115,34 @@ def _positions(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Where the wall-clock quarter hours of ``instants`` (around ``event_day``) fall when the
     event day is each of ``days``: (day index from ``first``, quarter hour of that day), both
-    shaped (days, instants)."""
+    shaped (days, instants).
+
+    On a day of 24 hours a wall-clock time is its quarter hour from midnight; only on the
+    days the clocks change is the time placed in the day (a moment the spring skips is the
+    one an hour later, the autumn's doubled hour its first pass unless the event is in the
+    second)."""
     clock = [localtime.to_local(int(instant)) for instant in instants.tolist()]
-    day_index = np.empty((len(days), len(clock)), dtype=np.int64)
-    slot = np.empty((len(days), len(clock)), dtype=np.int64)
+    offset = np.array([(moment.date() - event_day).days for moment in clock], dtype=np.int64)
+    wall = np.array([moment.hour * 3600 + moment.minute * 60 for moment in clock], np.int64)
+    shifts = np.array([(day - first).days for day in days], dtype=np.int64)
+    day_index = shifts[:, None] + offset[None, :]
+    slot = np.broadcast_to(wall // rollups.QUARTER_S, day_index.shape).copy()
     for k, day in enumerate(days):
-        shift = day - event_day
-        for j, moment in enumerate(clock):
-            date = moment.date() + shift
-            at = dt.datetime.combine(date, moment.time(), moment.tzinfo)
-            day_index[k, j] = (date - first).days
-            slot[k, j] = (int(at.timestamp()) - localtime.local_midnight_s(date)) // (
-                rollups.QUARTER_S
-            )
+        for moved in set(offset.tolist()):
+            date = day + dt.timedelta(days=moved)
+            if _day_seconds(date) == 24 * 3600:
+                continue
+            midnight = localtime.local_midnight_s(date)
+            for j in np.flatnonzero(offset == moved).tolist():
+                at = dt.datetime.combine(date, clock[j].time(), clock[j].tzinfo)
+                slot[k, j] = (int(at.timestamp()) - midnight) // rollups.QUARTER_S
     return day_index, slot
+
+
+@functools.lru_cache(maxsize=4096)
+def _day_seconds(day: dt.date) -> int:
+    """How long a local day lasts (23 or 25 hours on the days the clocks change)."""
+    return localtime.local_midnight_s(day + dt.timedelta(days=1)) - localtime.local_midnight_s(day)
 
 
 def _instants(start_s: int, end_s: int) -> tuple[np.ndarray, int]:
