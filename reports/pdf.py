@@ -22,7 +22,6 @@ from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
-from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.shapes import Drawing, Group, Line, Rect, String
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
@@ -552,56 +551,104 @@ class ChartData:
     highlight: frozenset[int] = frozenset()
 
 
+def _ticks(low: float, high: float, count: int = 5) -> list[float]:
+    """Round values from at most ``low`` to at least ``high``, about ``count`` steps apart."""
+    span = (high - low) or abs(high) or 1.0
+    rough = span / count
+    power = 10 ** math.floor(math.log10(rough))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= rough)
+    first = math.floor(low / step) * step
+    return [first + n * step for n in range(math.ceil((high - first) / step - 1e-9) + 1)]
+
+
 def bar_chart(
     data: ChartData, width: float, height: float, st: Styles, value_label: Callable[[float], str]
 ) -> Drawing:
-    """A small bar chart; in Hebrew time runs right to left and the value axis is on the right."""
+    """A small bar chart; in Hebrew time runs right to left and the value axis is on the right.
+
+    Drawn with plain shapes: reportlab's chart widgets took several milliseconds a chart
+    (a meeting pack has six), most of it resolving their attributes.
+    """
     legend_height = 14 if data.names else 0
     drawing = Drawing(width, height)
-    chart = VerticalBarChart()
-    axis_room = max(
-        pdfmetrics.stringWidth(value_label(v), FONT, 7)
-        for v in (0.0, max((max(s, default=0) for s in data.series), default=0))
-    )
-    chart.x = 4 if st.rtl else axis_room + 10
-    chart.y = 22
-    chart.width = width - axis_room - 16
-    chart.height = height - chart.y - 6 - legend_height
-    chart.data = [list(s) for s in data.series]
-    chart.categoryAxis.categoryNames = [
-        "\n".join(visual(line) for line in c.split("\n")) for c in data.categories
+    heights = [
+        sum(column) if data.stacked else max(column, default=0)
+        for column in zip(*data.series, strict=True)
     ]
-    chart.categoryAxis.reverseDirection = st.rtl
-    chart.categoryAxis.labels.fontName = FONT
-    chart.categoryAxis.labels.fontSize = 6.5
-    chart.categoryAxis.labels.boxAnchor = "n"
-    chart.categoryAxis.strokeColor = MUTED
-    chart.valueAxis.valueMin = 0
-    chart.valueAxis.rangeRound = "ceiling"  # the top of the axis is a labelled tick
-    chart.valueAxis.labels.fontName = FONT
-    chart.valueAxis.labels.fontSize = 7
-    chart.valueAxis.labelTextFormat = lambda v: visual(value_label(v))
-    chart.valueAxis.strokeColor = MUTED
-    chart.valueAxis.gridStrokeColor = RULE
-    chart.valueAxis.visibleGrid = True
-    if st.rtl:
-        chart.valueAxis.joinAxisMode = "right"
-        chart.valueAxis.labels.boxAnchor = "w"
-        chart.valueAxis.labels.dx = 5
-        chart.valueAxis.tickLeft, chart.valueAxis.tickRight = 0, 3
-    chart.barSpacing = 1
-    chart.groupSpacing = 4
-    chart.bars.strokeColor = None
-    if data.stacked:
-        chart.categoryAxis.style = "stacked"
-    for index, colour in enumerate(SERIES[: len(data.series)]):
-        chart.bars[index].fillColor = colour
-    for category in data.highlight:
-        chart.bars[(0, category)].fillColor = ACCENT
-    drawing.add(chart)
+    ticks = _ticks(0.0, max(heights, default=0.0) or 1.0)
+    labels = [visual(value_label(tick)) for tick in ticks]
+    axis_room = max(pdfmetrics.stringWidth(label, FONT, 7) for label in labels)
+    left = 4 if st.rtl else axis_room + 10
+    bottom = 22.0
+    plot_width = width - axis_room - 16
+    plot_height = height - bottom - 6 - legend_height
+    right = left + plot_width
+
+    def y(value: float) -> float:
+        return bottom + value / ticks[-1] * plot_height
+
+    axis_x = right if st.rtl else left
+    for tick, label in zip(ticks, labels, strict=True):
+        drawing.add(Line(left, y(tick), right, y(tick), strokeColor=RULE, strokeWidth=0.5))
+        drawing.add(
+            Line(axis_x, y(tick), axis_x + (3 if st.rtl else -3), y(tick), strokeColor=MUTED)
+        )
+        drawing.add(
+            String(
+                axis_x + (5 if st.rtl else -5),
+                y(tick) - 2.5,
+                label,
+                fontName=FONT,
+                fontSize=7,
+                textAnchor="start" if st.rtl else "end",
+            )
+        )
+    drawing.add(Line(axis_x, bottom, axis_x, bottom + plot_height, strokeColor=MUTED))
+    drawing.add(Line(left, bottom, right, bottom, strokeColor=MUTED))
+    count = len(data.categories)
+    slot = plot_width / max(count, 1)
+    room = slot - _GROUP_SPACING
+    bars = 1 if data.stacked else len(data.series)
+    bar_width = (room - (bars - 1) * _BAR_SPACING) / max(bars, 1)
+    for n, category in enumerate(data.categories):
+        place = count - 1 - n if st.rtl else n
+        start = left + place * slot + _GROUP_SPACING / 2
+        for line, text_line in enumerate(category.split("\n")):
+            drawing.add(
+                String(
+                    start + room / 2,
+                    bottom - 10 - line * 7.5,
+                    visual(text_line),
+                    fontName=FONT,
+                    fontSize=6.5,
+                    textAnchor="middle",
+                )
+            )
+        base = 0.0
+        for index, series in enumerate(data.series):
+            value = series[n]
+            colour = ACCENT if index == 0 and n in data.highlight else SERIES[index]
+            x = start if data.stacked else start + index * (bar_width + _BAR_SPACING)
+            if value > 0:
+                drawing.add(
+                    Rect(
+                        x,
+                        y(base),
+                        bar_width,
+                        y(base + value) - y(base),
+                        fillColor=colour,
+                        strokeColor=None,
+                    )
+                )
+            if data.stacked:
+                base += value
     if data.names:
         drawing.add(_legend(list(zip(SERIES, data.names, strict=False)), width, height, st))
     return drawing
+
+
+#: Bar geometry: the room between categories, between the bars of one category.
+_GROUP_SPACING, _BAR_SPACING = 4.0, 1.0
 
 
 #: Legend geometry: swatch side, gap from a swatch to its name, gap between entries.
@@ -682,16 +729,6 @@ def waterfall_bars(data: Waterfall) -> list[WaterfallBar]:
         level += step
     bars.append(WaterfallBar(min(0.0, data.end), max(0.0, data.end), "total"))
     return bars
-
-
-def _ticks(low: float, high: float, count: int = 5) -> list[float]:
-    """Round values from at most ``low`` to at least ``high``, about ``count`` steps apart."""
-    span = (high - low) or abs(high) or 1.0
-    rough = span / count
-    power = 10 ** math.floor(math.log10(rough))
-    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= rough)
-    first = math.floor(low / step) * step
-    return [first + n * step for n in range(math.ceil((high - first) / step - 1e-9) + 1)]
 
 
 #: Waterfall geometry: a row per bar, a bar's thickness, the room under the plot for ticks.
