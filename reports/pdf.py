@@ -558,7 +558,8 @@ def _ticks(low: float, high: float, count: int = 5) -> list[float]:
     power = 10 ** math.floor(math.log10(rough))
     step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= rough)
     first = math.floor(low / step) * step
-    return [first + n * step for n in range(math.ceil((high - first) / step - 1e-9) + 1)]
+    steps = max(math.ceil((high - first) / step - 1e-9), 1)  # an axis, even of zeros
+    return [first + n * step for n in range(steps + 1)]
 
 
 def bar_chart(
