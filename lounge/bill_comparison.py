@@ -39,7 +39,7 @@ from lounge.access import Viewer
 from lounge.i18n import N_, _, format_money, format_number, format_percent, format_period
 from lounge.labels import band_split_method
 from lounge.tou import BAND_LABELS
-from reports.documents import ReportColumn, ReportDocument, ReportSection
+from reports.documents import Chart, ReportColumn, ReportDocument, ReportSection
 
 ZERO = Decimal("0.00")
 #: Energy line kinds and the band each one prices ("energy": a flat tariff's one line).
@@ -422,11 +422,8 @@ def compare(session: Session, viewer: Viewer, first_id: object, second_id: objec
 def document(
     session: Session, viewer: Viewer, first_id: object, second_id: object, language: str
 ) -> ReportDocument:
-    """The comparison as a report document (the table of causes), for the PDF.
-
-    The report machinery's bar chart has no negative bars, so the waterfall
-    stays on screen.
-    """
+    """The comparison as a report document (the table of causes and their waterfall, as on
+    the screen), for the PDF."""
     with i18n.use(language):
         found = compare(session, viewer, first_id, second_id)
         before, after = found.before, found.after
@@ -462,6 +459,7 @@ def document(
                     rows=rows,
                     note=summary_text,
                     warning=found.estimate_note() or None,
+                    chart=Chart(x="cause", y=("amount",), kind="waterfall"),
                 ),
             ),
         )

@@ -287,7 +287,7 @@ def _consumption(
         },
     )
     request = reporting.ReportRequest("tou", customer.id, year.first, year.end)
-    tou = reporting.sections(session, viewer, request)
+    tou = reporting.time_of_use_sections(session, viewer, request, by_site=True)
     yoy = reporting.sections(
         session, viewer, reporting.ReportRequest("yoy", customer.id, year.first, year.end)
     )
@@ -413,6 +413,7 @@ def _bill_comparison(
             rows=section.rows,
             note=f"{section.title}. {section.note}" if section.note else section.title,
             warning=section.warning,
+            chart=section.chart,
         )
     ]
 
@@ -525,8 +526,10 @@ def _notices(
         and n.ends_at <= utcnow()
     ]
     rows: list[dict[str, Any]] = []
-    for notice in events:
-        reduction = baseline.measure(session, viewer, notice.notice_id, customer_id=customer.id)
+    reductions = baseline.measure_many(
+        session, viewer, [n.notice_id for n in events], customer_id=customer.id
+    )
+    for notice, reduction in zip(events, reductions, strict=True):
         total = reduction.total
         rows.append(
             {

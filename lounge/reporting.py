@@ -206,18 +206,19 @@ def coverage_warning(found: consumption.Coverage) -> str | None:
 
 
 def _tou(session: Session, viewer: Viewer, request: ReportRequest) -> list[ReportSection]:
+    return time_of_use_sections(session, viewer, request)
+
+
+def time_of_use_sections(
+    session: Session, viewer: Viewer, request: ReportRequest, by_site: bool = False
+) -> list[ReportSection]:
+    """The time-of-use report's section (bands by month); with ``by_site`` the bands of the
+    whole period site by site after it (the meeting pack), from the same one read."""
     breakdown = consumption.time_of_use(
         session, viewer, request.customer_id, request.first, request.end
     )
-    found = consumption.coverage(session, viewer, request.customer_id, request.first, request.end)
-    bands = [(band, tou.BAND_LABELS[band]) for band in tou.BANDS]
-    columns = (
-        ReportColumn("month", _("Month"), "month"),
-        *(ReportColumn(band, _(text), "kwh") for band, text in bands),
-        ReportColumn(consumption.UNBANDED, _(consumption.UNBANDED_LABEL), "kwh"),
-        ReportColumn("total", _("Total, kWh"), "kwh"),
-    )
-    keys = [band for band, _text in bands] + [consumption.UNBANDED]
+    columns = _band_columns()
+    keys = [column.key for column in columns[:-1]]
     rows = []
     for _index, month in breakdown.months.iterrows():
         row = {"month": month["month"], **{key: int(month[key]) for key in keys}}
@@ -229,17 +230,57 @@ def _tou(session: Session, viewer: Viewer, request: ReportRequest) -> list[Repor
         note = _("Sites without interval data (billed by meter reads): {sites}").format(
             sites=", ".join(breakdown.unbanded_sites)
         )
-    return [
-        ReportSection(
-            title=_("Energy by time-of-use band"),
-            columns=columns,
-            rows=tuple(rows),
-            totals=totals,
-            chart=Chart(x="month", y=tuple(keys), stacked=True),
-            note=note,
-            warning=coverage_warning(found),
-        )
-    ]
+    by_month = ReportSection(
+        title=_("Energy by time-of-use band"),
+        columns=(ReportColumn("month", _("Month"), "month"), *columns),
+        rows=tuple(rows),
+        totals=totals,
+        chart=Chart(x="month", y=tuple(keys), stacked=True),
+        note=note,
+        warning=coverage_warning(breakdown.coverage),
+    )
+    return [by_month, _tou_by_site(breakdown, columns, note)] if by_site else [by_month]
+
+
+#: The time-of-use chart of sites shows the largest ones.
+TOU_CHART_SITES = 10
+
+
+def _band_columns() -> tuple[ReportColumn, ...]:
+    """The bands, the energy not metered by band, and the total (kWh)."""
+    return (
+        *(ReportColumn(band, _(tou.BAND_LABELS[band]), "kwh") for band in tou.BANDS),
+        ReportColumn(consumption.UNBANDED, _(consumption.UNBANDED_LABEL), "kwh"),
+        ReportColumn("total", _("Total, kWh"), "kwh"),
+    )
+
+
+def _tou_by_site(
+    breakdown: consumption.TouBreakdown, columns: tuple[ReportColumn, ...], note: str | None
+) -> ReportSection:
+    """Each site's energy by band over the period, largest first; a site without interval
+    data has no band figures, only its energy not metered by band."""
+    rows = []
+    for site in breakdown.sites.itertuples(index=False):
+        row: dict[str, Any] = {"site": f"{site.site_id} · {site.name}", "site_id": site.site_id}
+        for band in tou.BANDS:
+            row[band] = int(getattr(site, band)) if site.metered else None
+        row[consumption.UNBANDED] = int(getattr(site, consumption.UNBANDED))
+        row["total"] = sum(row[band] or 0 for band in tou.BANDS) + row[consumption.UNBANDED]
+        rows.append(row)
+    rows.sort(key=lambda row: (-row["total"], row["site_id"]))
+    keys = [column.key for column in columns]
+    if len(rows) > TOU_CHART_SITES:
+        largest = _("The chart shows the {count} largest sites.").format(count=TOU_CHART_SITES)
+        note = f"{note} {largest}" if note else largest
+    return ReportSection(
+        title=_("Energy by site and time-of-use band"),
+        columns=(ReportColumn("site", _("Site")), *columns),
+        rows=tuple(rows),
+        totals={key: sum(row[key] or 0 for row in rows) for key in keys},
+        chart=Chart(x="site_id", y=tuple(keys[:-1]), stacked=True, rows=TOU_CHART_SITES),
+        note=note,
+    )
 
 
 def _yoy(session: Session, viewer: Viewer, request: ReportRequest) -> list[ReportSection]:

@@ -31,11 +31,17 @@ class ReportColumn:
 
 @dataclass(frozen=True)
 class Chart:
-    """A small bar chart of one section: categories from ``x``, one series per ``y``."""
+    """A small bar chart of one section: categories from ``x`` (a column's key, or a key the
+    rows hold for the chart alone), one series per ``y``."""
 
     x: str
     y: tuple[str, ...]
     stacked: bool = False
+    #: Only the first rows (the largest, in a table sorted so), when there are too many.
+    rows: int | None = None
+    #: ``waterfall``: the rows are a start total, the steps up or down from it and the end
+    #: total they come to, of the one ``y`` (a bill comparison's causes).
+    kind: Literal["bars", "waterfall"] = "bars"
 
 
 @dataclass(frozen=True)

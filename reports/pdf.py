@@ -15,14 +15,14 @@ and the shekel sign; reportlab embeds only the glyphs a document uses.
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
-from reportlab.graphics.charts.barcharts import VerticalBarChart
-from reportlab.graphics.shapes import Drawing, Group, Rect, String
+from reportlab.graphics.shapes import Drawing, Group, Line, Rect, String
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4, landscape
@@ -62,11 +62,15 @@ RULE = colors.HexColor("#C9D1D9")
 ZEBRA = colors.HexColor("#F2F5F8")
 #: Colours of a chart's series, in order.
 SERIES = (BRAND, ACCENT, colors.HexColor("#4F9D69"), colors.HexColor("#8E5EA2"))
+#: A waterfall's steps up and down (a bill's cost rising is the bad news, as on the screen).
+RISE, FALL = colors.HexColor("#C44E52"), SERIES[2]
 
 MARGIN = 15 * mm
 #: Room under the frame for the footer line.
 BOTTOM_MARGIN = 20 * mm
 CELL_PADDING = 4
+#: Above and below a table cell's text.
+CELL_V_PADDING = 2.5
 
 
 @cache
@@ -94,13 +98,7 @@ class BidiText(Flowable):
         self.lines: list[str] = []
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
-        font, size = self.style.fontName, self.style.fontSize
-        logical = [
-            piece
-            for line in simpleSplit(self.text, font, size, avail_width)
-            for piece in _fit(line, font, size, avail_width)
-        ]
-        self.lines = [visual(line, self.rtl) for line in logical] or [""]
+        self.lines = wrapped(self.text, self.style, avail_width, self.rtl)
         self.width = avail_width
         self.height = len(self.lines) * self.style.leading
         return self.width, self.height
@@ -120,6 +118,19 @@ class BidiText(Flowable):
             else:
                 canvas.drawString(0, baseline, line)
             baseline -= style.leading
+
+
+def wrapped(text: str, style: ParagraphStyle, width: float, rtl: bool) -> list[str]:
+    """``text``'s lines within ``width``, broken in logical order, each then in visual order."""
+    font, size = style.fontName, style.fontSize
+    if "\n" not in text and pdfmetrics.stringWidth(text, font, size) <= width:
+        return [visual(text, rtl)]  # most cells: one measure instead of one per word
+    logical = [
+        piece
+        for line in simpleSplit(text, font, size, width)
+        for piece in _fit(line, font, size, width)
+    ]
+    return [visual(line, rtl) for line in logical] or [""]
 
 
 def _fit(line: str, font: str, size: float, width: float) -> list[str]:
@@ -297,17 +308,24 @@ def data_table(
 
     Cells are display strings in the columns' logical order; in Hebrew the
     columns are laid out right to left. Long tables split across pages.
+
+    Each cell is wrapped here, as :class:`BidiText` would wrap it, and handed to
+    the table as plain lines that the table's style sets in its font: a table of
+    forty sites by twelve months is thousands of cells, and a flowable per cell
+    (measured, wrapped and drawn on its own) was most of a report's drawing time.
     """
     all_rows = [*rows, *([totals] if totals is not None else [])]
     if widths is None:
         widths = fit_widths(
             [measure(c, [r[i] for r in all_rows], st) for i, c in enumerate(columns)], width
         )
-    aligns = [st.numbers if c.numeric else st.start for c in columns]
+    room = [w - 2 * CELL_PADDING for w in widths]
 
-    def cells(texts: Sequence[str], style: ParagraphStyle, rtl: bool | None = None) -> list[Any]:
-        styled = [st.aligned(style, a) for a in aligns]
-        return [text(t, s, rtl) for t, s in zip(texts, styled, strict=True)]
+    def cells(texts: Sequence[str], style: ParagraphStyle, rtl: bool | None = None) -> list[str]:
+        return [
+            "\n".join(wrapped(t, style, w, starts_rtl(t) if rtl is None else rtl))
+            for t, w in zip(texts, room, strict=True)
+        ]
 
     body = [cells([c.label for c in columns], st.cell_head, st.rtl)]
     body += [cells(row, st.cell) for row in rows]
@@ -318,20 +336,37 @@ def data_table(
         colWidths=left_to_right(widths, st.rtl),
         repeatRows=1,
     )
-    table.setStyle(_table_style(len(rows), totals is not None))
+    aligns = left_to_right([st.numbers if c.numeric else st.start for c in columns], st.rtl)
+    table.setStyle(_table_style(len(rows), totals is not None, st, aligns))
     return table
 
 
-def _table_style(rows: int, has_totals: bool) -> TableStyle:
+_ALIGN = {TA_LEFT: "LEFT", TA_RIGHT: "RIGHT", TA_CENTER: "CENTRE"}
+
+
+def _table_style(rows: int, has_totals: bool, st: Styles, aligns: Sequence[int]) -> TableStyle:
+    """Colours, rules and the cells' fonts: the header in the head style, the body in the
+    cell style, a totals row in bold; ``aligns`` of the columns as placed from the left."""
     commands: list[tuple[Any, ...]] = [
         ("BACKGROUND", (0, 0), (-1, 0), BRAND),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
         ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
-        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+        ("TOPPADDING", (0, 0), (-1, -1), CELL_V_PADDING),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), CELL_V_PADDING),
         ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
     ]
+    fonts = [(st.cell, (0, 1))]
+    if has_totals:
+        fonts.append((st.cell_bold, (0, -1)))
+    fonts.append((st.cell_head, (0, 0)))  # last: a table of no rows has the header only
+    for style, (first, row) in fonts:
+        cells = ((first, row), (-1, -1 if row == 1 else row))
+        commands += [
+            ("FONT", *cells, style.fontName, style.fontSize, style.leading),
+            ("TEXTCOLOR", *cells, style.textColor),
+        ]
+    commands += [("ALIGN", (i, 0), (i, -1), _ALIGN[a]) for i, a in enumerate(aligns)]
     commands += [("BACKGROUND", (0, r), (-1, r), ZEBRA) for r in range(2, rows + 1, 2)]
     if has_totals:
         commands.append(("LINEABOVE", (0, -1), (-1, -1), 1, BRAND))
@@ -516,64 +551,114 @@ class ChartData:
     highlight: frozenset[int] = frozenset()
 
 
+def _ticks(low: float, high: float, count: int = 5) -> list[float]:
+    """Round values from at most ``low`` to at least ``high``, about ``count`` steps apart."""
+    span = (high - low) or abs(high) or 1.0
+    rough = span / count
+    power = 10 ** math.floor(math.log10(rough))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= rough)
+    first = math.floor(low / step) * step
+    steps = max(math.ceil((high - first) / step - 1e-9), 1)  # an axis, even of zeros
+    return [first + n * step for n in range(steps + 1)]
+
+
 def bar_chart(
     data: ChartData, width: float, height: float, st: Styles, value_label: Callable[[float], str]
 ) -> Drawing:
-    """A small bar chart; in Hebrew time runs right to left and the value axis is on the right."""
+    """A small bar chart; in Hebrew time runs right to left and the value axis is on the right.
+
+    Drawn with plain shapes: reportlab's chart widgets took several milliseconds a chart
+    (a meeting pack has six), most of it resolving their attributes.
+    """
     legend_height = 14 if data.names else 0
     drawing = Drawing(width, height)
-    chart = VerticalBarChart()
-    axis_room = max(
-        pdfmetrics.stringWidth(value_label(v), FONT, 7)
-        for v in (0.0, max((max(s, default=0) for s in data.series), default=0))
-    )
-    chart.x = 4 if st.rtl else axis_room + 10
-    chart.y = 22
-    chart.width = width - axis_room - 16
-    chart.height = height - chart.y - 6 - legend_height
-    chart.data = [list(s) for s in data.series]
-    chart.categoryAxis.categoryNames = [
-        "\n".join(visual(line) for line in c.split("\n")) for c in data.categories
+    heights = [
+        sum(column) if data.stacked else max(column, default=0)
+        for column in zip(*data.series, strict=True)
     ]
-    chart.categoryAxis.reverseDirection = st.rtl
-    chart.categoryAxis.labels.fontName = FONT
-    chart.categoryAxis.labels.fontSize = 6.5
-    chart.categoryAxis.labels.boxAnchor = "n"
-    chart.categoryAxis.strokeColor = MUTED
-    chart.valueAxis.valueMin = 0
-    chart.valueAxis.rangeRound = "ceiling"  # the top of the axis is a labelled tick
-    chart.valueAxis.labels.fontName = FONT
-    chart.valueAxis.labels.fontSize = 7
-    chart.valueAxis.labelTextFormat = lambda v: visual(value_label(v))
-    chart.valueAxis.strokeColor = MUTED
-    chart.valueAxis.gridStrokeColor = RULE
-    chart.valueAxis.visibleGrid = True
-    if st.rtl:
-        chart.valueAxis.joinAxisMode = "right"
-        chart.valueAxis.labels.boxAnchor = "w"
-        chart.valueAxis.labels.dx = 5
-        chart.valueAxis.tickLeft, chart.valueAxis.tickRight = 0, 3
-    chart.barSpacing = 1
-    chart.groupSpacing = 4
-    chart.bars.strokeColor = None
-    if data.stacked:
-        chart.categoryAxis.style = "stacked"
-    for index, colour in enumerate(SERIES[: len(data.series)]):
-        chart.bars[index].fillColor = colour
-    for category in data.highlight:
-        chart.bars[(0, category)].fillColor = ACCENT
-    drawing.add(chart)
+    ticks = _ticks(0.0, max(heights, default=0.0) or 1.0)
+    labels = [visual(value_label(tick)) for tick in ticks]
+    axis_room = max(pdfmetrics.stringWidth(label, FONT, 7) for label in labels)
+    left = 4 if st.rtl else axis_room + 10
+    bottom = 22.0
+    plot_width = width - axis_room - 16
+    plot_height = height - bottom - 6 - legend_height
+    right = left + plot_width
+
+    def y(value: float) -> float:
+        return bottom + value / ticks[-1] * plot_height
+
+    axis_x = right if st.rtl else left
+    for tick, label in zip(ticks, labels, strict=True):
+        drawing.add(Line(left, y(tick), right, y(tick), strokeColor=RULE, strokeWidth=0.5))
+        drawing.add(
+            Line(axis_x, y(tick), axis_x + (3 if st.rtl else -3), y(tick), strokeColor=MUTED)
+        )
+        drawing.add(
+            String(
+                axis_x + (5 if st.rtl else -5),
+                y(tick) - 2.5,
+                label,
+                fontName=FONT,
+                fontSize=7,
+                textAnchor="start" if st.rtl else "end",
+            )
+        )
+    drawing.add(Line(axis_x, bottom, axis_x, bottom + plot_height, strokeColor=MUTED))
+    drawing.add(Line(left, bottom, right, bottom, strokeColor=MUTED))
+    count = len(data.categories)
+    slot = plot_width / max(count, 1)
+    room = slot - _GROUP_SPACING
+    bars = 1 if data.stacked else len(data.series)
+    bar_width = (room - (bars - 1) * _BAR_SPACING) / max(bars, 1)
+    for n, category in enumerate(data.categories):
+        place = count - 1 - n if st.rtl else n
+        start = left + place * slot + _GROUP_SPACING / 2
+        for line, text_line in enumerate(category.split("\n")):
+            drawing.add(
+                String(
+                    start + room / 2,
+                    bottom - 10 - line * 7.5,
+                    visual(text_line),
+                    fontName=FONT,
+                    fontSize=6.5,
+                    textAnchor="middle",
+                )
+            )
+        base = 0.0
+        for index, series in enumerate(data.series):
+            value = series[n]
+            colour = ACCENT if index == 0 and n in data.highlight else SERIES[index]
+            x = start if data.stacked else start + index * (bar_width + _BAR_SPACING)
+            if value > 0:
+                drawing.add(
+                    Rect(
+                        x,
+                        y(base),
+                        bar_width,
+                        y(base + value) - y(base),
+                        fillColor=colour,
+                        strokeColor=None,
+                    )
+                )
+            if data.stacked:
+                base += value
     if data.names:
-        drawing.add(_legend(data, width, height, st))
+        drawing.add(_legend(list(zip(SERIES, data.names, strict=False)), width, height, st))
     return drawing
+
+
+#: Bar geometry: the room between categories, between the bars of one category.
+_GROUP_SPACING, _BAR_SPACING = 4.0, 1.0
 
 
 #: Legend geometry: swatch side, gap from a swatch to its name, gap between entries.
 _SWATCH, _NAME_GAP, _ENTRY_GAP = 7.0, 3.0, 12.0
 
 
-def _legend(data: ChartData, width: float, height: float, st: Styles) -> Group:
-    """The series' names above the plot, from the reader's side, each next to its own swatch.
+def _legend(entries: Sequence[tuple[Any, str]], width: float, height: float, st: Styles) -> Group:
+    """``(colour, name)`` entries above the plot, from the reader's side, each name next to
+    its own swatch.
 
     Drawn entry by entry rather than with reportlab's ``Legend``: its columns put a
     right-to-left name right beside the next series' swatch, so the Hebrew legend
@@ -583,7 +668,7 @@ def _legend(data: ChartData, width: float, height: float, st: Styles) -> Group:
     y = height - _SWATCH - 1
     edge = width if st.rtl else 0.0  # where the next entry starts, on the reader's side
     step = -1 if st.rtl else 1
-    for colour, name in zip(SERIES, data.names, strict=False):
+    for colour, name in entries:
         shown = visual(name)
         swatch_x = edge - _SWATCH if st.rtl else edge
         name_x = edge + step * (_SWATCH + _NAME_GAP)
@@ -601,6 +686,144 @@ def _legend(data: ChartData, width: float, height: float, st: Styles) -> Group:
         entry = _SWATCH + _NAME_GAP + pdfmetrics.stringWidth(shown, FONT, 7) + _ENTRY_GAP
         edge += step * entry
     return group
+
+
+# --- waterfall -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Waterfall:
+    """A start total, the steps that move it up or down, and the end total it comes to.
+
+    ``categories`` and ``texts`` (the amounts as shown) run over all the bars: the start,
+    each step, the end. ``names`` label the legend: a rise, a fall, a total.
+    """
+
+    categories: Sequence[str]
+    start: float
+    steps: Sequence[float]
+    end: float
+    texts: Sequence[str]
+    names: tuple[str, str, str]
+
+
+@dataclass(frozen=True)
+class WaterfallBar:
+    """One bar, from ``low`` to ``high`` on the value axis; ``kind`` is total, rise or fall."""
+
+    low: float
+    high: float
+    kind: str
+
+
+def waterfall_bars(data: Waterfall) -> list[WaterfallBar]:
+    """The bars: the start from zero, each step from where the one before ended, the end
+    from zero. Rounding aside, the last step ends at the end total."""
+    bars = [WaterfallBar(min(0.0, data.start), max(0.0, data.start), "total")]
+    level = data.start
+    for step in data.steps:
+        bars.append(
+            WaterfallBar(
+                min(level, level + step), max(level, level + step), "rise" if step > 0 else "fall"
+            )
+        )
+        level += step
+    bars.append(WaterfallBar(min(0.0, data.end), max(0.0, data.end), "total"))
+    return bars
+
+
+#: Waterfall geometry: a row per bar, a bar's thickness, the room under the plot for ticks.
+_ROW, _BAR, _AXIS_ROOM = 15.0, 9.0, 14.0
+
+
+def waterfall_chart(
+    data: Waterfall, width: float, st: Styles, value_label: Callable[[float], str]
+) -> Drawing:
+    """A horizontal waterfall, the start at the top and the end at the bottom (as on the
+    screen, and long causes read beside their bars). The causes sit on the side a line
+    starts, beside the plot: on the left, on the right in Hebrew; amounts grow to the right
+    in both directions, as figures read."""
+    bars = waterfall_bars(data)
+    legend_height = 14.0
+    top = len(bars) * _ROW + _AXIS_ROOM
+    drawing = Drawing(width, top + legend_height + 4)
+    label_room = min(max(pdfmetrics.stringWidth(t, FONT, 7) for t in data.categories), width * 0.4)
+    gap = 6.0
+    plot_left, plot_right = (0.0, width - label_room - gap) if st.rtl else (label_room + gap, width)
+    ticks = _ticks(min(b.low for b in bars), max(b.high for b in bars))
+    low, high = ticks[0], ticks[-1]
+    # room for the amounts beside the bars, at both ends
+    text_room = max(pdfmetrics.stringWidth(t, FONT, 6.5) for t in data.texts) + 3
+    inner_left, inner_right = plot_left + text_room, plot_right - text_room
+
+    def x(value: float) -> float:
+        return inner_left + (value - low) / (high - low) * (inner_right - inner_left)
+
+    for tick in ticks:
+        drawing.add(Line(x(tick), _AXIS_ROOM, x(tick), top, strokeColor=RULE, strokeWidth=0.5))
+        drawing.add(_small(x(tick), _AXIS_ROOM - 9, value_label(tick), "middle"))
+    drawing.add(Line(x(0.0), _AXIS_ROOM, x(0.0), top, strokeColor=MUTED, strokeWidth=0.6))
+    colour = {"total": BRAND, "rise": RISE, "fall": FALL}
+    for n, (bar, label, amount) in enumerate(zip(bars, data.categories, data.texts, strict=True)):
+        middle = top - (n + 0.5) * _ROW
+        left, right = x(bar.low), x(bar.high)
+        drawing.add(
+            Rect(
+                left,
+                middle - _BAR / 2,
+                max(right - left, 0.5),
+                _BAR,
+                fillColor=colour[bar.kind],
+                strokeColor=None,
+            )
+        )
+        drawing.add(
+            String(
+                plot_right + gap if st.rtl else plot_left - gap,
+                middle - 2.5,
+                visual(_clipped(label, label_room)),
+                fontName=FONT,
+                fontSize=7,
+                textAnchor="start" if st.rtl else "end",
+            )
+        )
+        # the amount beyond the bar's end: right of a rise or a total, left of a fall
+        if bar.kind == "fall":
+            drawing.add(_small(left - 2, middle - 2.3, amount, "end"))
+        else:
+            drawing.add(_small(right + 2, middle - 2.3, amount, "start"))
+        if n < len(bars) - 1:  # a dotted line down to the next bar, where this one left off
+            level = x(data.start + sum(data.steps[:n]))
+            drawing.add(
+                Line(
+                    level,
+                    middle - _BAR / 2,
+                    level,
+                    middle - _ROW + _BAR / 2,
+                    strokeColor=MUTED,
+                    strokeWidth=0.4,
+                    strokeDashArray=[1, 1.5],
+                )
+            )
+    legend = ((RISE, data.names[0]), (FALL, data.names[1]), (BRAND, data.names[2]))
+    drawing.add(_legend(legend, width, drawing.height, st))
+    return drawing
+
+
+def _small(x: float, y: float, text: str, anchor: str) -> String:
+    """A figure in the chart's small muted type."""
+    return String(
+        x, y, visual(text), fontName=FONT, fontSize=6.5, textAnchor=anchor, fillColor=MUTED
+    )
+
+
+def _clipped(text: str, room: float) -> str:
+    """``text`` shortened with an ellipsis to fit ``room`` at the chart's label size."""
+    if pdfmetrics.stringWidth(text, FONT, 7) <= room:
+        return text
+    while text and pdfmetrics.stringWidth(text + "…", FONT, 7) > room:
+        text = text[:-1]
+    return text + "…"
 
 
 def chart_title(title: str, width: float, st: Styles) -> Drawing:
@@ -640,9 +863,17 @@ class Page:
     def frame_width(self) -> float:
         return self.size[0] - 2 * MARGIN
 
+    @property
+    def frame_height(self) -> float:
+        return self.size[1] - MARGIN - BOTTOM_MARGIN
+
 
 def frame_width(is_landscape: bool) -> float:
     return Page("", rtl=False, landscape=is_landscape).frame_width
+
+
+def frame_height(is_landscape: bool) -> float:
+    return Page("", rtl=False, landscape=is_landscape).frame_height
 
 
 class _PagedCanvas(Canvas):
@@ -696,13 +927,12 @@ def render(story: Sequence[Flowable], page: Page) -> bytes:
     """The PDF of ``story``: A4 pages with footers, metadata and the document's language."""
     register_fonts()
     buffer = io.BytesIO()
-    height = page.size[1]
     # No frame padding: tables and rules span exactly ``page.frame_width``.
     frame = Frame(
         MARGIN,
         BOTTOM_MARGIN,
         page.frame_width,
-        height - MARGIN - BOTTOM_MARGIN,
+        page.frame_height,
         leftPadding=0,
         rightPadding=0,
         topPadding=0,

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, KeepTogether, Spacer
+from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer
 
 from lounge import i18n
 from lounge.i18n import _
@@ -21,6 +21,8 @@ from reports.documents import ColumnKind, ReportDocument, ReportSection
 CHART_HEIGHT = 60 * mm
 #: More columns than this go on landscape pages, where figures need not be squeezed.
 MAX_UPRIGHT_COLUMNS = 8
+#: A section's title goes to the next page unless this many of its rows fit under it.
+FIRST_ROWS = 3
 
 
 @dataclass(frozen=True)
@@ -71,16 +73,19 @@ def _row(section: ReportSection, row: dict[str, object]) -> list[str]:
 
 def _section(cells: _Cells, width: float, st: pdf.Styles) -> list[Flowable]:
     section = cells.section
-    # The title, warning and note stay with the table's first rows: each piece (and the
-    # spaces between them) is kept with the next, else a title could end a page alone.
     lead: list[Flowable] = [pdf.text(section.title, st.heading, st.rtl), Spacer(1, 1.5 * mm)]
     if section.warning:
         lead += [pdf.text(section.warning, st.strong, st.rtl), Spacer(1, 1.5 * mm)]
     if section.note:
         lead += [pdf.text(section.note, st.small, st.rtl), Spacer(1, 1.5 * mm)]
-    for flowable in lead:
-        flowable.keepWithNext = True
-    story: list[Flowable] = [Spacer(1, 4 * mm), *lead]
+    # The title, warning and note start a page unless they fit with the table's first rows,
+    # so a title never ends a page alone. (Keeping them "with next" kept them with the whole
+    # table: a table longer than a page then left the rest of the page before it empty.)
+    lead_height = sum(f.wrap(width, pdf.frame_height(False))[1] for f in lead)
+    # the header and the first rows, at two lines each at most (a header may wrap)
+    row_height = 2 * st.cell.leading + 2 * pdf.CELL_V_PADDING
+    rows_height = (1 + min(len(cells.rows), FIRST_ROWS)) * row_height
+    story: list[Flowable] = [Spacer(1, 4 * mm), CondPageBreak(lead_height + rows_height), *lead]
     widths = pdf.fit_widths(cells.widths, width)
     story.append(pdf.data_table(cells.columns, cells.rows, width, st, cells.totals, widths))
     if section.chart is not None and section.rows:
@@ -91,18 +96,39 @@ def _section(cells: _Cells, width: float, st: pdf.Styles) -> list[Flowable]:
 def _chart(section: ReportSection, width: float, st: pdf.Styles) -> Flowable:
     assert section.chart is not None
     kinds = {c.key: c.kind for c in section.columns}
+    if section.chart.kind == "waterfall":
+        label = _axis_label(kinds[section.chart.y[0]])
+        return pdf.waterfall_chart(waterfall_data(section), width, st, label)
     labels = {c.key: c.label for c in section.columns}
     x_kind = kinds.get(section.chart.x, "text")
+    rows = section.rows[: section.chart.rows]
     data = pdf.ChartData(
-        categories=[values.display(row.get(section.chart.x), x_kind) for row in section.rows],
+        categories=[values.display(row.get(section.chart.x), x_kind) for row in rows],
         series=[
-            [values.chart_number(row.get(key), kinds[key]) for row in section.rows]
+            [values.chart_number(row.get(key), kinds[key]) for row in rows]
             for key in section.chart.y
         ],
         names=[labels[key] for key in section.chart.y] if len(section.chart.y) > 1 else [],
         stacked=section.chart.stacked,
     )
     return pdf.bar_chart(data, width, CHART_HEIGHT, st, _axis_label(kinds[section.chart.y[0]]))
+
+
+def waterfall_data(section: ReportSection) -> pdf.Waterfall:
+    """A waterfall section's bars: its first row the start, its last the end, the steps
+    between, with the amounts as the table shows them."""
+    assert section.chart is not None
+    x, (y,) = section.chart.x, section.chart.y
+    kind = next(c.kind for c in section.columns if c.key == y)
+    amounts = [values.chart_number(row.get(y), kind) for row in section.rows]
+    return pdf.Waterfall(
+        categories=[values.display(row.get(x), "text") for row in section.rows],
+        start=amounts[0],
+        steps=amounts[1:-1],
+        end=amounts[-1],
+        texts=[values.display(row.get(y), kind) for row in section.rows],
+        names=(_("Increase"), _("Decrease"), _("Total")),
+    )
 
 
 def _axis_label(kind: ColumnKind) -> Callable[[float], str]:

@@ -15,6 +15,7 @@ from lounge.access import Viewer
 from lounge.bill_comparison import Side
 from lounge.invoicing import MonthUsage, Period
 from lounge.tariffs import Band
+from reports import pdf, report
 
 
 def _invoice(month: dt.date, bands: dict[Band, int], issue: dt.date, number: str) -> Invoice:
@@ -124,10 +125,31 @@ def test_demo_pairs_add_up_say_when_a_split_is_estimated_and_stay_private(db):
                 with_rates += any(c.kind == bill_comparison.RATES for c in found.causes)
         newest = session.get_one(Invoice, pair[1])
         year_before = session.get_one(Invoice, pair[0])
+        _the_pdfs_waterfall_adds_up(session, *pair)
     assert compared >= 10 and estimated > 0 and with_rates > 0
     # the default pair is the same month a year earlier where there is one
     assert year_before.period_start == invoicing.localtime.add_months(newest.period_start, -12)
     _another_customers_invoices_are_not_found(db)
+
+
+def _the_pdfs_waterfall_adds_up(session, first: int, second: int) -> None:
+    """The document's waterfall: the earlier total, a bar per cause, the later total, each
+    cause's bar starting where the one before ended and the last ending at the later total."""
+    found = bill_comparison.compare(session, access.SYSTEM, first, second)
+    section = bill_comparison.document(session, access.SYSTEM, first, second, "en").sections[0]
+    data = report.waterfall_data(section)
+    assert data.start == float(found.before.total) and data.end == float(found.after.total)
+    assert data.steps == [float(c.amount) for c in found.causes]
+    assert data.texts[1:-1] == [i18n.format_money(c.amount) for c in found.causes]
+    bars = pdf.waterfall_bars(data)
+    level = data.start
+    for bar, cause in zip(bars[1:-1], found.causes, strict=True):
+        assert level in (bar.low, bar.high)
+        level += float(cause.amount)
+        assert level in (bar.low, bar.high)
+        assert bar.kind == ("rise" if cause.amount > 0 else "fall")
+    assert level == pytest.approx(data.end, abs=0.001)
+    assert (bars[-1].low, bars[-1].high) == (0.0, data.end)
 
 
 def _another_customers_invoices_are_not_found(db) -> None:

@@ -213,6 +213,32 @@ def test_time_of_use_per_month_with_billing_reads_not_metered_by_band(session: S
     assert breakdown.unbanded_sites == ("S2",)
 
 
+def test_time_of_use_per_site_adds_up_to_the_months(session: Session):
+    """The same July, site by site: S1 and S3 by band, S2 (billing reads) not metered by band."""
+    breakdown = consumption.time_of_use(session, C1_CLIENT, "C1", JULY, AUGUST)
+    keys = ["site_id", *tou.BANDS, consumption.UNBANDED, "metered"]
+    sites = {row["site_id"]: row for row in breakdown.sites[keys].to_dict("records")}
+    assert sites["S1"] == {
+        "site_id": "S1",
+        tou.PEAK: 30_000,
+        tou.SHOULDER: 57_000,
+        tou.OFFPEAK: 82_000,
+        consumption.UNBANDED: 0,
+        "metered": True,
+    }
+    assert (sites["S3"][tou.PEAK], sites["S3"][tou.SHOULDER], sites["S3"][tou.OFFPEAK]) == (
+        6000,
+        10_000,
+        8000,
+    )
+    assert sites["S2"][consumption.UNBANDED] == 31_000_000 and not sites["S2"]["metered"]
+    assert sum(sites["S2"][band] for band in tou.BANDS) == 0
+    columns = [*tou.BANDS, consumption.UNBANDED]
+    assert (breakdown.sites[columns].sum() == breakdown.months[columns].sum()).all()
+    assert breakdown.coverage == consumption.coverage(session, C1_CLIENT, "C1", JULY, AUGUST)
+    assert breakdown.coverage.metered_sites == 2 and not breakdown.coverage.complete
+
+
 def test_every_cut_of_an_interval_only_group_adds_up_to_the_same_total(session: Session):
     series = consumption.series(session, C1_CLIENT, "C1", JULY, AUGUST, "month", NORTH)
     shares = consumption.site_shares(session, C1_CLIENT, "C1", JULY, AUGUST, NORTH)

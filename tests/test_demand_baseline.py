@@ -246,6 +246,29 @@ def test_a_client_sees_only_its_own_sites_and_nobody_sees_an_event_not_over(db, 
                 baseline.measure(session, viewer, notice_id, now=NOW)
 
 
+def test_several_events_measured_in_one_read_match_each_measured_alone(db, event):
+    """One read for the thursday event, the event whose similar days leave the earlier one out,
+    and the earlier one itself: each as :func:`baseline.measure` gives it, for staff and for
+    one customer (the meeting pack's call)."""
+    names = ["event", "thursday", "earlier"]
+    with db.session() as session:
+        for customer_id in (None, "C1", "C2"):
+            together = baseline.measure_many(
+                session, STAFF, [event[n] for n in names], now=NOW, customer_id=customer_id
+            )
+            alone = [
+                baseline.measure(session, STAFF, event[n], now=NOW, customer_id=customer_id)
+                for n in names
+            ]
+            for many, one in zip(together, alone, strict=True):
+                assert many.sites == one.sites and many.total == one.total
+                assert many.unmeasured == one.unmeasured
+                assert many.series.equals(one.series)
+        assert baseline.measure_many(session, STAFF, [], now=NOW) == []
+        with pytest.raises(access.NotFound):
+            baseline.measure_many(session, CLIENT_1, [event["event"], event["outage"]], now=NOW)
+
+
 def test_an_event_on_the_autumn_dst_day_compares_wall_clock_hours():
     """Sunday 25 October 2026 lasts 25 hours: 17:00 is its quarter hour 72 (not 68).
     Its similar days are working days of 24 hours; each day's 17:00 quarter hour holds 17, and

@@ -12,8 +12,8 @@ import pdfplumber
 import pytest
 from sqlalchemy import select
 
-from db.models import ActionItem, Meeting, MeetingState, User
-from lounge import i18n, localtime, meeting_pack
+from db.models import ActionItem, Meeting, MeetingState, Site, User
+from lounge import calendar, i18n, ingest, localtime, meeting_pack
 from lounge.access import AccessDenied, Viewer
 from lounge.requests.workflow import RequestForm, open_request
 from lounge.settings import TIMEZONE
@@ -126,6 +126,49 @@ def test_the_pack_is_in_the_customers_language_hebrew_right_to_left(db, year):
         assert figure in text
     with pdfplumber.open(io.BytesIO(data)) as document:
         assert document.metadata.get("Title") == i18n.translations("he").gettext("Meeting pack")
+
+
+@pytest.fixture
+def banded(db, year):
+    """A third site of CA, SA3, metered by the hour on one working day of the year: 10 kWh
+    from 17:00 (peak in every season), 7 from 12:00 (shoulder), 2 from 03:00 (off-peak)."""
+    day = localtime.add_months(localtime.first_of_month(year), -6) + dt.timedelta(days=9)
+    while calendar.day_type(day) != calendar.WORKING:
+        day += dt.timedelta(days=1)
+    rows = [
+        f"SA3,{day}T{hour:02}:00,{day}T{hour + 1:02}:00,{kwh}"
+        for hour, kwh in ((3, 2), (12, 7), (17, 10))
+    ]
+    with db.session() as session:
+        session.add(Site(id="SA3", customer_id="CA", name="Acme Eilat Lab", region="South"))
+        session.flush()
+        data = ("site_id,start,end,kwh\n" + "\n".join(rows) + "\n").encode()
+        ingest.import_file(session, "readings", data, "sa3.csv", "test")
+    return year
+
+
+def test_the_pack_shows_each_sites_year_by_time_of_use_band(db, banded):
+    """SA3 by band; SA1 and SA2 (billing reads) have no band figures, only their energy not
+    metered by band; the totals add both."""
+    _data, text = _pack(db, banded, "en")
+    assert "Energy by site and time-of-use band" in text
+    assert "SA1 · Acme Ashdod Plant 1,200,000 1,200,000" in text
+    assert "SA2 · Acme Haifa Depot 60,000 60,000" in text
+    assert "SA3 · Acme Eilat Lab 10 7 2 0 19" in text
+    assert "Total 10 7 2 1,260,000 1,260,019" in text
+    assert "Sites without interval data (billed by meter reads): SA1, SA2" in text
+
+
+def test_the_hebrew_pack_shows_each_sites_bands_right_to_left(db, banded):
+    _data, text = _pack(db, banded, "he")
+    with i18n.use("he"):
+        title = rtl.visual(i18n._("Energy by site and time-of-use band"), True)
+        total = rtl.visual(i18n._("Total"), True)
+    assert title in text
+    # the columns run from the right: the total on the left, the site's name on the right
+    assert "19 0 2 7 10 SA3 · Acme Eilat Lab" in text
+    assert "1,200,000 1,200,000 SA1 · Acme Ashdod Plant" in text
+    assert f"1,260,019 1,260,000 2 7 10 {total}" in text
 
 
 @pytest.mark.parametrize(

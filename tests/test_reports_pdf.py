@@ -18,6 +18,7 @@ import pdfplumber
 import pytest
 from pdfminer.pdftypes import resolve1
 from reportlab.graphics import renderPDF
+from reportlab.graphics.shapes import Rect, String
 
 from lounge import i18n
 from reports import pdf, rtl, values
@@ -334,14 +335,8 @@ def test_display_rounds_half_up_like_a_spreadsheet():
         assert rtl.unmarked(values.display(-0.0125, "change")) == "▼ \u22121.3%"
 
 
-@pytest.mark.parametrize(
-    ("language", "names"),
-    [("en", ["Peak", "Shoulder", "Off-peak"]), ("he", ["פסגה", "גבע", "שפל"])],
-)
-def test_every_legend_name_sits_beside_its_own_colour(language, names):
-    st = pdf.styles(pdf.reads_rtl(language))
-    data = pdf.ChartData(["1", "2"], [[1, 2], [3, 4], [5, 6]], names=names, stacked=True)
-    drawing = pdf.bar_chart(data, 300, 150, st, str)
+def _assert_legend_beside_colours(drawing, names, colours, rtl: bool) -> None:
+    """Each legend name (the words at the top of ``drawing``) next to its own swatch."""
     with pdfplumber.open(io.BytesIO(renderPDF.drawToString(drawing))) as document:
         page = document.pages[0]
         swatches = [r for r in page.rects if r["bottom"] < 16 and r["width"] < 10]
@@ -350,10 +345,80 @@ def test_every_legend_name_sits_beside_its_own_colour(language, names):
     for word in words:
         name = next(n for n in names if word["text"] in (n, n[::-1]))
         nearest = min(swatches, key=lambda r: max(r["x0"] - word["x1"], word["x0"] - r["x1"]))
-        colour = pdf.SERIES[names.index(name)]
+        colour = colours[names.index(name)]
         assert nearest["non_stroking_color"] == pytest.approx(colour.rgb(), abs=0.01), name
         # the swatch comes first in reading order: left of the name, or right of it in Hebrew
-        assert (nearest["x0"] >= word["x1"]) if st.rtl else (nearest["x1"] <= word["x0"])
+        assert (nearest["x0"] >= word["x1"]) if rtl else (nearest["x1"] <= word["x0"])
+
+
+@pytest.mark.parametrize(
+    ("language", "names"),
+    [("en", ["Peak", "Shoulder", "Off-peak"]), ("he", ["פסגה", "גבע", "שפל"])],
+)
+def test_every_legend_name_sits_beside_its_own_colour(language, names):
+    st = pdf.styles(pdf.reads_rtl(language))
+    data = pdf.ChartData(["1", "2"], [[1, 2], [3, 4], [5, 6]], names=names, stacked=True)
+    drawing = pdf.bar_chart(data, 300, 150, st, str)
+    _assert_legend_beside_colours(drawing, names, pdf.SERIES, st.rtl)
+
+
+WATERFALL = pdf.Waterfall(
+    categories=["Total of A", "Days", "Consumption: Peak", "Tariff rates", "VAT", "Total of B"],
+    start=1000.0,
+    steps=[-150.0, 400.0, -50.0, 36.0],
+    end=1236.0,
+    texts=["1,000", "-150", "400", "-50", "36", "1,236"],
+    names=("Increase", "Decrease", "Total"),
+)
+
+
+def test_a_waterfalls_steps_start_where_the_one_before_ended_and_add_up_to_the_end():
+    bars = pdf.waterfall_bars(WATERFALL)
+    assert [(b.low, b.high, b.kind) for b in bars] == [
+        (0.0, 1000.0, "total"),
+        (850.0, 1000.0, "fall"),
+        (850.0, 1250.0, "rise"),
+        (1200.0, 1250.0, "fall"),
+        (1200.0, 1236.0, "rise"),
+        (0.0, 1236.0, "total"),
+    ]
+    # below zero: a bar from the level down, the total from zero down
+    below = replace(WATERFALL, start=100.0, steps=[-300.0], end=-200.0, texts=["", "", ""])
+    below = replace(below, categories=["A", "Credit", "B"])
+    assert [(b.low, b.high) for b in pdf.waterfall_bars(below)] == [
+        (0.0, 100.0),
+        (-200.0, 100.0),
+        (-200.0, 0.0),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("language", "names"), [("en", WATERFALL.names), ("he", ("עלייה", "ירידה", 'סה"כ'))]
+)
+def test_a_waterfall_puts_its_causes_on_the_readers_side_and_its_colours_in_the_legend(
+    language, names
+):
+    st = pdf.styles(pdf.reads_rtl(language))
+    drawing = pdf.waterfall_chart(replace(WATERFALL, names=names), 400, st, str)
+    bars = [s for s in drawing.contents if isinstance(s, Rect) and s.height == 9.0]
+    causes = [
+        s
+        for s in drawing.contents
+        if isinstance(s, String) and rtl.unmarked(s.text) in WATERFALL.categories
+    ]
+    assert len(bars) == len(causes) == 6
+    kinds = [b.kind for b in pdf.waterfall_bars(WATERFALL)]
+    colours = {"total": pdf.BRAND, "rise": pdf.RISE, "fall": pdf.FALL}
+    assert [b.fillColor for b in bars] == [colours[kind] for kind in kinds]
+    # each cause on its bar's row, on the left of the plot (on the right in Hebrew)
+    for bar, cause in zip(bars, causes, strict=True):
+        assert bar.y < cause.y < bar.y + bar.height
+    edge = [bar.x + bar.width for bar in bars] if st.rtl else [bar.x for bar in bars]
+    if st.rtl:
+        assert min(cause.x for cause in causes) > max(edge)
+    else:
+        assert max(cause.x for cause in causes) < min(edge)
+    _assert_legend_beside_colours(drawing, list(names), [pdf.RISE, pdf.FALL, pdf.BRAND], st.rtl)
 
 
 def test_bill_marks_an_estimated_band_split_and_says_how_it_was_made():

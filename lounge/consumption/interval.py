@@ -31,6 +31,32 @@ from lounge.i18n import N_
 from lounge.settings import TIMEZONE
 
 _DAY_PROFILE = np.dtype([("day", object), ("profile", object)])
+_SITE_DAY_PROFILE = np.dtype([("site", object), ("day", object), ("profile", object)])
+
+
+def _profile_records(
+    session: Session,
+    scope: Scope,
+    start: dt.date,
+    end: dt.date,
+    column: InstrumentedAttribute[bytes | None],
+    by_site: bool = False,
+) -> np.ndarray:
+    """The day (with ``by_site``, the site and the day) and stored profile (``column``) of each
+    of the scope's daily rows in [start, end).
+
+    Only the columns needed are read: over two years of 50 sites that is 36,500
+    rows, and every extra column costs a Python object per row.
+    """
+    keys = [ConsumptionDaily.site_id, ConsumptionDaily.day] if by_site else [ConsumptionDaily.day]
+    query = select(*keys, column).where(
+        scope.covers(ConsumptionDaily.site_id),
+        ConsumptionDaily.day >= start,
+        ConsumptionDaily.day < end,
+        column.is_not(None),
+    )
+    dtype = _SITE_DAY_PROFILE if by_site else _DAY_PROFILE
+    return rollups.fetch_records(session.connection(), query, dtype)
 
 
 def _profile_rows(
@@ -40,19 +66,20 @@ def _profile_rows(
     end: dt.date,
     column: InstrumentedAttribute[bytes | None],
 ) -> tuple[np.ndarray, list[bytes]]:
-    """The days and stored profiles (``column``) of the scope's daily rows in [start, end).
-
-    Only two columns are read: over two years of 50 sites that is 36,500
-    rows, and every extra column costs a Python object per row.
-    """
-    query = select(ConsumptionDaily.day, column).where(
-        scope.covers(ConsumptionDaily.site_id),
-        ConsumptionDaily.day >= start,
-        ConsumptionDaily.day < end,
-        column.is_not(None),
-    )
-    table = rollups.fetch_records(session.connection(), query, _DAY_PROFILE)
+    """The days and stored profiles (``column``) of the scope's daily rows in [start, end)."""
+    table = _profile_records(session, scope, start, end, column)
     return driver_days(table["day"].tolist()), table["profile"].tolist()
+
+
+def _site_day_profiles(
+    session: Session, scope: Scope, start: dt.date, end: dt.date
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The scope's hourly profiles in [start, end), one row per site and day: the index of
+    the row's site in ``scope.sites``, its day (datetime64[D]) and its profile, (rows, 24)."""
+    table = _profile_records(session, scope, start, end, ConsumptionDaily.hourly_wh, by_site=True)
+    sites = pd.Index(scope.site_ids).get_indexer(table["site"])
+    days = driver_days(table["day"].tolist())
+    return sites, days, rollups.decode_hourly(table["profile"].tolist())
 
 
 def _sum_by_day(dates: np.ndarray, profiles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -101,41 +128,72 @@ UNBANDED_LABEL = N_("Not metered by band")
 
 @dataclass(frozen=True)
 class TouBreakdown:
-    """Energy per month and time-of-use band.
+    """Energy per month and time-of-use band, and per site and band.
 
     ``months`` has columns month, one per band in :data:`tou.BANDS` order
     (peak, shoulder, offpeak) and ``unbanded``: energy without an hourly
     shape (billing reads), so that the row adds up to the month's total.
-    ``unbanded_sites`` are the scope's sites that consumed in the range but
-    have no interval data there, for the screen to name as not metered by
-    band (a site with both keeps its billing part in ``unbanded``).
+    ``sites`` has a row per site of the scope (in its order): site_id, name, region, the
+    bands, ``unbanded`` and ``metered`` (whether it has interval data in the range), over the
+    whole range. ``unbanded_sites`` are the scope's sites that consumed in the range but
+    have no interval data there, for the screen to name as not metered by band (a site with
+    both keeps its billing part in ``unbanded``).
     """
 
     months: pd.DataFrame
     unbanded_sites: tuple[str, ...]
+    sites: pd.DataFrame
+    #: What the cut covers (:func:`coverage`), from the same reads.
+    coverage: Coverage
 
 
 @scoped
 def time_of_use(session: Session, found: Scope, start: dt.date, end: dt.date) -> TouBreakdown:
-    """Time-of-use breakdown per month over the months [start, end).
+    """Time-of-use breakdown per month, and per site, over the months [start, end).
 
     Bands are cut from the daily hourly profiles with the band table in force
-    (:func:`tou.table`); each month's total comes from the monthly rollup.
+    (:func:`tou.table`); each month's and site's total comes from the monthly rollup. Both
+    cuts come from one read of the profiles of all the sites, never one per site.
     """
     months = month_list(start, end)
     monthly = bucket_sums(
         session, found, ConsumptionMonthly, ConsumptionMonthly.month, start, end, by_site=True
     )
     total = monthly.groupby("bucket")["wh"].sum().reindex(months, fill_value=0).to_numpy()
-    days, profiles = _day_profiles(session, found, start, end)
+    site_of, days, profiles = _site_day_profiles(session, found, start, end)
+    bands = tou.band_totals(days, profiles)
     banded = np.zeros((len(months), len(tou.BANDS)), dtype=np.int64)
-    np.add.at(banded, month_of(days, months), tou.band_totals(days, profiles))
+    np.add.at(banded, month_of(days, months), bands)
     frame = pd.DataFrame(banded, columns=list(tou.BANDS))
     frame.insert(0, "month", months)
     frame[UNBANDED] = total - banded.sum(axis=1)
+    metered = _metered_sites(session, found, start, end)
     consumed = set(monthly.loc[monthly["wh"] > 0, "site_id"])
-    unbanded = consumed - _metered_sites(session, found, start, end)
-    return TouBreakdown(frame, tuple(sorted(unbanded)))
+    unbanded = consumed - metered
+    return TouBreakdown(
+        frame,
+        tuple(sorted(unbanded)),
+        _site_bands(found, monthly, site_of, bands, metered),
+        _coverage(session, found, start, end, int(total.sum()), metered),
+    )
+
+
+def _site_bands(
+    found: Scope, monthly: pd.DataFrame, site_of: np.ndarray, bands: np.ndarray, metered: set[str]
+) -> pd.DataFrame:
+    """:attr:`TouBreakdown.sites` from the monthly sums by site and the band totals of each
+    (site, day) row of profiles."""
+    by_site = np.zeros((len(found.sites), len(tou.BANDS)), dtype=np.int64)
+    np.add.at(by_site, site_of, bands)
+    site_total = monthly.groupby("site_id")["wh"].sum().reindex(found.site_ids, fill_value=0)
+    frame = pd.DataFrame(
+        [(site.site_id, site.name, site.region) for site in found.sites],
+        columns=["site_id", "name", "region"],
+    )
+    frame[list(tou.BANDS)] = by_site
+    frame[UNBANDED] = site_total.to_numpy(np.int64) - by_site.sum(axis=1)
+    frame["metered"] = frame["site_id"].isin(metered)
+    return frame
 
 
 @scoped
@@ -266,19 +324,23 @@ def coverage(session: Session, found: Scope, start: dt.date, end: dt.date) -> Co
             ConsumptionMonthly.month < end,
         )
     )
-    metered = session.scalar(
+    return _coverage(
+        session, found, start, end, int(total or 0), _metered_sites(session, found, start, end)
+    )
+
+
+def _coverage(
+    session: Session, found: Scope, start: dt.date, end: dt.date, wh: int, metered: set[str]
+) -> Coverage:
+    """:class:`Coverage` of a scope whose energy (``wh``) and metered sites are known."""
+    metered_wh = session.scalar(
         select(func.coalesce(func.sum(ConsumptionDaily.wh), 0)).where(
             found.covers(ConsumptionDaily.site_id),
             ConsumptionDaily.day >= start,
             ConsumptionDaily.day < end,
         )
     )
-    return Coverage(
-        len(found.sites),
-        len(_metered_sites(session, found, start, end)),
-        int(total or 0),
-        int(metered or 0),
-    )
+    return Coverage(len(found.sites), len(metered), wh, int(metered_wh or 0))
 
 
 @scoped

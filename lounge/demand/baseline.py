@@ -32,12 +32,13 @@ Energies are summed as integers; the adjusted figures are rounded to whole Wh an
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from db.models import (
@@ -104,20 +105,34 @@ def _positions(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Where the wall-clock quarter hours of ``instants`` (around ``event_day``) fall when the
     event day is each of ``days``: (day index from ``first``, quarter hour of that day), both
-    shaped (days, instants)."""
+    shaped (days, instants).
+
+    On a day of 24 hours a wall-clock time is its quarter hour from midnight; only on the
+    days the clocks change is the time placed in the day (a moment the spring skips is the
+    one an hour later, the autumn's doubled hour its first pass unless the event is in the
+    second)."""
     clock = [localtime.to_local(int(instant)) for instant in instants.tolist()]
-    day_index = np.empty((len(days), len(clock)), dtype=np.int64)
-    slot = np.empty((len(days), len(clock)), dtype=np.int64)
+    offset = np.array([(moment.date() - event_day).days for moment in clock], dtype=np.int64)
+    wall = np.array([moment.hour * 3600 + moment.minute * 60 for moment in clock], np.int64)
+    shifts = np.array([(day - first).days for day in days], dtype=np.int64)
+    day_index = shifts[:, None] + offset[None, :]
+    slot = np.broadcast_to(wall // rollups.QUARTER_S, day_index.shape).copy()
     for k, day in enumerate(days):
-        shift = day - event_day
-        for j, moment in enumerate(clock):
-            date = moment.date() + shift
-            at = dt.datetime.combine(date, moment.time(), moment.tzinfo)
-            day_index[k, j] = (date - first).days
-            slot[k, j] = (int(at.timestamp()) - localtime.local_midnight_s(date)) // (
-                rollups.QUARTER_S
-            )
+        for moved in set(offset.tolist()):
+            date = day + dt.timedelta(days=moved)
+            if _day_seconds(date) == 24 * 3600:
+                continue
+            midnight = localtime.local_midnight_s(date)
+            for j in np.flatnonzero(offset == moved).tolist():
+                at = dt.datetime.combine(date, clock[j].time(), clock[j].tzinfo)
+                slot[k, j] = (int(at.timestamp()) - midnight) // rollups.QUARTER_S
     return day_index, slot
+
+
+@functools.lru_cache(maxsize=4096)
+def _day_seconds(day: dt.date) -> int:
+    """How long a local day lasts (23 or 25 hours on the days the clocks change)."""
+    return localtime.local_midnight_s(day + dt.timedelta(days=1)) - localtime.local_midnight_s(day)
 
 
 def _instants(start_s: int, end_s: int) -> tuple[np.ndarray, int]:
@@ -243,30 +258,41 @@ def read_profiles(
 
 
 def _event_days(
-    session: Session,
+    session: Session, notices: Sequence[Notice], sites: Select[str], first: dt.date
+) -> list[tuple[str, int, dt.datetime, dt.datetime]]:
+    """The events (site, notice, start, end) that reached ``sites`` and end after ``first``
+    began, in one query: the days each of ``notices`` leaves out (:func:`_excluded`)."""
+    since = dt.datetime.combine(first, dt.time(), TIMEZONE)
+    query = select(NoticeTarget.site_id, Notice.id, Notice.starts_at, Notice.ends_at).join(
+        Notice, Notice.id == NoticeTarget.notice_id
+    )
+    return [
+        (site_id, notice_id, starts_at, ends_at)
+        for site_id, notice_id, starts_at, ends_at in session.execute(
+            query.where(
+                NoticeTarget.site_id.in_(sites.scalar_subquery()),
+                Notice.state.in_(EVENT_STATES),
+                Notice.starts_at < max(notice.starts_at for notice in notices),
+                Notice.ends_at > since,
+            )
+        )
+    ]
+
+
+def _excluded(
     notice: Notice,
     site_ids: Sequence[str],
-    sites: Select[str],
     profiles: Profiles,
+    events: Sequence[tuple[str, int, dt.datetime, dt.datetime]],
 ) -> np.ndarray:
     """(sites, days of ``profiles``) true on the local days of earlier events that reached
     each site."""
     first, days = profiles.first, profiles.days
     excluded = np.zeros((len(site_ids), days), dtype=bool)
     index = {site_id: n for n, site_id in enumerate(site_ids)}
-    since = dt.datetime.combine(first, dt.time(), TIMEZONE)
-    others = session.execute(
-        select(NoticeTarget.site_id, Notice.starts_at, Notice.ends_at)
-        .join(Notice, Notice.id == NoticeTarget.notice_id)
-        .where(
-            NoticeTarget.site_id.in_(sites.scalar_subquery()),
-            Notice.id != notice.id,
-            Notice.state.in_(EVENT_STATES),
-            Notice.starts_at < notice.starts_at,
-            Notice.ends_at > since,
-        )
-    )
-    for site_id, starts_at, ends_at in others:
+    for site_id, other, starts_at, ends_at in events:
+        if site_id not in index or other == notice.id or starts_at >= notice.starts_at:
+            continue
         start = max((localtime.local_day(starts_at) - first).days, 0)
         end = (localtime.local_day(ends_at - dt.timedelta(seconds=1)) - first).days + 1
         excluded[index[site_id], start : min(end, days)] = True
@@ -389,6 +415,10 @@ def get_event(session: Session, viewer: Viewer, notice_id: object) -> Notice:
     return notice
 
 
+#: A reached site as :func:`measure_many` reads it: site, customer, region, their names.
+Row = tuple[str, str, str, str, str]
+
+
 def measure(
     session: Session,
     viewer: Viewer,
@@ -400,14 +430,33 @@ def measure(
     may see (a client: its own; an account manager: the portfolio's; staff: all); with
     ``customer_id``, of that customer's sites only (a meeting pack measures one customer, not
     the whole portfolio)."""
-    notice = get_event(session, viewer, notice_id)
-    if notice.state not in EVENT_STATES or notice.ends_at > (now or utcnow()):
-        raise NotMeasured(_(NOT_OVER))
-    reached = [NoticeTarget.notice_id == notice.id]
+    return measure_many(session, viewer, [notice_id], now, customer_id)[0]
+
+
+def measure_many(
+    session: Session,
+    viewer: Viewer,
+    notice_ids: Sequence[object],
+    now: dt.datetime | None = None,
+    customer_id: str | None = None,
+) -> list[Reduction]:
+    """:func:`measure` of several past warnings, in the order given, with one read of the
+    sites' profiles and one of their other events for all of them (a meeting pack measures
+    every warning of a customer's year)."""
+    notices = [get_event(session, viewer, notice_id) for notice_id in notice_ids]
+    if not notices:
+        return []
+    for notice in notices:
+        if notice.state not in EVENT_STATES or notice.ends_at > (now or utcnow()):
+            raise NotMeasured(_(NOT_OVER))
+    reached: list[ColumnElement[bool]] = [
+        NoticeTarget.notice_id.in_([notice.id for notice in notices])
+    ]
     if customer_id is not None:
         reached.append(NoticeTarget.customer_id == customer_id)
     targets = access.restrict(
         select(
+            NoticeTarget.notice_id,
             NoticeTarget.site_id,
             NoticeTarget.customer_id,
             NoticeTarget.region,
@@ -420,13 +469,28 @@ def measure(
         .order_by(NoticeTarget.site_id),
         viewer,
     )
-    found = session.execute(targets).all()
-    site_ids = [row[0] for row in found]
+    found: dict[int, list[Row]] = {notice.id: [] for notice in notices}
+    for notice_id, site_id, customer, region, site_name, customer_name in session.execute(targets):
+        found[notice_id].append((site_id, customer, region, site_name, customer_name))
+    site_ids = sorted({row[0] for rows in found.values() for row in rows})
     sites = access.restrict(select(NoticeTarget.site_id).where(*reached), viewer)
-    start_s, end_s = int(notice.starts_at.timestamp()), int(notice.ends_at.timestamp())
-    profiles = read_profiles(session, site_ids, sites, days_to_read(start_s, end_s))
-    excluded = _event_days(session, notice, site_ids, sites, profiles)
-    figures = compute(profiles, excluded, start_s, end_s)
+    windows = [(int(n.starts_at.timestamp()), int(n.ends_at.timestamp())) for n in notices]
+    days = sorted({day for start_s, end_s in windows for day in days_to_read(start_s, end_s)})
+    profiles = read_profiles(session, site_ids, sites, days)
+    events = _event_days(session, notices, sites, profiles.first)
+    position = pd.Index(site_ids)
+    reductions = []
+    for notice, (start_s, end_s) in zip(notices, windows, strict=True):
+        rows = found[notice.id]
+        own = [row[0] for row in rows]
+        mine = Profiles(profiles.first, profiles.row[position.get_indexer(own)], profiles.values)
+        figures = compute(mine, _excluded(notice, own, mine, events), start_s, end_s)
+        reductions.append(_reduction(notice, rows, figures))
+    return reductions
+
+
+def _reduction(notice: Notice, found: Sequence[Row], figures: Figures) -> Reduction:
+    """The figures of one event's sites as the screens and reports read them."""
     lines = [
         SiteReduction(
             site_id=row[0],
