@@ -15,7 +15,7 @@ Why the outbox keeps the document's facts, not the PDF's bytes and not a referen
   same every time; only its metadata (creation time) may differ between two renders.
 
 Contacts of one customer who read the same language get the same document, so a sender renders
-each one once (:func:`render` keeps the last few hundred, and a render under way is waited for,
+each one once (:func:`render` keeps the last hundred or so, and a render under way is waited for,
 not started again by a second sending thread).
 
 A worker renders a claimed batch's PDFs ahead, on a thread of its own
@@ -124,10 +124,11 @@ def attach(document: str, facts: Mapping[str, str]) -> dict[str, Any]:
 
 #: What a PDF is made of: document, kind, language, facts (JSON), when the message was written.
 _Key = tuple[str, str, str, str, dt.datetime]
-#: PDFs rendered or being rendered, newest last; a claimed batch has at most its size of them.
+#: PDFs rendered or being rendered, newest last: more than a claimed batch of 100 messages
+#: needs (at most 100), some 10 MB.
 _pdfs: OrderedDict[_Key, Future[Attachment]] = OrderedDict()
 _pdfs_lock = threading.Lock()
-KEEP = 256
+KEEP = 128
 
 
 def _key(message: Notification) -> _Key | None:
