@@ -6,13 +6,18 @@ Three measurements, each against a baseline taken in the same run:
   (12,000, rendered in each contact's language) are written by :func:`lounge.notify.membership
   .announce` in one transaction, against a bare Core ``INSERT`` of 12,000 prepared rows.
 - **e-mail send rate**: the worker (:func:`lounge.notify.outbox.drain`, ``--connections`` SMTP
-  connections at once, batches of 100) sends all 12,000 queued welcome e-mails, each with its
-  "membership and why" PDF rendered at sending, to the local SMTP server (aiosmtpd, the sandbox,
-  in a process of its own as a real server is), against that server's own acceptance rate:
+  connections at once, batches of 100, the PDFs of a batch rendered ahead on a thread of their
+  own as :func:`lounge.notify.worker.drain_once` does) sends all 12,000 queued welcome
+  e-mails, each with its "membership and why" PDF rendered at sending, to the local SMTP server
+  (aiosmtpd, the sandbox, in a process of its own as a real server is), against that server's
+  own acceptance rate:
   plain ``smtplib`` handing it ready-made copies of the same messages (``--baseline-sample`` of
   them) over as many connections, measured before and after the worker (the machine's load
-  drifts; their mean is the baseline). Target: the worker reaches half. ``--plain`` sends the
-  messages without their PDF; ``--profile`` prints where the worker's time goes.
+  drifts; their mean is the baseline). Target: the worker reaches half. Also printed: the CPU
+  per message of the worker's process (all its threads) and of the server (during the first
+  baseline), which explain the ratio on a machine whose other load varies. ``--plain`` sends
+  the messages without their PDF; ``--profile`` prints where the worker's time goes (its main
+  thread only: the sending and rendering threads show as waits).
 - **SMS segmenting**: :func:`lounge.notify.sms.segment` over 12,000 mixed English and Hebrew texts,
   against encoding the same texts to UTF-16.
 
@@ -39,6 +44,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import psutil
 from sqlalchemy import delete, func, insert, select, update
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -55,7 +61,7 @@ from db.models import (  # noqa: E402
     VipEvent,
 )
 from db.session import Database  # noqa: E402
-from lounge.notify import email, membership, outbox, sms  # noqa: E402
+from lounge.notify import attachments, email, membership, outbox, sms  # noqa: E402
 from lounge.notify.channels import as_email, senders  # noqa: E402
 from lounge.notify.email import SmtpServer  # noqa: E402
 from lounge.notify.sandbox import SmsSandbox, serve_mail  # noqa: E402
@@ -69,6 +75,13 @@ def _timed(action) -> float:  # type: ignore[no-untyped-def]
     start = time.perf_counter()
     action()
     return time.perf_counter() - start
+
+
+def _cpu_timed(action) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """Wall and CPU seconds (this process's, all its threads) of ``action``."""
+    cpu = time.process_time()
+    wall = _timed(action)
+    return wall, time.process_time() - cpu
 
 
 def _fill(database: Database, customers: int) -> int:
@@ -126,6 +139,12 @@ def _fill(database: Database, customers: int) -> int:
             ],
         )
         return run.id
+
+
+def _cpu_of(pid: int | None) -> float:
+    """CPU seconds process ``pid`` has used so far."""
+    times = psutil.Process(pid).cpu_times()
+    return times.user + times.system
 
 
 def _bare_rows(count: int) -> list[dict[str, object]]:
@@ -191,19 +210,23 @@ def _ready_made(database: Database, count: int) -> list[tuple[str, bytes]]:
 
 def _send_rate(
     database: Database, port: int, connections: int, profile: bool
-) -> tuple[float, int, dict[str, int]]:
-    """The worker draining every queued e-mail: messages per second, how many, and by status."""
+) -> tuple[float, float, int, dict[str, int]]:
+    """The worker draining every queued e-mail: messages per second, the worker's CPU
+    milliseconds per message, how many, and by status."""
     chosen = senders(SmtpServer("127.0.0.1", port, FROM), SmsSandbox(Path(tempfile.mkdtemp())))
 
     def drain() -> None:
-        outbox.drain(database, chosen, "bench", batch=100, connections=connections)
+        with attachments.rendering_ahead() as prepare:
+            outbox.drain(
+                database, chosen, "bench", batch=100, connections=connections, prepare=prepare
+            )
 
     if profile:
         profiler = cProfile.Profile()
-        seconds = _timed(lambda: profiler.runcall(drain))
+        seconds, cpu = _cpu_timed(lambda: profiler.runcall(drain))
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
     else:
-        seconds = _timed(drain)
+        seconds, cpu = _cpu_timed(drain)
     with database.session() as session:
         statuses = dict(
             session.execute(
@@ -213,7 +236,7 @@ def _send_rate(
             ).all()
         )
     sent = statuses.get("sent", 0)
-    return sent / seconds, sent, statuses
+    return sent / seconds, cpu * 1000 / max(sent, 1), sent, statuses
 
 
 def _email_rates(
@@ -230,8 +253,10 @@ def _email_rates(
             raise RuntimeError("the mail server did not start")
         ready_made = _ready_made(database, sample)
         size = sum(len(raw) for _to, raw in ready_made) // max(len(ready_made), 1)
+        server_cpu = _cpu_of(server.pid)
         before = _baseline_rate(port, ready_made, connections)
-        rate, sent, statuses = _send_rate(database, port, connections, profile)
+        server_ms = (_cpu_of(server.pid) - server_cpu) * 1000 / len(ready_made)
+        rate, cpu_ms, sent, statuses = _send_rate(database, port, connections, profile)
         after = _baseline_rate(
             port,
             [(to, raw.replace(b"baseline-", b"again-", 1)) for to, raw in ready_made],
@@ -244,7 +269,8 @@ def _email_rates(
     print(
         f"e-mail send   {sent} messages of ~{size // 1024} KB, {connections} connections: "
         f"worker {rate:.0f}/s, server accepts {baseline:.0f}/s "
-        f"({before:.0f} before, {after:.0f} after), ratio {rate / baseline:.2f} (target >= 0.5)"
+        f"({before:.0f} before, {after:.0f} after), ratio {rate / baseline:.2f} (target >= 0.5)\n"
+        f"              CPU a message: worker {cpu_ms:.1f} ms, server {server_ms:.1f} ms"
     )
     if set(statuses) != {"sent"}:
         print(f"              not all sent: {statuses}")

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import io
 import math
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache, partial
+from functools import cache, lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +31,8 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.textsplit import wordSplit
 from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfbase import pdfdoc, pdfmetrics
+from reportlab.pdfbase.ttfonts import FF_NONSYMBOLIC, FF_SYMBOLIC, TTFont, TTFontFace
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -77,7 +78,49 @@ CELL_V_PADDING = 2.5
 def register_fonts() -> None:
     """Register the TrueType fonts with reportlab, once per process."""
     for name in (FONT, FONT_BOLD, FONT_CONDENSED, FONT_CONDENSED_BOLD):
-        pdfmetrics.registerFont(TTFont(name, str(FONTS_DIR / f"{name}.ttf")))
+        font = TTFont(name, str(FONTS_DIR / f"{name}.ttf"))
+        font.face.addSubsetObjects = partial(_embed_subset, font.face)
+        pdfmetrics.registerFont(font)
+
+
+@lru_cache(maxsize=64)
+def _font_program(face: TTFontFace, subset: tuple[int, ...]) -> tuple[bytes, int]:
+    """The compressed TrueType program of ``subset`` of ``face``'s glyphs, and its length
+    before compression.
+
+    Cutting a subset out of the font and compressing it was half the time of a one-page
+    document (4 of 9 ms: four faces of some 30 KB each), and the result depends only on the
+    glyphs and their order, which reportlab fixes for the whole of ASCII and hands out to the
+    rest in order of first use: documents made from one template (a welcome letter to each
+    customer) repeat the same few subsets."""
+    program = face.makeSubset(list(subset))
+    return zlib.compress(program), len(program)
+
+
+def _embed_subset(face: TTFontFace, doc: Any, fontname: str, subset: list[int]) -> Any:
+    """reportlab's ``TTFontFace.addSubsetObjects`` with the font program of
+    :func:`_font_program`: the same objects, the stream already compressed."""
+    compressed, length = _font_program(face, tuple(subset))
+    program = pdfdoc.PDFStream(content=compressed)
+    program.dictionary["Length1"] = length
+    program.dictionary["Filter"] = pdfdoc.PDFArray([pdfdoc.PDFName("FlateDecode")])
+    program_ref = doc.Reference(program, f"fontFile:{face.filename}({fontname})")
+    descriptor = pdfdoc.PDFDictionary(
+        {
+            "Type": "/FontDescriptor",
+            "Ascent": face.ascent,
+            "CapHeight": face.capHeight,
+            "Descent": face.descent,
+            "Flags": (face.flags & ~FF_NONSYMBOLIC) | FF_SYMBOLIC,
+            "FontBBox": pdfdoc.PDFArray(face.bbox),
+            "FontName": pdfdoc.PDFName(fontname),
+            "ItalicAngle": face.italicAngle,
+            "StemV": face.stemV,
+            "FontFile2": program_ref,
+            "MissingWidth": face.defaultWidth,
+        }
+    )
+    return doc.Reference(descriptor, "fontDescriptor:" + fontname)
 
 
 # --- text blocks -------------------------------------------------------------

@@ -36,8 +36,13 @@ def email_sender(server: email.SmtpServer) -> Sender:
 
 
 def as_email(message: Notification) -> email.Email:
-    """The outbox row as an e-mail, with its PDF rendered (:mod:`lounge.notify.attachments`)."""
-    attachment = attachments.render(message)
+    """The outbox row as an e-mail, with its PDF rendered (:mod:`lounge.notify.attachments`);
+    a PDF that cannot be made fails this send as one that may pass (it is retried)."""
+    try:
+        attachment = attachments.render(message)
+    except Exception as exc:  # a render's failure is the sending's, never the whole batch's
+        reason = f"the attached PDF could not be made: {type(exc).__name__}: {exc}"
+        raise email.SendFailed(reason, permanent=False) from exc
     return email.Email(
         to=message.recipient,
         to_name="",

@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from itertools import islice
@@ -354,8 +354,13 @@ def drain(
     batch: int = 50,
     lease: dt.timedelta = LEASE,
     connections: int = 1,
+    prepare: Callable[[Sequence[Notification]], None] | None = None,
 ) -> int:
     """Send every due message of the channels in ``senders``; returns how many were tried.
+
+    ``prepare`` is handed each claimed batch before its first message is sent, to start work
+    the senders will need (the e-mails' PDFs,
+    :func:`lounge.notify.attachments.rendering_ahead`).
 
     With ``connections`` above one, that many messages of a batch are sent at once (each thread
     keeps its own SMTP connection, :func:`lounge.notify.channels.email_sender`). Outcomes are
@@ -376,6 +381,8 @@ def drain(
         ThreadPoolExecutor(connections, thread_name_prefix="send") as pool,
     ):
         while claimed := claim(session, worker, senders, batch, lease=lease):
+            if prepare is not None:
+                prepare(claimed)
             outcomes = pool.map(attempt, claimed) if connections > 1 else map(attempt, claimed)
             done = zip(claimed, outcomes, strict=True)  # in order, each as soon as it is tried
             while group := list(islice(done, connections)):

@@ -17,7 +17,7 @@ from aiosmtpd.controller import Controller
 
 from db.models import Channel, utcnow
 from db.session import Database
-from lounge.notify import delivery, outbox
+from lounge.notify import attachments, delivery, outbox
 from lounge.notify.channels import SmsGateway, senders
 from lounge.notify.email import SmtpServer
 from lounge.notify.gateway import HttpSmsGateway
@@ -54,14 +54,17 @@ def configured_senders(config: Settings) -> dict[Channel, Sender]:
 
 
 def drain_once(database: Database, config: Settings) -> int:
-    """Send whatever is due now; the unit of work of a Celery task and of each loop turn."""
-    return outbox.drain(
-        database,
-        configured_senders(config),
-        worker_name(),
-        lease=dt.timedelta(seconds=config.notify_lease_seconds),
-        connections=config.notify_connections,
-    )
+    """Send whatever is due now; the unit of work of a Celery task and of each loop turn. The
+    e-mails' PDFs are rendered ahead on a thread that ends with the drain."""
+    with attachments.rendering_ahead() as prepare:
+        return outbox.drain(
+            database,
+            configured_senders(config),
+            worker_name(),
+            lease=dt.timedelta(seconds=config.notify_lease_seconds),
+            connections=config.notify_connections,
+            prepare=prepare,
+        )
 
 
 def issue_scheduled(database: Database, config: Settings) -> int:
