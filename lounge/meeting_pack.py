@@ -63,7 +63,7 @@ from lounge.access import Viewer
 from lounge.classification import SITE_THRESHOLD_WH, TOTAL_THRESHOLD_WH
 from lounge.company import COMPANY
 from lounge.demand import acknowledgements, baseline
-from lounge.demand.report import METHOD as REDUCTION_METHOD
+from lounge.demand import report as reduction_report
 from lounge.i18n import _, format_date, format_kwh, format_month
 from lounge.labels import (
     ACTION_OWNERS,
@@ -534,12 +534,7 @@ def _notices(
         rows.append(
             {
                 "event": notice_text.window(notice.starts_at, notice.ends_at),
-                "sites": total.sites,
-                "baseline_wh": total.baseline_wh,
-                "actual_wh": total.actual_wh,
-                "reduction_wh": total.reduction_wh,
-                "reduction_w": total.reduction_w,
-                "share": total.share,
+                **reduction_report.values(total),
             }
         )
     if not rows:
@@ -552,18 +547,14 @@ def _notices(
         columns=(
             ReportColumn("event", _("Peak-load warning")),
             ReportColumn("sites", _("Sites measured"), "number"),
-            ReportColumn("baseline_wh", _("Baseline, kWh"), "kwh"),
-            ReportColumn("actual_wh", _("Actual, kWh"), "kwh"),
-            ReportColumn("reduction_wh", _("Reduction, kWh"), "kwh"),
-            ReportColumn("reduction_w", _("Reduction, kW"), "kw"),
-            ReportColumn("share", _("Reduction, % of baseline"), "percent"),
+            *reduction_report.figures(),
         ),
         rows=tuple(rows),
         totals={
             **sums,
             "share": sums["reduction_wh"] / sums["baseline_wh"] if sums["baseline_wh"] > 0 else 0.0,
         },
-        note=_(REDUCTION_METHOD),
+        note=_(reduction_report.METHOD),
     )
     return [notices, reduction_section]
 

@@ -30,7 +30,8 @@ METHOD = N_(
 )
 
 
-def _figures() -> tuple[ReportColumn, ...]:
+def figures() -> tuple[ReportColumn, ...]:
+    """The columns of a reduction's figures (the meeting pack's section has them too)."""
     return (
         ReportColumn("baseline_wh", _("Baseline, kWh"), "kwh"),
         ReportColumn("actual_wh", _("Actual, kWh"), "kwh"),
@@ -40,7 +41,8 @@ def _figures() -> tuple[ReportColumn, ...]:
     )
 
 
-def _values(total: Total) -> dict[str, Any]:
+def values(total: Total) -> dict[str, Any]:
+    """A total's figures under :func:`figures`' keys, and its number of sites."""
     return {
         "sites": total.sites,
         "baseline_wh": total.baseline_wh,
@@ -68,7 +70,7 @@ def build(found: Reduction) -> ReportDocument:
             ReportColumn("region", _("Region")),
             ReportColumn("days", _("Similar days"), "number"),
             ReportColumn("adjustment", _("Day-of adjustment"), "change"),
-            *_figures(),
+            *figures(),
         ),
         rows=tuple(
             {
@@ -85,7 +87,7 @@ def build(found: Reduction) -> ReportDocument:
             }
             for line in found.sites
         ),
-        totals=_values(found.total),
+        totals=values(found.total),
         note=_(METHOD),
         warning=_unmeasured(found),
     )
@@ -96,13 +98,13 @@ def build(found: Reduction) -> ReportDocument:
             columns=(
                 ReportColumn("name", heading),
                 ReportColumn("sites", _("Sites"), "number"),
-                *_figures(),
+                *figures(),
             ),
             rows=tuple(
-                {"name": total.name if names else label(REGIONS, total.key), **_values(total)}
+                {"name": total.name if names else label(REGIONS, total.key), **values(total)}
                 for total in totals
             ),
-            totals=_values(found.total),
+            totals=values(found.total),
         )
 
     series = ReportSection(
