@@ -19,7 +19,7 @@ import pytest
 from dash.testing.errors import TestingTimeoutError
 from dash.testing.wait import until
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from db import migrate
 from db.models import Customer, Site
@@ -55,10 +55,17 @@ def _sign_in(dash_duo, app, email: str, password: str = PASSWORD) -> None:
     dash_duo.start_server(app, navigate=False, port=_free_port())
     dash_duo._url = dash_duo.server.url  # so that dash_duo.server_url works without navigating
     dash_duo.driver.set_window_size(1400, 1000)
+    _submit_sign_in(dash_duo, email, password)
+
+
+def _submit_sign_in(dash_duo, email: str, password: str = PASSWORD) -> None:
+    """Sign in through the form, and wait for its answer: a page opened before the sign-in's
+    redirect has arrived is overtaken by it (the test then waits on the home page)."""
     dash_duo.driver.get(dash_duo.server_url + "/login")
     dash_duo.driver.find_element(By.ID, "email").send_keys(email)
     dash_duo.driver.find_element(By.ID, "password").send_keys(password)
     dash_duo.driver.find_element(By.ID, "login-submit").click()
+    WebDriverWait(dash_duo.driver, 30).until(lambda driver: "/login" not in driver.current_url)
 
 
 def _click(dash_duo, element_id: str) -> None:

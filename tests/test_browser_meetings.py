@@ -5,7 +5,6 @@ on a phone."""
 from __future__ import annotations
 
 import pytest
-from selenium.webdriver.common.by import By
 from sqlalchemy import select
 
 from db.models import Meeting, User
@@ -18,19 +17,16 @@ from tests.test_browser import (
     _no_sideways_scroll,
     _settled,
     _sign_in,
+    _submit_sign_in,
     lounge,  # noqa: F401 - a fixture
 )
-from tests.web_fixtures import PASSWORD
 
 pytestmark = pytest.mark.browser
 
 
 def _sign_in_again(dash_duo, email: str) -> None:
     dash_duo.driver.delete_all_cookies()
-    dash_duo.driver.get(dash_duo.server_url + "/login")
-    dash_duo.driver.find_element(By.ID, "email").send_keys(email)
-    dash_duo.driver.find_element(By.ID, "password").send_keys(PASSWORD)
-    dash_duo.driver.find_element(By.ID, "login-submit").click()
+    _submit_sign_in(dash_duo, email)
 
 
 def test_a_manager_schedules_records_and_the_client_sees_it(dash_duo, lounge):  # noqa: F811
