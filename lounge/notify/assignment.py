@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from db.models import AssignmentReason, Channel, Contact, Role, Topic, User
+from db.models import AssignmentReason, Contact, Role, Topic, User
 from lounge import i18n
 from lounge.assignment import Assigned
 from lounge.company import COMPANY
@@ -61,23 +61,11 @@ def _rendered(
 
 
 def _in_app(kind: str, user: User, made: Assigned, previous: str, base: str) -> Message:
-    name = user.full_name or user.email
     staff = user.role != Role.CLIENT
     path = f"/customer/{made.customer.id}" if staff else "/overview"
-    note = _rendered(kind, user.language, name, made, previous, base + path)
-    return Message(
-        topic=Topic.SERVICE,
-        kind=kind,
-        source=f"assignment:{made.history.id}",
-        channel=Channel.IN_APP,
-        language=note.language,
-        recipient=name,
-        subject=note.subject,
-        body=note.text,
-        link=path,
-        customer_id=made.customer.id,
-        user_id=user.id,
-    )
+    note = _rendered(kind, user.language, fanout.user_name(user), made, previous, base + path)
+    source = f"assignment:{made.history.id}"
+    return fanout.to_user(user, note, Topic.SERVICE, kind, source, path, made.customer.id)
 
 
 def announce(session: Session, made: list[Assigned], base_url: str) -> int:

@@ -225,20 +225,15 @@ def _customer_names(session: Session, customer_ids: Iterable[str]) -> dict[str, 
 
 
 def _in_app(kind: str, notice: Notice, user: User, about: About) -> Message:
-    name = user.full_name or user.email
-    text = rendered_for(kind, user.language, name, about)
-    return Message(
-        topic=topic_of(notice.kind),
-        kind=kind,
-        source=_source(notice, kind),
-        channel=Channel.IN_APP,
-        language=text.language,
-        recipient=name,
-        subject=text.subject,
-        body=text.text,
-        link="/notices",
-        customer_id=user.customer_id,
-        user_id=user.id,
+    text = rendered_for(kind, user.language, fanout.user_name(user), about)
+    return fanout.to_user(
+        user,
+        text,
+        topic_of(notice.kind),
+        kind,
+        _source(notice, kind),
+        "/notices",
+        user.customer_id,
     )
 
 

@@ -6,6 +6,7 @@ address (a text message needs a phone), a contact who chose nothing that can rea
 postal address gets a letter, and one who cannot be reached at all is recorded as a failed
 message for staff to see. Targeting previews use the same rule on plain rows
 (:func:`addresses`, :func:`chosen_channels`), so a preview names exactly the channels used.
+A user of the lounge gets the same text in the inbox behind the bell (:func:`to_user`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
-from db.models import Channel, Contact
+from db.models import Channel, Contact, User
 from lounge.notify.outbox import Message
 from lounge.notify.templates import Rendered
 
@@ -82,3 +83,34 @@ def to_contact(
         )
         for channel in chosen
     ]
+
+
+def user_name(user: User) -> str:
+    """How a user of the lounge is addressed: the full name, else the e-mail."""
+    return user.full_name or user.email
+
+
+def to_user(
+    user: User,
+    text: Rendered,
+    topic: str,
+    kind: str,
+    source: str,
+    link: str,
+    customer_id: str | None,
+) -> Message:
+    """``text`` in ``user``'s lounge inbox (the bell), opening ``link`` (a path of the lounge);
+    ``customer_id`` is the customer the message is about."""
+    return Message(
+        topic=topic,
+        kind=kind,
+        source=source,
+        channel=Channel.IN_APP,
+        language=text.language,
+        recipient=user_name(user),
+        subject=text.subject,
+        body=text.text,
+        link=link,
+        customer_id=customer_id,
+        user_id=user.id,
+    )

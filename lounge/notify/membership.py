@@ -14,7 +14,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from db.models import (
-    Channel,
     Contact,
     Customer,
     ManagerAssignment,
@@ -82,20 +81,10 @@ def _rendered(
 def _in_app(
     kind: str, user: User, event: VipEvent, customer: Customer, manager: User | None, link: str
 ) -> Message:
-    name = user.full_name or user.email
-    note = _rendered(kind, user.language, name, event, customer, manager, link)
-    return Message(
-        topic=Topic.MEMBERSHIP,
-        kind=kind,
-        source=f"vip_event:{event.id}",
-        channel=Channel.IN_APP,
-        language=note.language,
-        recipient=name,
-        subject=note.subject,
-        body=note.text,
-        link=f"/customer/{customer.id}" if user.role == Role.ACCOUNT_MANAGER else "/overview",
-        customer_id=customer.id,
-        user_id=user.id,
+    note = _rendered(kind, user.language, fanout.user_name(user), event, customer, manager, link)
+    path = f"/customer/{customer.id}" if user.role == Role.ACCOUNT_MANAGER else "/overview"
+    return fanout.to_user(
+        user, note, Topic.MEMBERSHIP, kind, f"vip_event:{event.id}", path, customer.id
     )
 
 

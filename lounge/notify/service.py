@@ -16,7 +16,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from db.models import (
-    Channel,
     Contact,
     Customer,
     ManagerAssignment,
@@ -123,21 +122,9 @@ def _about(session: Session, request: ServiceRequest, note: str, base_url: str) 
 
 
 def _in_app(kind: str, user: User, about: About, source: str, customer_id: str) -> Message:
-    name = user.full_name or user.email
-    text = _rendered(kind, user.language, name, about)
-    return Message(
-        topic=Topic.SERVICE,
-        kind=kind,
-        source=source,
-        channel=Channel.IN_APP,
-        language=text.language,
-        recipient=name,
-        subject=text.subject,
-        body=text.text,
-        link=f"/requests/{about.request_id}",
-        customer_id=customer_id,
-        user_id=user.id,
-    )
+    text = _rendered(kind, user.language, fanout.user_name(user), about)
+    link = f"/requests/{about.request_id}"
+    return fanout.to_user(user, text, Topic.SERVICE, kind, source, link, customer_id)
 
 
 def state_changed(

@@ -20,7 +20,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from db.models import (
-    Channel,
     Contact,
     Customer,
     ManagerAssignment,
@@ -215,23 +214,11 @@ def _invite(
                 fanout.to_contact(contact, text, Topic.SERVICE, KIND, source, answer_link)
             )
         elif user is not None:
-            name = user.full_name or user.email
+            name = fanout.user_name(user)
             lounge_link = base_url.rstrip("/") + LOUNGE_PATH
             text = _rendered(session, survey, customer.name, user.language, name, lounge_link)
             messages.append(
-                Message(
-                    topic=Topic.SERVICE,
-                    kind=KIND,
-                    source=source,
-                    channel=Channel.IN_APP,
-                    language=text.language,
-                    recipient=name,
-                    subject=text.subject,
-                    body=text.text,
-                    link=LOUNGE_PATH,
-                    customer_id=customer_id,
-                    user_id=user.id,
-                )
+                fanout.to_user(user, text, Topic.SERVICE, KIND, source, LOUNGE_PATH, customer_id)
             )
     outbox.enqueue(session, messages)
     return written
