@@ -55,7 +55,9 @@ def messages(db: Database, world) -> dict[str, int]:
             rows = session.scalars(
                 select(Notification).where(Notification.customer_id == customer)
             ).all()
-            ids[f"email {customer}"], ids[f"letter {customer}"] = (r.id for r in rows)
+            by_channel = {row.channel: row.id for row in rows}  # a SELECT has no order of its own
+            ids[f"email {customer}"] = by_channel[Channel.EMAIL]
+            ids[f"letter {customer}"] = by_channel[Channel.POST]
     with db.sessions() as session:
         claimed = outbox.claim(session, "w1", [Channel.EMAIL], 10)
         for message in claimed:
