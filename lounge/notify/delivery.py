@@ -128,11 +128,17 @@ def parse(body: bytes) -> DeliveryReport:
 
 
 def apply(session: Session, report: DeliveryReport) -> str:
-    """Record ``report`` in the caller's transaction; returns the message's status after it."""
+    """Record ``report`` in the caller's transaction; returns the message's status after it.
+
+    The row is read locked: a report arriving while the worker records the send would otherwise
+    decide on the status it read before the worker's commit (still "sending": leave the status
+    to the worker) and write only ``delivered_at`` after it, leaving the message "sent" for good
+    (seen on PostgreSQL). Locked, it waits for the worker's update and decides on its outcome.
+    """
     message = session.scalar(
-        select(Notification).where(
-            Notification.key == report.key, Notification.channel == Channel.SMS
-        )
+        select(Notification)
+        .where(Notification.key == report.key, Notification.channel == Channel.SMS)
+        .with_for_update()
     )
     if message is None:
         raise UnknownMessage(report.key)
